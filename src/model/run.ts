@@ -1,0 +1,52 @@
+// run.json: the seam between capture and analysis (DESIGN.md "Run directory").
+import type { SyscallRow, SyscallTotals } from './syscalls.js';
+
+export const RUN_SCHEMA_VERSION = 1;
+
+export type ModelLabel =
+  | 'goroutine-per-connection (netpoll)'
+  | 'event-loop reactor (epoll)'
+  | 'thread-per-connection (blocking)'
+  | 'poll/select loop'
+  | 'unknown';
+
+export interface ModelVerdict {
+  label: ModelLabel;
+  /** 0..1 */
+  confidence: number;
+  /** The ratios that decided it, in words a reader can check, e.g. "futex is 31% of calls". */
+  evidence: string[];
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  durationSeconds: number;
+  requestsPerSecond: number;
+  /** Latency percentiles in milliseconds, when the generator measures them. */
+  latencyMs?: { p50: number; p90: number; p99: number; max: number };
+  /** Which generator: `builtin` or the external command. */
+  generator?: string;
+  connections?: number;
+}
+
+export interface RunJson {
+  schemaVersion: number;
+  exporter: string;
+  name: string;
+  command: string[] | null;
+  backend: string;
+  startedAt: string;
+  durationSeconds: number;
+  target: { pid: number | null; exitCode: number | null; signal: string | null };
+  load: LoadResult | null;
+  syscalls: SyscallRow[];
+  totals: SyscallTotals;
+  perRequest: Record<string, number> | null;
+  threads: number | null;
+  model: ModelVerdict;
+  overhead: { tracedRps: number; untracedRps: number; ratio: number } | null;
+  /** Per-level results of `--sweep`, when used. */
+  sweep?: unknown[];
+  files: string[];
+}
