@@ -1,6 +1,138 @@
-// STUB: replaced by the run-directory reader/writer.
+// Run directories: created fresh for every capture (never reused), and read back wherever a file is accepted.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { NetprobeError } from '../model/errors.js';
+import type { RunJson } from '../model/run.js';
+import { tableFromRows, type SyscallRow } from '../model/syscalls.js';
+import { parsePprof } from '../parse/pprof.js';
 import type { ParseResult } from '../parse/types.js';
 
+export const RUN_JSON = 'run.json';
+export const SYSCALLS_PPROF = 'syscalls.pb.gz';
+export const CPU_PPROF = 'cpu.pb.gz';
+export const FLAME_HTML = 'flame.html';
+export const DEFAULT_PARENT = 'netprobe-out';
+
+/** `20260122-081502`, local time: sorts by time and is safe in file names. */
+export function timestampForPath(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+/** A name for file paths from the command (`./server --x` -> `server`) or the pid. */
+export function runName(command: readonly string[] | undefined, pid: number | undefined): string {
+  const base = command?.[0] ? basename(command[0]) : `pid-${pid ?? 'unknown'}`;
+  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '') || 'run';
+}
+
+/**
+ * Creates the run directory and its raw/ folder. An explicit `outDir` must not exist yet; the default
+ * `netprobe-out/<name>-<timestamp>` gets a `-2`, `-3`... suffix when two runs start in the same second.
+ */
+export async function createRunDirectory(outDir: string | undefined, name: string, now = new Date()): Promise<string> {
+  if (outDir !== undefined) {
+    const dir = resolve(outDir);
+    if (existsSync(dir)) {
+      throw new NetprobeError('usage', `${outDir} already exists; not overwriting it`, { hint: 'Choose a new path with --out, or leave it out for a fresh netprobe-out/<name>-<timestamp>.' });
+    }
+    await mkdirFresh(dir, outDir);
+    return dir;
+  }
+  const stem = resolve(DEFAULT_PARENT, `${name}-${timestampForPath(now)}`);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? stem : `${stem}-${n}`;
+    if (existsSync(dir)) continue;
+    try {
+      await mkdirFresh(dir, dir);
+      return dir;
+    } catch (e) {
+      // Another run took the name between the check and mkdir: try the next suffix.
+      if ((e as NetprobeError).cause && ((e as NetprobeError).cause as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw e;
+    }
+  }
+}
+
+async function mkdirFresh(dir: string, shown: string): Promise<void> {
+  await mkdir(resolve(dir, '..'), { recursive: true }).catch(() => {});
+  // Non-recursive mkdir fails with EEXIST instead of silently reusing a directory.
+  await mkdir(dir).catch((cause: NodeJS.ErrnoException) => {
+    const code = cause.code === 'EEXIST' ? 'usage' : 'environment';
+    throw new NetprobeError(code, `cannot create run directory ${shown}: ${cause.message}`, { cause });
+  });
+  await mkdir(join(dir, 'raw'));
+}
+
+export interface RunFiles {
+  run: RunJson;
+  /** Raw protobuf (gzipped here). */
+  syscallsPprof?: Uint8Array;
+  cpuPprof?: Uint8Array;
+  flameHtml?: string;
+}
+
+/** Writes the analysis files; run.json last, so a directory with run.json is complete. */
+export async function writeRunFiles(dir: string, files: RunFiles): Promise<void> {
+  if (files.syscallsPprof) await writeFile(join(dir, SYSCALLS_PPROF), gzipSync(files.syscallsPprof));
+  if (files.cpuPprof) await writeFile(join(dir, CPU_PPROF), gzipSync(files.cpuPprof));
+  if (files.flameHtml !== undefined) await writeFile(join(dir, FLAME_HTML), files.flameHtml);
+  await writeFile(join(dir, RUN_JSON), `${JSON.stringify(files.run, null, 2)}\n`);
+}
+
+/** Reads a run directory: syscalls from run.json, the syscall profile (or the CPU one) from its pprof file. */
 export async function loadRunDirectory(path: string): Promise<ParseResult> {
-  throw new Error(`run directories are not supported yet: ${path}`);
+  const text = await readFile(join(path, RUN_JSON), 'utf8').catch((cause: NodeJS.ErrnoException) => {
+    throw new NetprobeError('input', `${path}: not a netprobe run directory (${cause.code === 'ENOENT' ? 'no run.json' : cause.message})`, {
+      cause,
+      hint: 'Run directories are written by `netprobe trace`; pass a file to read anything else.',
+    });
+  });
+  let run: RunJson;
+  try {
+    run = JSON.parse(text) as RunJson;
+  } catch (cause) {
+    throw new NetprobeError('input', `${join(path, RUN_JSON)}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  if (typeof run !== 'object' || run === null || !Array.isArray(run.syscalls)) {
+    throw new NetprobeError('input', `${join(path, RUN_JSON)}: expected a netprobe run.json with a \`syscalls\` array`);
+  }
+  if (typeof run.schemaVersion === 'number' && run.schemaVersion > 1) {
+    throw new NetprobeError('input', `${join(path, RUN_JSON)}: schemaVersion ${run.schemaVersion} is newer than this netprobe understands`, {
+      hint: 'Upgrade netprobe.',
+    });
+  }
+  const rows: SyscallRow[] = run.syscalls.map((r) => ({
+    name: String(r.name),
+    calls: Number(r.calls) || 0,
+    errors: Number(r.errors) || 0,
+    errnos: { ...(r.errnos ?? {}) },
+    seconds: Number(r.seconds) || 0,
+  }));
+  const threads = typeof run.threads === 'number' ? run.threads : undefined;
+  const syscalls = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
+  const profile = (await readProfile(path, SYSCALLS_PPROF)) ?? (await readProfile(path, CPU_PPROF));
+  const meta = {
+    name: run.name,
+    requests: run.load?.requests,
+    requestsPerSecond: run.load?.requestsPerSecond,
+    durationSeconds: run.durationSeconds,
+    threads,
+    backend: run.backend,
+    run,
+  };
+  return profile ? { format: 'run', syscalls, profile, meta } : { format: 'run', syscalls, meta };
+}
+
+async function readProfile(dir: string, file: string) {
+  const bytes = await readFile(join(dir, file)).catch(() => undefined);
+  if (!bytes) return undefined;
+  let raw: Uint8Array;
+  try {
+    raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  } catch (cause) {
+    throw new NetprobeError('input', `${join(dir, file)}: truncated or corrupt gzip data`, { cause });
+  }
+  return parsePprof(raw, join(dir, file)).profile;
 }

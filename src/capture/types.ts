@@ -1,5 +1,8 @@
 // Options and results of one capture: the library seam that `trace`, `--sweep` and `demo` share.
+import type { Profile } from '../model/profile.js';
 import type { LoadResult, RunJson } from '../model/run.js';
+import type { SyscallTable } from '../model/syscalls.js';
+import type { ParseWarning } from '../parse/types.js';
 
 export type BackendName = 'strace' | 'perf' | 'bpftrace';
 
@@ -30,8 +33,10 @@ export interface TraceOptions {
   requests?: number;
   /** Capture length when there is no load (seconds). */
   durationSeconds?: number;
-  /** Collect user stacks per syscall. */
+  /** Collect user stacks per syscall (strace -k or bpftrace ustack; not with the perf backend). */
   syscallStacks?: boolean;
+  /** strace backend: keep the full log (`-tt -T -yy`) instead of the `-c` table, for errno names (default false). */
+  straceLog?: boolean;
   /** Also sample CPU stacks with perf (cpu.pb.gz). */
   cpu?: boolean;
   /** Run the same load untraced first and report traced/untraced throughput. */
@@ -42,8 +47,10 @@ export interface TraceOptions {
   name?: string;
   /** Progress callback (phase changes and about once a second during load). */
   onProgress?: (progress: TraceProgress) => void;
-  /** Aborting stops load, target and tracer in order and keeps what was captured. */
+  /** Aborting stops load, tracer and target in order and keeps what was captured. */
   signal?: AbortSignal;
+  /** Written to run.json `exporter` (default `netprobe@<package.json version>`). */
+  exporter?: string;
 }
 
 export interface TraceProgress {
@@ -61,6 +68,48 @@ export interface TraceResult {
   interrupted: boolean;
   /** Target resident memory in bytes at the end of the load window, when known. */
   rssBytes?: number;
+  /** Parser warnings about the tracer output (the CLI prints them). */
+  warnings?: ParseWarning[];
+}
+
+/** What each backend covered, printed in the summary and stored in run.json `capture`. */
+export interface CaptureInfo {
+  /** `load` = attached after the port was ready, stopped when the load ended; `whole run` = from exec to exit. */
+  window: 'load' | 'whole run' | 'attached';
+  seconds: number;
+  /** Why this backend (auto's choice, or `requested`). */
+  backendReason: string;
+  /** `wall` for every backend: time from syscall entry to exit. */
+  time: 'wall';
+  notes: string[];
+}
+
+/** Where a backend writes and what it traces. */
+export interface AttachOptions {
+  /** Process to trace: all its threads, and processes it forks from now on. */
+  pid: number;
+  /** Absolute path of the run directory (tracer output goes under raw/). */
+  runDir: string;
+  syscallStacks: boolean;
+  straceLog: boolean;
+}
+
+/** A running tracer; attach resolves once it is counting. */
+export interface Tracer {
+  /** Asks the tracer to finish (it writes its output) and waits for it; safe after it has exited by itself. */
+  stop(): Promise<void>;
+  /** Reads the tracer's output into the model; call after stop(). */
+  collect(): Promise<TracerOutput>;
+}
+
+export interface TracerOutput {
+  syscalls: SyscallTable;
+  /** Syscall profile with stacks, or the CPU profile for the cpu sampler. */
+  profile?: Profile;
+  /** Files written, relative to the run directory. */
+  files: string[];
+  warnings: ParseWarning[];
+  notes: string[];
 }
 
 export type { LoadResult };

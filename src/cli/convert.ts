@@ -1,6 +1,121 @@
-// STUB: replaced by the real command.
-import type { Command } from 'commander';
+// `netprobe convert`: any supported input to pprof, folded stacks or JSON.
+import { Option, type Command } from 'commander';
+import { gzipSync } from 'node:zlib';
+import { NetprobeError } from '../model/errors.js';
+import { sampleTypeIndex, type LabelValue, type Profile, type SampleType } from '../model/profile.js';
+import { profileFromSyscalls } from '../model/syscall-profile.js';
+import { toFolded } from '../export/folded.js';
+import { syscallsJson, type SyscallsJson } from '../export/json.js';
+import { toPprof } from '../export/pprof.js';
+import type { CollapseOptions } from '../parse/types.js';
+import { printWarnings, writeOutput } from './common.js';
+import { readInput } from './input.js';
+
+const FORMATS = ['pprof', 'folded', 'json'] as const;
+type OutputFormat = (typeof FORMATS)[number];
+
+interface ConvertFlags extends Omit<CollapseOptions, 'kernel' | 'jit'> {
+  output?: string;
+  format?: OutputFormat;
+  sampleType?: string;
+  kernel?: boolean;
+  jit?: boolean;
+  all?: boolean;
+  force?: boolean;
+}
 
 export function registerConvert(program: Command): void {
-  program.command('convert').description('(not implemented yet)');
+  program
+    .command('convert')
+    .description('convert any supported input to pprof, folded stacks or JSON')
+    .argument('<input>', 'pprof (.pb/.pb.gz), perf script, folded, strace -c/-k, bpftrace output, a run directory, or - for stdin')
+    .option('-o, --output <file>', 'output file; - or absent writes stdout (pprof only to a file or a pipe)')
+    .addOption(new Option('--format <format>', 'output format; default from the -o extension: .pb.gz/.pb/.pprof -> pprof, .json -> json, else folded').choices(FORMATS))
+    .option('--sample-type <name>', 'sample type folded output counts and pprof/JSON mark as default (default: the input\'s default)')
+    .option('--pid', 'perf script: append -<pid> to process names')
+    .option('--tid', 'perf script: append -<pid>/<tid> to process names')
+    .option('--kernel', 'perf script: annotate kernel frames with _[k]')
+    .option('--jit', 'perf script: annotate JIT frames with _[j]')
+    .option('--all', 'perf script: same as --kernel --jit')
+    .option('--addrs', 'perf script: keep raw addresses of unknown symbols')
+    .option('--force', 'replace the output file if it exists')
+    .addHelpText(
+      'after',
+      `
+pprof output is gzipped profile.proto (what go tool pprof, Pyroscope and Parca read). Inputs with only
+syscall counts (strace -c, bpftrace counts) become one stack per syscall with sample types
+calls/count, errors/count, time/nanoseconds.
+
+JSON output: {syscalls, totals, threads} (as \`summary --json\`) when the input has syscall counts, and
+"profile" when it has stacks:
+  {"sampleTypes": [{"type", "unit"}], "defaultSampleType": <index>,
+   "frames": [{"name", "module"?, "kind"?}],
+   "stacks": [{"frames": [<frame index>, ... root first], "values": [<one per sample type>], "labels"?}]}
+
+Examples:
+  $ netprobe convert perf.script -o cpu.pb.gz                 perf script text to pprof
+  $ netprobe convert cpu.pb.gz --format folded > cpu.folded   Go's pprof to folded stacks
+  $ netprobe convert heap.pb.gz --sample-type alloc_space     folded stacks of another sample type
+  $ netprobe convert perf.script --all --pid -o out.folded    as stackcollapse-perf.pl --all --pid
+  $ netprobe convert strace-c.txt -o syscalls.pb.gz           syscall table to pprof
+  $ netprobe convert netprobe-out/run-1 --format json         a run directory as JSON`,
+    )
+    .action(async (input: string, flags: ConvertFlags) => {
+      await convert(input, flags);
+    });
+}
+
+async function convert(input: string, flags: ConvertFlags): Promise<void> {
+  const format = flags.format ?? formatFromExtension(flags.output);
+  const loaded = await readInput(input, {
+    collapse: { pid: flags.pid, tid: flags.tid, kernel: flags.kernel || flags.all, jit: flags.jit || flags.all, addrs: flags.addrs },
+    onWarning: printWarnings(),
+  });
+  const stacks = loaded.profile ?? (loaded.syscalls ? profileFromSyscalls(loaded.syscalls) : undefined);
+  if (!stacks) throw new NetprobeError('input', `${loaded.file}: contains neither stacks nor syscall counts`);
+  const typeIndex = sampleTypeIndex(stacks, flags.sampleType);
+  const profile: Profile = { ...stacks, defaultSampleType: typeIndex };
+
+  switch (format) {
+    case 'pprof':
+      return writeOutput(flags.output, gzipPprof(profile), { force: flags.force, binary: true });
+    case 'folded':
+      return writeOutput(flags.output, toFolded(profile, typeIndex), { force: flags.force });
+    case 'json': {
+      const json: Partial<SyscallsJson> & { profile?: ProfileJson } = {
+        ...(loaded.syscalls ? syscallsJson(loaded.syscalls) : {}),
+        ...(loaded.profile ? { profile: profileJson(profile) } : {}),
+      };
+      return writeOutput(flags.output, `${JSON.stringify(json, null, 2)}\n`, { force: flags.force });
+    }
+  }
+}
+
+/** The gzipped pprof bytes of a profile, as written to `.pb.gz` files. */
+export function gzipPprof(profile: Profile): Uint8Array {
+  return gzipSync(toPprof(profile));
+}
+
+function formatFromExtension(output: string | undefined): OutputFormat {
+  if (output === undefined || output === '-') return 'folded';
+  if (/\.(pb\.gz|pb|pprof)$/i.test(output)) return 'pprof';
+  if (/\.json$/i.test(output)) return 'json';
+  return 'folded';
+}
+
+interface ProfileJson {
+  sampleTypes: SampleType[];
+  defaultSampleType: number;
+  frames: { name: string; module?: string; kind?: string }[];
+  stacks: { frames: number[]; values: number[]; labels?: Record<string, LabelValue> }[];
+}
+
+// The compact JSON form of a stack profile documented in the command's help.
+function profileJson(profile: Profile): ProfileJson {
+  return {
+    sampleTypes: profile.sampleTypes.map((t) => ({ ...t })),
+    defaultSampleType: profile.defaultSampleType,
+    frames: profile.frames.map((f) => ({ name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) })),
+    stacks: profile.stacks.map((s) => ({ frames: [...s.frames], values: [...s.values], ...(s.labels ? { labels: { ...s.labels } } : {}) })),
+  };
 }

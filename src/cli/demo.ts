@@ -1,6 +1,120 @@
-// STUB: replaced by the real command.
+// `netprobe demo`: trace the example servers of each network model under identical load, print the
+// comparison and write report.html.
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
+import { runDemo, type DemoResult } from '../capture/demo.js';
+import type { BackendName } from '../capture/types.js';
+import { NetprobeError } from '../model/errors.js';
+import type { Profile } from '../model/profile.js';
+import { renderCompareTable } from '../render/compare-table.js';
+import { renderReportHtml } from '../render/report-html.js';
+import { compareRuns, type CompareRun } from '../report/compare.js';
+import { parseDurationOption, parsePositiveInt, printWarnings, writeOutput } from './common.js';
+import { compareRunFromInput } from './compare.js';
+import { readInput } from './input.js';
+
+interface DemoFlags {
+  out?: string;
+  duration: string;
+  connections: string;
+  backend: string;
+  sweep: string | false;
+  sweepDuration: string;
+  servers?: string;
+}
+
+const BACKENDS = ['auto', 'strace', 'perf', 'bpftrace'];
 
 export function registerDemo(program: Command): void {
-  program.command('demo').description('(not implemented yet)');
+  program
+    .command('demo')
+    .description('build and trace the bundled example servers of each network model under identical load; print the comparison; write an HTML report')
+    .option('--out <dir>', 'directory to create for the runs and report.html (default netprobe-out/demo-<timestamp>)')
+    .option('--duration <time>', 'load per server, e.g. 3s or 500ms', '3s')
+    .option('--connections <n>', 'keep-alive connections of the built-in load', '50')
+    .option('--backend <name>', 'strace, perf, bpftrace or auto (lowest overhead that works)', 'auto')
+    .option('--sweep <levels>', 'connection levels swept on go-nethttp and c-epoll, e.g. 10,100,500', '10,100,500')
+    .option('--no-sweep', 'skip the connection sweep')
+    .option('--sweep-duration <time>', 'load per sweep level', '1s')
+    .option('--servers <ids>', 'only these example servers (comma-separated ids)')
+    .action(async (flags: DemoFlags) => {
+      if (!BACKENDS.includes(flags.backend)) {
+        throw new NetprobeError('usage', `Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${flags.backend}\``);
+      }
+      const started = Date.now();
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      let result: DemoResult;
+      try {
+        result = await runDemo({
+          ...(flags.out ? { outDir: flags.out } : {}),
+          durationSeconds: parseDurationOption('--duration', flags.duration),
+          connections: parsePositiveInt('--connections', flags.connections),
+          backend: flags.backend as BackendName | 'auto',
+          sweepLevels: flags.sweep === false ? [] : parseLevels(flags.sweep),
+          sweepSeconds: parseDurationOption('--sweep-duration', flags.sweepDuration),
+          ...(flags.servers ? { only: flags.servers.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+          onProgress: (m) => process.stderr.write(`${m}\n`),
+          signal: ac.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      if (result.runs.length === 0) {
+        throw new NetprobeError('environment', `no example server could be traced: ${result.failed.map((f) => `${f.id}: ${f.reason.split('\n')[0]}`).join('; ')}`, {
+          hint: 'Run `netprobe doctor` to see which tracers work here.',
+        });
+      }
+
+      const onWarning = printWarnings();
+      const runs: CompareRun[] = [];
+      const profiles: (Profile | undefined)[] = [];
+      for (const { server, result: r } of result.runs) {
+        const loaded = await readInput(r.dir, { onWarning });
+        runs.push({ ...compareRunFromInput(loaded, r.dir), name: server.id });
+        profiles.push(loaded.profile);
+      }
+      const comparison = compareRuns(runs);
+      for (const sweep of result.sweeps) {
+        const loaded = await readInput(sweep.dir, { onWarning });
+        const levels = compareRunFromInput(loaded, sweep.dir).sweep;
+        if (levels) comparison.sweeps.push({ name: sweep.server.id, levels });
+      }
+      const expected = result.runs.map((r) => r.server.expectedModel);
+
+      await writeOutput(undefined, renderCompareTable(comparison, { expected }));
+      const notes = [
+        ...result.skipped.map((s) => `skipped ${s.id}: ${s.reason}. To enable it: ${s.fix}`),
+        ...result.failed.map((f) => `failed ${f.id}: ${f.reason.split('\n')[0]}`),
+      ];
+      for (const n of notes) process.stderr.write(`${n}\n`);
+
+      const html = renderReportHtml({
+        title: 'netprobe demo: network models compared',
+        subtitle: `${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC · backend ${result.backend} · ${flags.connections} keep-alive connections for ${flags.duration} per server`,
+        comparison,
+        expected,
+        profiles,
+        notes,
+      });
+      const report = join(result.dir, 'report.html');
+      await writeOutput(report, html);
+      const mismatches = comparison.columns.filter((c, i) => c.model.label !== expected[i]).length;
+      process.stderr.write(
+        `${result.runs.length} servers traced in ${((Date.now() - started) / 1000).toFixed(0)}s${mismatches > 0 ? `, ${mismatches} classified differently than expected` : ''}\n`,
+      );
+      process.stdout.write(`report: ${relative(process.cwd(), report) || report}\n`);
+    });
+}
+
+function parseLevels(value: string): number[] {
+  const levels = value
+    .replace(/^connections=/, '')
+    .split(',')
+    .map((s) => Number(s.trim()));
+  if (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new NetprobeError('usage', `Expected \`--sweep\` to be connection counts like 10,100,500, got \`${value}\``);
+  }
+  return levels;
 }

@@ -1,6 +1,54 @@
-// STUB: replaced by the real command.
+// `netprobe flame <input>`: a self-contained flame-graph HTML page from any profile or syscall source.
+import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { NetprobeError } from '../model/errors.js';
+import type { Profile } from '../model/profile.js';
+import { profileFromSyscalls } from '../model/syscall-profile.js';
+import { renderFlameHtml } from '../render/flame-html.js';
+import { printWarnings, writeOutput } from './common.js';
+import { readInput, type LoadedInput } from './input.js';
+
+interface FlameFlags {
+  output: string;
+  title?: string;
+  sampleType?: string;
+  force?: boolean;
+}
 
 export function registerFlame(program: Command): void {
-  program.command('flame').description('(not implemented yet)');
+  program
+    .command('flame')
+    .description('self-contained flame-graph HTML from pprof, perf script, folded stacks, strace logs or a run directory')
+    .argument('<input>', 'file, run directory, or - for stdin')
+    .option('-o, --output <file>', 'HTML file to write, or - for stdout', 'flame.html')
+    .option('--title <text>', 'page title')
+    .option('--sample-type <type>', 'sample type shown first, e.g. calls, errors, time, samples, cpu')
+    .option('--force', 'overwrite the output file if it exists')
+    .action(async (input: string, flags: FlameFlags) => {
+      const loaded = await readInput(input, { onWarning: printWarnings() });
+      const profile = profileOf(loaded);
+      const name = input === '-' ? 'stdin' : basename(input.replace(/\/+$/, ''));
+      const html = renderFlameHtml([{ title: describeProfile(profile), profile }], {
+        title: flags.title ?? `Flame graph: ${name}`,
+        subtitle: `${loaded.file} (${loaded.format})`,
+        sampleType: flags.sampleType,
+      });
+      await writeOutput(flags.output, html, { force: flags.force });
+      if (flags.output !== '-') process.stderr.write(`wrote ${flags.output}\n`);
+    });
+}
+
+/** The stack profile of an input; syscall-only sources become one frame per syscall. */
+export function profileOf(loaded: LoadedInput): Profile {
+  if (loaded.profile) return loaded.profile;
+  if (loaded.syscalls) return profileFromSyscalls(loaded.syscalls);
+  throw new NetprobeError('input', `${loaded.file} has neither stacks nor syscall counts to draw`);
+}
+
+/** A short heading for a profile from its sample types. */
+export function describeProfile(profile: Profile): string {
+  const types = profile.sampleTypes.map((t) => t.type);
+  if (types.includes('calls')) return 'syscalls';
+  if (types.includes('cpu') || types.includes('samples')) return 'CPU samples';
+  return types.join(', ');
 }

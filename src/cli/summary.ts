@@ -1,6 +1,70 @@
-// STUB: replaced by the real command.
+// `netprobe summary <input>`: the syscall table of any syscall source, with the network-model verdict.
 import type { Command } from 'commander';
+import { syscallsJson } from '../export/json.js';
+import { NetprobeError } from '../model/errors.js';
+import { syscallsFromProfile } from '../model/syscall-profile.js';
+import type { SyscallTable } from '../model/syscalls.js';
+import type { InputFormat } from '../parse/types.js';
+import { renderModelVerdict, renderSyscallTable, type SyscallSort } from '../render/table.js';
+import { classifyNetworkModel } from '../report/classify.js';
+import { parsePositiveInt, printWarnings, writeOutput } from './common.js';
+import { readInput, type LoadedInput } from './input.js';
+
+const SORTS: readonly SyscallSort[] = ['calls', 'errors', 'time', 'name'];
+
+interface SummaryFlags {
+  json?: boolean;
+  sort?: string;
+  top?: string;
+}
 
 export function registerSummary(program: Command): void {
-  program.command('summary').description('(not implemented yet)');
+  program
+    .command('summary')
+    .description('syscall table from strace -c text, strace logs, bpftrace output, pprof syscall profiles, or a run directory')
+    .argument('<input>', 'file, run directory, or - for stdin')
+    .option('--json', 'print JSON (the syscalls/totals/threads/model fields of run.json)')
+    .option('--sort <key>', 'order rows by calls, errors, time or name (default: time when measured, else calls)')
+    .option('--top <n>', 'show only the first N rows (totals still cover all)')
+    .action(async (input: string, flags: SummaryFlags) => {
+      const sort = parseSort(flags.sort);
+      const top = flags.top === undefined ? undefined : parsePositiveInt('--top', flags.top);
+      const loaded = await readInput(input, { onWarning: printWarnings() });
+      const table = syscallTableOf(loaded);
+      const threads = table.threads ?? loaded.meta?.threads;
+      const requests = loaded.meta?.requests;
+      const model = classifyNetworkModel(table, { threads, requests });
+      if (flags.json) {
+        const json = { ...syscallsJson(table), threads: threads ?? null, model };
+        await writeOutput(undefined, `${JSON.stringify(json, null, 2)}\n`);
+        return;
+      }
+      const shown: SyscallTable = threads === undefined ? table : { ...table, threads };
+      const text =
+        renderSyscallTable(shown, { sort, top, perRequest: requests ? { requests } : undefined }) + '\n' + renderModelVerdict(model);
+      await writeOutput(undefined, text);
+    });
+}
+
+function parseSort(value: string | undefined): SyscallSort | undefined {
+  if (value === undefined) return undefined;
+  if ((SORTS as readonly string[]).includes(value)) return value as SyscallSort;
+  throw new NetprobeError('usage', `Expected \`--sort\` to be one of ${SORTS.join(', ')}, got \`${value}\``);
+}
+
+const WHAT_IT_IS: Partial<Record<InputFormat, string>> = {
+  'perf-script': 'a perf script CPU profile',
+  folded: 'folded stacks',
+  pprof: 'a pprof profile without syscall sample types',
+  run: 'a run directory without syscall counts',
+};
+
+/** The syscall table an input carries, directly or as a netprobe syscalls profile; a usage hint otherwise. */
+export function syscallTableOf(loaded: LoadedInput): SyscallTable {
+  const table = loaded.syscalls ?? (loaded.profile ? syscallsFromProfile(loaded.profile) : undefined);
+  if (table) return table;
+  const what = WHAT_IT_IS[loaded.format] ?? loaded.format;
+  throw new NetprobeError('input', `${loaded.file} has no syscall counts (it is ${what})`, {
+    hint: loaded.profile ? `try \`netprobe flame ${loaded.file}\`` : undefined,
+  });
 }

@@ -1,6 +1,225 @@
-// STUB: replaced by the real command.
-import type { Command } from 'commander';
+// `netprobe trace`: run (or attach to) a server under a tracer, drive load, write a run directory, print the summary.
+import { Option, type Command } from 'commander';
+import { relative } from 'node:path';
+import { runSweep } from '../capture/sweep.js';
+import { runTrace } from '../capture/trace.js';
+import type { BackendName, TraceOptions, TraceProgress, TraceResult } from '../capture/types.js';
+import type { NetprobeRunJson } from '../export/run-json.js';
+import { NetprobeError } from '../model/errors.js';
+import { tableFromRows } from '../model/syscalls.js';
+import { formatCount } from '../model/units.js';
+import { renderModelVerdict, renderSyscallTable } from '../render/table.js';
+import { parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
+import { VERSION } from './version.js';
+
+interface TraceFlags {
+  pid?: string;
+  backend: BackendName | 'auto';
+  port?: string;
+  load?: string;
+  loadCmd?: string;
+  connections: string;
+  duration?: string;
+  requests?: string;
+  syscallStacks?: boolean;
+  cpu?: boolean;
+  straceLog?: boolean;
+  measureOverhead?: boolean;
+  out?: string;
+  name?: string;
+  sweep?: string;
+  json?: boolean;
+}
 
 export function registerTrace(program: Command): void {
-  program.command('trace').description('(not implemented yet)');
+  program
+    .command('trace')
+    .description('run a command (or attach to a process) under strace, perf or bpftrace, drive load, and write a run directory')
+    .argument('[command...]', 'command to start and trace (after `--`)')
+    .option('-p, --pid <pid>', 'attach to this running process (all threads) instead of starting one')
+    .addOption(new Option('-b, --backend <name>', 'syscall tracer').choices(['auto', 'bpftrace', 'perf', 'strace']).default('auto'))
+    .option('--port <n>', 'wait until the started command accepts connections on 127.0.0.1:<n>; capture only the load window')
+    .option('--load <url>', 'built-in HTTP/1.1 keep-alive load on a loopback URL (its port is waited for)')
+    .option('--load-cmd <cmd>', 'external load command run with sh -c (wrk, redis-benchmark, ...)')
+    .option('-c, --connections <n>', 'connections of the built-in load', '50')
+    .option('-d, --duration <time>', 'load length, or capture length without load (500ms, 4s, 2m)')
+    .option('-n, --requests <n>', 'stop the built-in load after this many requests; with --load-cmd, the request count to use')
+    .option('--syscall-stacks', 'record which code paths issue each syscall (bpftrace or strace)')
+    .option('--cpu', 'also sample CPU stacks with perf (cpu.pb.gz)')
+    .option('--strace-log', 'strace backend: keep the full log for errno names (larger, slower)')
+    .option('--measure-overhead', 'run the same load untraced first and report traced/untraced throughput')
+    .option('-o, --out <dir>', 'run directory to create (must not exist; default netprobe-out/<name>-<timestamp>)')
+    .option('--name <name>', 'name of the run (default: the command name)')
+    .option('--sweep <spec>', 'repeat the capture at several load levels, e.g. connections=10,100,1000')
+    .option('--json', 'print run.json instead of the summary')
+    .addHelpText(
+      'after',
+      `
+Backends: auto picks the lowest-overhead one that works here (bpftrace > perf > strace) and says why.
+Capture window: with --port (or a --load URL) the tracer attaches once the port is ready and stops when the
+load ends, so per-request figures hold only the load; without a port, from exec to exit (or --duration).
+Ctrl-C stops load, tracer and target in that order, writes what was captured and exits 130.
+
+Examples:
+  $ netprobe trace -- ./batch-job --input data.csv         whole run of a command that exits by itself
+  $ netprobe trace --load http://127.0.0.1:8080/ -d 5s -- ./server 8080
+  $ netprobe trace --backend strace --strace-log --port 8080 --load-cmd 'wrk -c50 -d5s http://127.0.0.1:8080/' -- ./server 8080
+  $ netprobe trace --pid 4242 --duration 10s               attach to a running process for 10 s
+  $ netprobe trace --cpu --syscall-stacks --load http://127.0.0.1:8080/ -- ./server 8080
+  $ netprobe trace --measure-overhead --load http://127.0.0.1:8080/ -- ./server 8080
+  $ netprobe trace --sweep connections=10,100,1000 --load http://127.0.0.1:8080/ -- ./server 8080`,
+    )
+    .action(async (command: string[], flags: TraceFlags) => {
+      await traceCommand(command, flags);
+    });
+}
+
+function traceOptions(command: string[], flags: TraceFlags): TraceOptions {
+  const durationSeconds = flags.duration === undefined ? undefined : parseDurationOption('--duration', flags.duration);
+  const requests = flags.requests === undefined ? undefined : parsePositiveInt('--requests', flags.requests);
+  const connections = parsePositiveInt('--connections', flags.connections);
+  if (flags.requests !== undefined && !flags.load && !flags.loadCmd) {
+    throw new NetprobeError('usage', '--requests needs --load or --load-cmd');
+  }
+  return {
+    command: command.length > 0 ? command : undefined,
+    pid: flags.pid === undefined ? undefined : parsePositiveInt('--pid', flags.pid),
+    backend: flags.backend,
+    port: flags.port === undefined ? undefined : parsePort(flags.port),
+    load: flags.load ? { url: flags.load, connections, durationSeconds, requests } : undefined,
+    loadCmd: flags.loadCmd,
+    requests,
+    durationSeconds,
+    syscallStacks: flags.syscallStacks,
+    cpu: flags.cpu,
+    straceLog: flags.straceLog,
+    measureOverhead: flags.measureOverhead,
+    outDir: flags.out,
+    name: flags.name,
+    exporter: `netprobe@${VERSION}`,
+  };
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new NetprobeError('usage', `Expected \`--port\` to be a port number (1-65535), got \`${value}\``);
+  return n;
+}
+
+/** `connections=10,100,1000` -> [10, 100, 1000]. */
+export function parseSweep(spec: string): number[] {
+  const m = /^connections=(\d+(?:,\d+)*)$/.exec(spec.trim());
+  const levels = m ? m[1]!.split(',').map(Number) : [];
+  if (!m || levels.some((n) => n <= 0)) {
+    throw new NetprobeError('usage', `Expected \`--sweep\` like connections=10,100,1000, got \`${spec}\``);
+  }
+  return levels;
+}
+
+async function traceCommand(command: string[], flags: TraceFlags): Promise<void> {
+  const options = traceOptions(command, flags);
+  const sweep = flags.sweep === undefined ? undefined : parseSweep(flags.sweep);
+  if (sweep && !options.load) throw new NetprobeError('usage', '--sweep needs the built-in load (--load <url>)');
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) process.stderr.write('\nnetprobe: stopping (load, tracer, target); writing what was captured...\n');
+    else process.stderr.write('netprobe: still stopping, please wait\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressPrinter();
+  options.signal = controller.signal;
+  options.onProgress = progress.update;
+
+  let results: TraceResult[];
+  try {
+    results = sweep ? await runSweep({ ...options, connections: sweep }) : [await runTrace(options)];
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const warn = printWarnings();
+  for (const r of results) for (const w of r.warnings ?? []) warn(w);
+  if (flags.json) {
+    const json = results.length === 1 ? results[0]!.run : results.map((r) => r.run);
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    process.stdout.write(results.map((r) => renderTraceSummary(r)).join('\n'));
+  }
+  const interrupted = results.find((r) => r.interrupted);
+  if (interrupted || controller.signal.aborted) {
+    throw new NetprobeError('interrupted', `interrupted; partial capture written to ${shownPath(interrupted?.dir ?? results.at(-1)?.dir ?? '.')}`);
+  }
+}
+
+/** Progress on stderr, only when stderr is a terminal; the backend choice is always said (one line). */
+function progressPrinter(): { update: (p: TraceProgress) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  return {
+    update(p) {
+      if (p.message?.startsWith('auto:')) {
+        if (shown) process.stderr.write('\r\x1b[K');
+        process.stderr.write(`netprobe: ${p.message}\n`);
+        shown = false;
+        return;
+      }
+      if (!tty) return;
+      const rate = p.requestsPerSecond === undefined ? '' : `  ${formatCount(Math.round(p.requestsPerSecond))} req/s`;
+      const message = p.message ? `  ${p.message}` : '';
+      process.stderr.write(`\r\x1b[K${p.phase} ${p.elapsedSeconds.toFixed(1)}s${rate}${message}`.slice(0, (process.stderr.columns ?? 100) + 4));
+      shown = true;
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+function shownPath(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') ? rel : dir;
+}
+
+/** The printed summary: what was traced and how, the per-request table, the verdict and the files. */
+export function renderTraceSummary(result: TraceResult): string {
+  const run = result.run as NetprobeRunJson;
+  const lines: string[] = [];
+  const what = run.command ? run.command.join(' ') : `pid ${run.target.pid}`;
+  lines.push(`netprobe trace: ${run.name} (${what})${result.interrupted ? '  [interrupted]' : ''}`);
+  const window = run.capture?.window === 'load' ? 'load only' : run.capture?.window ?? 'unknown';
+  const reason = run.capture && run.capture.backendReason !== 'requested' ? ` [${run.capture.backendReason}]` : '';
+  lines.push(`backend: ${run.backend}${reason}`);
+  lines.push(`capture window: ${window} (${(run.capture?.seconds ?? run.durationSeconds).toFixed(1)} s); syscall time is wall time`);
+  if (run.target.exitCode !== null || run.target.signal !== null) {
+    lines.push(`target: pid ${run.target.pid} ${run.target.signal ? `killed by ${run.target.signal}` : `exited with ${run.target.exitCode}`}`);
+  }
+  if (run.load) {
+    const l = run.load;
+    const latency = l.latencyMs ? `, latency p50 ${l.latencyMs.p50} ms p99 ${l.latencyMs.p99} ms` : '';
+    lines.push(
+      `load: ${formatCount(l.requests)} requests in ${l.durationSeconds.toFixed(1)} s (${formatCount(Math.round(l.requestsPerSecond))} req/s), ${formatCount(l.errors)} errors${latency}`,
+    );
+  }
+  if (run.overhead) {
+    const o = run.overhead;
+    lines.push(`overhead: traced ${formatCount(Math.round(o.tracedRps))} req/s / untraced ${formatCount(Math.round(o.untracedRps))} req/s = ${o.ratio.toFixed(2)}`);
+  }
+  if (result.rssBytes !== undefined) lines.push(`target memory (RSS): ${(result.rssBytes / 1048576).toFixed(1)} MiB`);
+  lines.push('');
+  const table = tableFromRows(run.syscalls, run.syscalls.some((r) => r.seconds > 0), run.threads ?? undefined);
+  const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
+  lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
+  if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);
+  lines.push('', renderModelVerdict(run.model).trimEnd());
+  for (const note of run.capture?.notes ?? []) lines.push(`note: ${note}`);
+  lines.push('', `written: ${shownPath(result.dir)}/ (${run.files.filter((f) => !f.startsWith('raw/')).join(', ')}, raw/)`);
+  return `${lines.join('\n')}\n`;
 }

@@ -1,10 +1,580 @@
-// STUB: replaced by the real parser.
-import type { TextParser } from './types.js';
+// perf script text -> CPU profile whose frames are named exactly as FlameGraph's stackcollapse-perf.pl names them.
+//
+// Produced by: `perf record -g -F 999 -o perf.data -- <cmd>; perf script -i perf.data` (perf 6.1, kernel 6.18).
+// Reference: https://github.com/brendangregg/FlameGraph/blob/41fee1f99f9276008b7cd112fca19dc3ea84ac32/stackcollapse-perf.pl
+// and inferno https://github.com/jonhoo/inferno/blob/929be68e19a27da062623c6da5255e8b96faebbc/src/collapse/perf.rs
+// (whose Rust-symbol fixes and period weighting we follow). Grammar: docs/FORMATS.md §1.
+//
+//   busy  1880   579.955973:    1001001 cpu-clock:ppp:
+//   	            11e4 work+0x34 (/tmp/pf/busy)
+//   	            1087 main+0x27 (/tmp/pf/busy)
+//   	           2724a __libc_start_call_main+0x7a (/usr/lib/x86_64-linux-gnu/libc.so.6)
+//
+// becomes the stack `busy;__libc_start_call_main;main;work` with samples=1 and cpu=1001001 ns.
+//
+// Weights: the folded weight of a sample is its period (1 when perf printed none), as in the collapser.
+// The profile always starts with CPU_SAMPLE_TYPES (samples/count, cpu/nanoseconds). cpu is filled only for
+// cpu-clock/task-clock events, whose period is in nanoseconds; for other events (cycles, page-faults, ...)
+// cpu stays 0 and a third type `<event>/count` carries the summed periods. The default sample type is the
+// one whose totals equal the collapser's counts.
+import { CPU_SAMPLE_TYPES, ProfileBuilder, type Frame, type FrameKind, type Profile, type SampleType } from '../model/profile.js';
+import type { CollapseOptions, ParseContext, ParseResult, TextParser } from './types.js';
 
-export const perfScriptParser: TextParser = {
-  format: 'perf-script',
-  detect: () => false,
-  parse: async () => {
-    throw new Error('perf-script parser not implemented yet');
-  },
-};
+interface Header {
+  comm: string;
+  /** Decimal text, or `?` when perf printed the tid only. */
+  pid: string;
+  tid: string;
+  event: string;
+  period?: number;
+  /** What follows `event:` on the header line: empty, a tracepoint payload or a single frame. */
+  tail: string;
+}
+
+const CLOCK_EVENTS = new Set(['cpu-clock', 'task-clock']);
+
+/** Finds the header fields, or null when the line is not a sample header. */
+export function parsePerfHeader(line: string): Header | null {
+  const n = line.length;
+  let pos = 0;
+  for (;;) {
+    while (pos < n && line.charCodeAt(pos) === 32) pos++;
+    if (pos >= n) return null;
+    const start = pos;
+    while (pos < n && line.charCodeAt(pos) !== 32) pos++;
+    // The word at column 0 is always the comm (which may itself be all digits); the pid needs a space after it.
+    if (start === 0 || pos >= n) continue;
+    const slash = pidTidSlash(line, start, pos);
+    if (slash === -2) continue;
+    const header = parseAfterPid(line, pos);
+    if (!header) continue;
+    const comm = line.slice(0, start).trim();
+    if (slash < 0) return { comm, pid: '?', tid: line.slice(start, pos), ...header };
+    return { comm, pid: line.slice(start, slash), tid: line.slice(slash + 1, pos), ...header };
+  }
+}
+
+// -2: not `\d+` or `\d+/\d+`; -1: digits only; otherwise the index of the slash.
+function pidTidSlash(line: string, start: number, end: number): number {
+  let slash = -1;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 47 && slash < 0 && i > start && i < end - 1) slash = i;
+    else if (c < 48 || c > 57) return -2;
+  }
+  return slash;
+}
+
+function parseAfterPid(line: string, pos: number): Omit<Header, 'comm' | 'pid' | 'tid'> | null {
+  const n = line.length;
+  pos = skipSpaces(line, pos);
+  if (line.charCodeAt(pos) === 91 /* [ */) {
+    const close = line.indexOf(']', pos);
+    if (close < 0 || !isDigits(line, pos + 1, close)) return null;
+    pos = skipSpaces(line, close + 1);
+  }
+  // Optional time `secs.usecs:`.
+  let p = pos;
+  while (p < n && (isDigit(line.charCodeAt(p)) || line.charCodeAt(p) === 46)) p++;
+  if (p > pos && line.charCodeAt(p) === 58 /* : */) pos = skipSpaces(line, p + 1);
+  // Optional period.
+  let period: number | undefined;
+  p = pos;
+  while (p < n && isDigit(line.charCodeAt(p))) p++;
+  if (p > pos && line.charCodeAt(p) === 32) {
+    period = Number(line.slice(pos, p));
+    pos = skipSpaces(line, p);
+  }
+  // Event name: one word ending at the first `:` followed by a space or the end of line
+  // (`cycles:u:`, `raw_syscalls:sys_enter:`).
+  for (let q = pos; q < n; q++) {
+    const c = line.charCodeAt(q);
+    if (c === 32 || c === 9) return null;
+    if (c === 58 && (q + 1 === n || line.charCodeAt(q + 1) === 32)) {
+      if (q === pos) return null;
+      return { event: line.slice(pos, q), period, tail: line.slice(q + 1).trim() };
+    }
+  }
+  return null;
+}
+
+function skipSpaces(line: string, pos: number): number {
+  while (pos < line.length && line.charCodeAt(pos) === 32) pos++;
+  return pos;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isDigits(s: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+function isHex(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+interface FrameLine {
+  pc: string;
+  /** Symbol as printed (with `+0x` offset), `" "` when perf printed none (the collapser's convention). */
+  sym: string;
+  /** Text inside the final parentheses: a dso path, `[kernel.kallsyms]`, `[unknown]`, `inlined`; undefined when absent. */
+  module?: string;
+}
+
+/** Splits `ip sym[+0xoff] (dso)`; the dso is the balanced parenthesised group at the end (dsos may contain spaces). */
+export function parseFrameLine(line: string): FrameLine | null {
+  const s = line.trim();
+  const sp = s.indexOf(' ');
+  if (sp < 0) return null;
+  const pc = s.slice(0, sp);
+  if (!isHex(pc)) return null;
+  const rest = s.slice(sp + 1);
+  let module: string | undefined;
+  let symEnd = rest.length;
+  if (rest.endsWith(')')) {
+    let depth = 0;
+    for (let i = rest.length - 1; i >= 0; i--) {
+      const c = rest.charCodeAt(i);
+      if (c === 41) depth++;
+      else if (c === 40 && --depth === 0) {
+        if (i === 0 || rest.charCodeAt(i - 1) === 32) {
+          module = rest.slice(i + 1, -1);
+          symEnd = i;
+        }
+        break;
+      }
+    }
+  }
+  const sym = rest.slice(0, symEnd).trim();
+  return { pc, sym: sym === '' ? ' ' : sym, module };
+}
+
+// `-F +srcline` prints `  file.c:123`, `  libc.so.6[27b25]` or `??:0` below a frame.
+function isSrcline(line: string): boolean {
+  const s = line.trim();
+  return /:\d+$/.test(s) || /\[[0-9a-fx]+\]$/.test(s);
+}
+
+const RUST_HASH_LENGTH = 17;
+const RUST_ESCAPES: readonly [string, string][] = [
+  ['$SP$', '@'],
+  ['$BP$', '*'],
+  ['$RF$', '&'],
+  ['$LT$', '<'],
+  ['$GT$', '>'],
+  ['$LP$', '('],
+  ['$RP$', ')'],
+  ['$C$', ','],
+  ['$u7e$', '~'],
+  ['$u20$', ' '],
+  ['$u27$', "'"],
+  ['$u3d$', '='],
+  ['$u5b$', '['],
+  ['$u5d$', ']'],
+  ['$u7b$', '{'],
+  ['$u7d$', '}'],
+  ['$u3b$', ';'],
+  ['$u2b$', '+'],
+  ['$u21$', '!'],
+  ['$u22$', '"'],
+];
+
+// perf leaves some legacy Rust symbols half demangled (`_$LT$std..fs..File$GT$::read::h5d84059cf335c8e6`);
+// finishing the job as rustc-demangle does keeps one name per function (inferno collapse/common.rs).
+export function fixRustSymbol(symbol: string): string {
+  const hashStart = symbol.length - RUST_HASH_LENGTH;
+  if (hashStart < 0 || symbol[hashStart] !== 'h' || !isHex(symbol.slice(hashStart + 1))) return symbol;
+  let rest = symbol.slice(0, hashStart);
+  if (rest.endsWith('::')) rest = rest.slice(0, -2);
+  if (rest.startsWith('_$')) rest = rest.slice(1);
+  let out = '';
+  while (rest.length > 0) {
+    if (rest[0] === '.') {
+      if (rest[1] === '.') {
+        out += '::';
+        rest = rest.slice(2);
+      } else {
+        out += '.';
+        rest = rest.slice(1);
+      }
+    } else if (rest[0] === '$') {
+      const esc = RUST_ESCAPES.find(([pat]) => rest.startsWith(pat));
+      if (!esc) {
+        out += rest;
+        break;
+      }
+      out += esc[1];
+      rest = rest.slice(esc[0].length);
+    } else {
+      let i = 0;
+      while (i < rest.length && rest[i] !== '$' && rest[i] !== '.') i++;
+      out += rest.slice(0, i);
+      rest = rest.slice(i);
+    }
+  }
+  return out;
+}
+
+// Drops argument lists (`foo(int) const` -> `foo`) but keeps Go methods `pkg.(*T).M`, C++ `(anonymous namespace)`
+// and parentheses nested in templates or lambdas (FlameGraph PRs #72, #93; inferno tidy_generic).
+export function tidyGeneric(func: string): string {
+  func = func.replaceAll(';', ':');
+  let depth = 0;
+  let lastDotNext = -1;
+  for (let i = 0; i < func.length; i++) {
+    const c = func[i];
+    if (c === '<' || c === '{' || c === '[') depth++;
+    else if (c === '>' || c === '}' || c === ']' || c === ')') depth--;
+    else if (c === '(') {
+      if (depth === 0 && lastDotNext !== i && !func.startsWith('(anonymous namespace)', i)) return func.slice(0, i);
+      depth++;
+    } else if (c === '.') lastDotNext = i + 1;
+  }
+  return func;
+}
+
+function isVmlinux(module: string): boolean {
+  const at = module.lastIndexOf('vmlinux');
+  return at >= 0 && /^[A-Za-z0-9._-]*$/.test(module.slice(at));
+}
+
+// The collapser's notion of a kernel dso: `[kernel.kallsyms]`, `[nf_conntrack]`, `*.ko`, `vmlinux*`.
+function isKernelModule(module: string): boolean {
+  return (module.startsWith('[') || module.endsWith('.ko') || isVmlinux(module)) && module !== '[unknown]';
+}
+
+function isJitModule(module: string): boolean {
+  return (module.startsWith('/tmp/perf-') && module.endsWith('.map')) || (module.includes('/jitted-') && module.endsWith('.so'));
+}
+
+function frameKind(module: string | undefined): FrameKind {
+  if (module === undefined) return 'user';
+  if (isJitModule(module)) return 'jit';
+  // [vdso] and [vsyscall] pages run in user mode even though the collapser annotates them like kernel code.
+  if (isKernelModule(module) && module !== '[vdso]' && module !== '[vsyscall]') return 'kernel';
+  return 'user';
+}
+
+// The frames one perf frame line stands for (root first): several when a Java agent joined inlined methods with `->`.
+export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptions): Frame[] {
+  let rawfunc = f.sym;
+  const off = rawfunc.lastIndexOf('+0x');
+  if (off >= 0 && (off + 3 === rawfunc.length || isHex(rawfunc.slice(off + 3)))) rawfunc = rawfunc.slice(0, off);
+  // FlameGraph skips "process name" frames such as `(/usr/bin/foo)`.
+  if (rawfunc.startsWith('(')) return [];
+  rawfunc = fixRustSymbol(rawfunc);
+  const module = f.module ?? '';
+  const perfInlined = f.module === 'inlined';
+  const address = perfInlined ? undefined : safeAddress(f.pc);
+  const kind = frameKind(perfInlined ? undefined : f.module);
+  const pieces = rawfunc.split('->');
+  return pieces.map((piece, i) => {
+    let name = piece;
+    if (name === '[unknown]') {
+      if (module === '[unknown]' || module === '') name = opts.addrs ? `[unknown <${f.pc}>]` : '[unknown]';
+      else {
+        const base = module.slice(module.lastIndexOf('/') + 1);
+        name = opts.addrs ? `[${base} <${f.pc}>]` : `[${base}]`;
+      }
+    }
+    name = tidyGeneric(name);
+    if (java && name.startsWith('L') && name.includes('/')) name = name.slice(1);
+    if (i > 0) {
+      if (!name.includes('_[i]')) name += '_[i]';
+    } else if (opts.kernel && isKernelModule(module)) name += '_[k]';
+    else if (opts.jit && isJitModule(module) && !name.includes('_[j]')) name += '_[j]';
+    const frame: Frame = { name, kind };
+    if (f.module !== undefined && !perfInlined && f.module !== '[unknown]') frame.module = f.module;
+    if (perfInlined || i > 0) frame.inlined = true;
+    if (address !== undefined) frame.address = address;
+    return frame;
+  });
+}
+
+// Kernel addresses do not fit in a double; they are left out rather than rounded to a wrong value.
+function safeAddress(pc: string): number | undefined {
+  if (pc.length > 13) return undefined;
+  const v = parseInt(pc, 16);
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** Root frame name, as the collapser builds it: `comm[-pid[/tid]]` with spaces turned into `_`. */
+export function processName(h: Pick<Header, 'comm' | 'pid' | 'tid'>, opts: CollapseOptions): string {
+  let name = h.comm;
+  if (opts.tid) name += `-${h.pid}/${h.tid}`;
+  else if (opts.pid) name += `-${h.pid}`;
+  return name.replaceAll(' ', '_');
+}
+
+// `cycles:u` and `cycles:ppp` are one event with different modifiers (perf-list(1) "EVENT MODIFIERS");
+// `raw_syscalls:sys_enter` is a tracepoint whose full name matters.
+export function eventName(event: string): string {
+  const colon = event.indexOf(':');
+  if (colon < 0) return event;
+  return /^[ukhIGHpPSDWeb]+$/.test(event.slice(colon + 1)) ? event.slice(0, colon) : event;
+}
+
+interface StackEntry {
+  /** Frame ids (our own numbering), leaf first, without the process frame. */
+  leafFirst: number[];
+  processFrame: number;
+  pid?: number;
+  tid?: number;
+  samples: number;
+  /** Sum of periods, 1 for samples without one: the collapser's count. */
+  weight: number;
+}
+
+// Streams samples into aggregated stacks; only distinct frame lines and distinct stacks are kept in memory.
+class PerfCollapser {
+  private readonly frames: Frame[] = [];
+  private readonly frameIds = new Map<string, number>();
+  /** Frame line text -> frame ids (leaf first), one cache for `java*` processes and one for the rest. */
+  private readonly lineCache = [new Map<string, readonly number[]>(), new Map<string, readonly number[]>()];
+  private readonly processIds = new Map<string, number>();
+  private readonly stacks = new Map<string, StackEntry>();
+
+  private eventFilter: string | undefined;
+  private event: string | undefined;
+  private samplesWithPeriod = 0;
+  private samplesWithoutPeriod = 0;
+
+  // Current sample.
+  private inSample = false;
+  private skipSample = false;
+  private header: Header | undefined;
+  private java = 0;
+  private readonly ids: number[] = [];
+  private lastFrameLine: string | undefined;
+  private lastGroupStart = 0;
+
+  constructor(
+    private readonly ctx: ParseContext,
+    private readonly opts: CollapseOptions,
+  ) {
+    this.eventFilter = ctx.options.event;
+  }
+
+  line(line: string, lineNo: number): void {
+    if (line.length === 0 || isBlank(line)) {
+      this.endSample();
+      return;
+    }
+    if (line.charCodeAt(0) === 35 /* # */) return;
+    if (this.inSample) this.frameLine(line, lineNo);
+    else this.headerLine(line, lineNo);
+  }
+
+  private headerLine(line: string, lineNo: number): void {
+    const h = parsePerfHeader(line);
+    if (!h) {
+      this.ctx.warn({ kind: 'weird-event-line', line: lineNo, message: `not a perf sample header: ${line.trim()}` });
+      return;
+    }
+    this.inSample = true;
+    this.header = h;
+    this.ids.length = 0;
+    this.lastFrameLine = undefined;
+    const event = eventName(h.event);
+    if (this.eventFilter === undefined) this.eventFilter = event;
+    if (event !== this.eventFilter && h.event !== this.eventFilter) {
+      this.skipSample = true;
+      return;
+    }
+    this.event ??= event;
+    this.java = processName(h, this.opts) === 'java' ? 1 : 0;
+    // Without a callchain perf prints the single frame on the header line; a tracepoint prints its payload there.
+    if (h.tail !== '' && /^[0-9a-fA-F]+ +\S/.test(h.tail) && h.tail.endsWith(')')) {
+      this.frameLine(h.tail, lineNo);
+      this.endSample();
+    }
+  }
+
+  private frameLine(line: string, lineNo: number): void {
+    if (this.skipSample) return;
+    const cache = this.lineCache[this.java]!;
+    let ids = cache.get(line);
+    if (ids === undefined) {
+      const parsed = parseFrameLine(line);
+      if (!parsed) {
+        if (this.lastFrameLine !== undefined && isSrcline(line)) {
+          this.srcline(line);
+          return;
+        }
+        this.ctx.warn({ kind: 'weird-stack-line', line: lineNo, message: `not a perf stack frame: ${line.trim()}` });
+        return;
+      }
+      ids = this.intern(collapsedFrames(parsed, this.java === 1, this.opts));
+      cache.set(copyString(line), ids);
+    }
+    this.lastFrameLine = line;
+    this.lastGroupStart = this.ids.length;
+    for (let i = 0; i < ids.length; i++) this.ids.push(ids[i]!);
+  }
+
+  // Replaces the frames of the previous line with copies that carry the source position.
+  private srcline(line: string): void {
+    const key = `${this.lastFrameLine}\n${line}`;
+    const cache = this.lineCache[this.java]!;
+    let ids = cache.get(key);
+    if (ids === undefined) {
+      const src = line.trim();
+      const m = /^(.*):(\d+)$/.exec(src);
+      const parsed = parseFrameLine(this.lastFrameLine!)!;
+      const frames = collapsedFrames(parsed, this.java === 1, this.opts);
+      if (m && m[1] !== '??') {
+        // Only the real (outermost) frame of the group gets the position; perf prints it for that line.
+        const last = frames[frames.length - 1];
+        if (last) {
+          last.file = m[1];
+          last.line = Number(m[2]);
+        }
+      }
+      ids = this.intern(frames);
+      cache.set(key, ids);
+    }
+    this.ids.length = this.lastGroupStart;
+    for (let i = 0; i < ids.length; i++) this.ids.push(ids[i]!);
+    this.lastFrameLine = undefined;
+  }
+
+  // Returns ids leaf first (the order perf prints lines in).
+  private intern(frames: Frame[]): number[] {
+    const ids: number[] = [];
+    for (let i = frames.length - 1; i >= 0; i--) ids.push(this.frameId(frames[i]!));
+    return ids;
+  }
+
+  private frameId(frame: Frame): number {
+    const key = `${frame.name}\0${frame.module ?? ''}\0${frame.kind}\0${frame.inlined ? 1 : 0}\0${frame.address ?? ''}\0${frame.file ?? ''}\0${frame.line ?? ''}`;
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(frame);
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  // stackcollapse-perf.pl records a sample only at the blank line after it, so a final sample without one is
+  // dropped; the reference outputs depend on it (inferno, which keeps it, differs here).
+  endOfInput(lineNo: number): void {
+    if (this.inSample && !this.skipSample && this.ids.length > 0) {
+      this.ctx.warn({ kind: 'unterminated-sample', line: lineNo, message: 'last sample is not followed by a blank line; dropped as stackcollapse-perf.pl does' });
+    }
+    this.inSample = false;
+  }
+
+  endSample(): void {
+    const h = this.header;
+    if (this.inSample && !this.skipSample && h) this.record(h);
+    this.inSample = false;
+    this.skipSample = false;
+    this.header = undefined;
+    this.ids.length = 0;
+    this.lastFrameLine = undefined;
+  }
+
+  private record(h: Header): void {
+    const pname = processName(h, this.opts);
+    let processFrame = this.processIds.get(pname);
+    if (processFrame === undefined) {
+      processFrame = this.frameId({ name: pname, kind: 'process' });
+      this.processIds.set(pname, processFrame);
+    }
+    const key = `${processFrame}|${h.pid}|${h.tid}|${this.ids.join(',')}`;
+    let entry = this.stacks.get(key);
+    if (entry === undefined) {
+      entry = { leafFirst: this.ids.slice(), processFrame, samples: 0, weight: 0 };
+      if (h.pid !== '?') entry.pid = Number(h.pid);
+      entry.tid = Number(h.tid);
+      this.stacks.set(key, entry);
+    }
+    entry.samples++;
+    if (h.period !== undefined) {
+      entry.weight += h.period;
+      this.samplesWithPeriod++;
+    } else {
+      entry.weight += 1;
+      this.samplesWithoutPeriod++;
+    }
+  }
+
+  build(): Profile {
+    const types = this.sampleTypes();
+    const builder = new ProfileBuilder(types.sampleTypes, types.defaultType);
+    // Only frames some stack uses: a frame line later completed by a srcline leaves its plain twin unused.
+    const remap: number[] = [];
+    const id = (own: number) => (remap[own] ??= builder.frameId(this.frames[own]!));
+    for (const e of this.stacks.values()) {
+      const frames = [id(e.processFrame)];
+      for (let i = e.leafFirst.length - 1; i >= 0; i--) frames.push(id(e.leafFirst[i]!));
+      const values = [e.samples, types.cpuFromWeight ? e.weight : 0];
+      if (types.sampleTypes.length > 2) values.push(e.weight);
+      const labels: Record<string, number> = {};
+      if (e.pid !== undefined) labels.pid = e.pid;
+      if (e.tid !== undefined) labels.tid = e.tid;
+      builder.addStack(frames, values, labels);
+    }
+    return builder.build();
+  }
+
+  private sampleTypes(): { sampleTypes: readonly SampleType[]; defaultType: number; cpuFromWeight: boolean } {
+    const event = this.event ?? 'events';
+    if (this.samplesWithPeriod === 0) return { sampleTypes: CPU_SAMPLE_TYPES, defaultType: 0, cpuFromWeight: false };
+    if (CLOCK_EVENTS.has(event) && this.samplesWithoutPeriod === 0) {
+      return { sampleTypes: CPU_SAMPLE_TYPES, defaultType: 1, cpuFromWeight: true };
+    }
+    const eventType = { type: event, unit: 'count' };
+    return { sampleTypes: [...CPU_SAMPLE_TYPES, eventType], defaultType: 2, cpuFromWeight: false };
+  }
+}
+
+// Map keys must not be slices of readline's chunk strings, or every cached line would pin a whole chunk.
+function copyString(s: string): string {
+  return (` ${s}`).slice(1);
+}
+
+function looksLikeFrameLine(line: string): boolean {
+  return /^\s+[0-9a-fA-F]+ /.test(line) && parseFrameLine(line) !== null;
+}
+
+function detect(head: readonly string[]): boolean {
+  let i = 0;
+  while (i < head.length && (head[i]!.startsWith('#') || isBlank(head[i]!))) i++;
+  if (i >= head.length) return false;
+  const first = head[i]!;
+  if (!parsePerfHeader(first)) return false;
+  const next = head[i + 1];
+  if (next !== undefined && looksLikeFrameLine(next)) return true;
+  // Without a callchain to look at, insist on the timestamp that default headers carry.
+  return /\d+\.\d+: /.test(`${first} `) && (next === undefined || isBlank(next) || parsePerfHeader(next) !== null);
+}
+
+async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
+  const collapser = new PerfCollapser(ctx, ctx.options.collapse ?? {});
+  let lineNo = 0;
+  for await (const line of lines) collapser.line(line, ++lineNo);
+  collapser.endOfInput(lineNo);
+  const profile = collapser.build();
+  return { format: 'perf-script', profile };
+}
+
+export const perfScriptParser: TextParser = { format: 'perf-script', detect, parse };

@@ -1,12 +1,236 @@
-// STUB: replaced by the network-model classifier.
+// Network-model classification from a syscall mix alone (strace -c, bpftrace counts, run.json).
+//
+// Every threshold is a ratio between syscall families (src/report/families.ts), so that load level and
+// capture length do not matter, and each was calibrated on the real captures in fixtures/models/
+// (nginx, redis, memcached, Node, Go net/http, Python http.server, netprobe's example servers; strace and
+// bpftrace; 1, 50 and 200 connections, keep-alive and one request per connection). "io" below is the
+// socket read + write families.
+//
+// 1. Enough evidence at all: at least MIN_IO_CALLS reads/writes, and at least one accept or readiness
+//    wait (epoll/poll/select). A CLI tool (ls, a compiler) reads and writes but never waits for
+//    readiness or accepts; an idle server makes almost no calls. Both are `unknown`.
+// 2. thread-per-connection (blocking): a thread is created per accepted connection
+//    (clone/accept >= 0.5, with at least MIN_ACCEPTS accepts) and reads do not fail with EAGAIN
+//    (read errors / reads < 0.1). Python's ThreadingHTTPServer: 1.00 and 0.00; Go never clones per accept.
+// 3. poll/select loop: poll-family waits outnumber epoll waits. Python's HTTPServer (poll before each
+//    accept, then blocking reads) and the C poll server.
+// 4. epoll: then who waits decides.
+//    - Go runtime present: nanosleep / io >= 0.002. sysmon sleeps 20us..10ms in a loop whatever the load,
+//      through the raw nanosleep syscall (runtime.usleep); the lowest Go capture is 0.007. glibc >= 2.31
+//      implements usleep/nanosleep with clock_nanosleep, so C servers that sleep (memcached's LRU
+//      maintainer: 0.023 clock_nanosleep per read/write) do not count; reactors otherwise show none.
+//      With a Go runtime, the waits coming from epoll_pwait (the netpoller's only wait; >= 0.9 of epoll
+//      waits) mean goroutine-per-connection (netpoll); a program's own epoll_wait loop on top of the
+//      runtime (>= 0.5 of the waits are epoll_wait: gnet-style reactors) means event-loop reactor.
+//      On arm64 every wait is epoll_pwait, so there the read EAGAIN share decides: the netpoller reads until
+//      EAGAIN before parking a goroutine (>= 0.2 of reads fail under bpftrace), a reactor reads on readiness.
+//    - No Go runtime: event-loop reactor (nginx, redis, memcached, libuv). futex stays small for these
+//      (futex / io <= 0.2; the libuv threadpool and memcached's worker hand-off stay far below that).
+// 5. No readiness waits, no thread per connection: blocking I/O on a pool of threads when the source shows
+//    several threads and reads never EAGAIN (thread-per-connection, lower confidence); otherwise unknown.
 import type { ModelVerdict } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
+import { familyCounts, hasErrnoDetail, type FamilyCounts } from './families.js';
 
 export interface ClassifyContext {
   requests?: number;
   threads?: number;
 }
 
-export function classifyNetworkModel(_table: SyscallTable, _ctx: ClassifyContext = {}): ModelVerdict {
-  return { label: 'unknown', confidence: 0, evidence: ['classifier not implemented yet'] };
+const MIN_IO_CALLS = 100;
+const MIN_ACCEPTS = 5;
+const CLONE_PER_ACCEPT = 0.5;
+const BLOCKING_READ_ERROR_SHARE = 0.1;
+const GO_SYSMON_SLEEP_PER_IO = 0.002;
+const NETPOLL_PWAIT_SHARE = 0.9;
+const REACTOR_EPOLL_WAIT_SHARE = 0.5;
+const NETPOLL_READ_EAGAIN_SHARE = 0.2;
+const REACTOR_FUTEX_PER_IO = 0.2;
+
+interface Features {
+  f: FamilyCounts;
+  io: number;
+  waits: number;
+  /** Share of failed socket reads (EAGAIN when the source names errnos, any error otherwise). */
+  readFailShare: number;
+  /** Calls of the nanosleep syscall itself (Go's runtime.usleep), not clock_nanosleep. */
+  rawNanosleep: number;
+  /** Share of epoll waits made with epoll_pwait/epoll_pwait2 rather than epoll_wait. */
+  pwaitShare: number;
+  threads?: number;
 }
+
+/** The network model a syscall mix points to, with the ratios that decided it. */
+export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext = {}): ModelVerdict {
+  const x = features(table, ctx);
+  const { f, io } = x;
+  const evidence: string[] = [];
+
+  if (io < MIN_IO_CALLS) {
+    return unknown([`only ${io} socket read/write calls (at least ${MIN_IO_CALLS} are needed to judge)`, ...threadNote(x)]);
+  }
+  if (f.accept.calls === 0 && x.waits === 0) {
+    return unknown([
+      `${io} read/write calls but no accept and no epoll/poll/select wait: nothing shows the process serving connections`,
+      ...threadNote(x),
+    ]);
+  }
+
+  const clonePerAccept = f.accept.calls > 0 ? f['thread-create'].calls / f.accept.calls : 0;
+  if (f.accept.calls >= MIN_ACCEPTS && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
+    evidence.push(
+      `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${f['thread-create'].calls} / ${f.accept.calls})`,
+      `${pct(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
+    );
+    if (f['epoll-wait'].calls > 0) evidence.push(`${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
+    // A thread per accept is the defining trait; closer to 1 and with more accepts, the surer.
+    const confidence = clamp(0.6 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(f.accept.calls));
+    return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...threadNote(x)] };
+  }
+
+  if (f['poll-select'].calls > f['epoll-wait'].calls) {
+    evidence.push(
+      `poll/select waits: ${f['poll-select'].calls} vs ${f['epoll-wait'].calls} epoll waits`,
+      `${ratio(f['poll-select'].calls / io)} poll/select calls per read/write`,
+    );
+    if (f.accept.calls > 0) evidence.push(`${ratio(clonePerAccept)} thread creations per accept: no thread per connection`);
+    const share = f['poll-select'].calls / x.waits;
+    return { label: 'poll/select loop', confidence: clamp(0.55 + 0.4 * share), evidence: [...evidence, ...threadNote(x)] };
+  }
+
+  if (f['epoll-wait'].calls > 0) return classifyEpoll(x);
+
+  // Accepts but no readiness waits and no thread per accept: blocking I/O, perhaps a pre-started pool.
+  const threads = x.threads ?? 0;
+  if (threads >= 2 && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
+    return {
+      label: 'thread-per-connection (blocking)',
+      confidence: 0.5,
+      evidence: [
+        `no epoll/poll/select waits on ${threads} threads: I/O blocks in read/write`,
+        `${pct(x.readFailShare)} of reads fail`,
+        `only ${ratio(clonePerAccept)} thread creations per accept: threads were started before the capture (a pool?)`,
+      ],
+    };
+  }
+  return unknown([
+    `${f.accept.calls} accepts but no readiness waits and no thread per connection (${ratio(clonePerAccept)} clones per accept)`,
+    ...threadNote(x),
+  ]);
+}
+
+function classifyEpoll(x: Features): ModelVerdict {
+  const { f, io } = x;
+  const sleepPerIo = x.rawNanosleep / io;
+  const futexPerIo = f.futex.calls / io;
+  const waitLine = `${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write (${pct(x.pwaitShare)} of them epoll_pwait)`;
+  const readLine = `${pct(x.readFailShare)} of reads fail (EAGAIN${x.f.read.eagain > 0 ? '' : ' or other errors'})`;
+  const sleepLine = `${ratio(sleepPerIo)} nanosleep per read/write`;
+  const futexLine = `${ratio(futexPerIo)} futex per read/write`;
+  const otherSleeps = f.sleep.calls - x.rawNanosleep;
+
+  if (sleepPerIo >= GO_SYSMON_SLEEP_PER_IO) {
+    const runtimeLine = `${sleepLine} (>= ${GO_SYSMON_SLEEP_PER_IO}: a Go runtime's sysmon)`;
+    const extras = goExtras(f);
+    const epollWaitShare = 1 - x.pwaitShare;
+    if (epollWaitShare >= REACTOR_EPOLL_WAIT_SHARE) {
+      return {
+        label: 'event-loop reactor (epoll)',
+        confidence: clamp(0.6 + 0.3 * epollWaitShare),
+        evidence: [
+          `${pct(epollWaitShare)} of epoll waits are epoll_wait, which the Go netpoller never calls: the program runs its own event loop`,
+          waitLine,
+          runtimeLine,
+          readLine,
+          ...threadNote(x),
+        ],
+      };
+    }
+    if (x.pwaitShare >= NETPOLL_PWAIT_SHARE) {
+      // Reactors on arm64 also wait with epoll_pwait only; the EAGAIN share separates them there.
+      const eagainAgrees = x.readFailShare >= NETPOLL_READ_EAGAIN_SHARE;
+      const confidence = clamp(0.65 + (eagainAgrees ? 0.15 : 0) + 0.05 * extras.length + (futexPerIo > 0 ? 0.05 : 0));
+      return {
+        label: 'goroutine-per-connection (netpoll)',
+        confidence,
+        evidence: [runtimeLine, waitLine, readLine, futexLine, ...extras, ...threadNote(x)],
+      };
+    }
+    return unknown([runtimeLine, waitLine, readLine, 'a Go runtime, but the epoll waits are mixed: cannot tell netpoll from a reactor']);
+  }
+
+  if (futexPerIo <= REACTOR_FUTEX_PER_IO) {
+    const confidence = clamp(0.75 + 0.2 * (1 - futexPerIo / REACTOR_FUTEX_PER_IO) * (sleepPerIo === 0 ? 1 : 0.5));
+    return {
+      label: 'event-loop reactor (epoll)',
+      confidence,
+      evidence: [
+        waitLine,
+        `${futexLine} and ${sleepLine}: threads barely coordinate, no Go runtime`,
+        ...(otherSleeps > 0 ? [`${ratio(otherSleeps / io)} clock_nanosleep per read/write (a C library sleep, not Go's sysmon)`] : []),
+        readLine,
+        ...threadNote(x),
+      ],
+    };
+  }
+  return unknown([waitLine, `${futexLine}: many threads coordinate around the event loop`, sleepLine, readLine, ...threadNote(x)]);
+}
+
+// Other Go runtime habits that add confidence but are not required (they depend on load and GC).
+function goExtras(f: FamilyCounts): string[] {
+  const extras: string[] = [];
+  if (f['sched-yield'].calls > 0) extras.push(`${f['sched-yield'].calls} sched_yield (scheduler spinning)`);
+  if (f.signals.calls > 0) extras.push(`${f.signals.calls} tgkill/rt_sigreturn (goroutine preemption signals)`);
+  return extras;
+}
+
+function features(table: SyscallTable, ctx: ClassifyContext): Features {
+  const f = familyCounts(table);
+  const errnoDetail = hasErrnoDetail(table);
+  const readFails = errnoDetail ? f.read.eagain : f.read.errors;
+  let pwait = 0;
+  let rawNanosleep = 0;
+  for (const row of table.rows) {
+    if (row.name === 'epoll_pwait' || row.name === 'epoll_pwait2') pwait += row.calls;
+    if (row.name === 'nanosleep') rawNanosleep += row.calls;
+  }
+  const threads = ctx.threads ?? table.threads;
+  return {
+    f,
+    io: f.read.calls + f.write.calls,
+    waits: f['epoll-wait'].calls + f['poll-select'].calls,
+    readFailShare: f.read.calls > 0 ? readFails / f.read.calls : 0,
+    rawNanosleep,
+    pwaitShare: f['epoll-wait'].calls > 0 ? pwait / f['epoll-wait'].calls : 0,
+    ...(threads !== undefined ? { threads } : {}),
+  };
+}
+
+function threadNote(x: Features): string[] {
+  return x.threads !== undefined ? [`${x.threads} thread${x.threads === 1 ? '' : 's'} made syscalls`] : [];
+}
+
+function unknown(evidence: string[]): ModelVerdict {
+  return { label: 'unknown', confidence: 0, evidence };
+}
+
+// More accepted connections make the clone-per-accept ratio trustworthy; saturates at 100.
+function sampleBonus(accepts: number): number {
+  return 0.1 * Math.min(1, Math.log10(accepts) / 2);
+}
+
+function clamp(confidence: number): number {
+  return Math.round(Math.min(0.95, Math.max(0, confidence)) * 100) / 100;
+}
+
+function ratio(n: number): string {
+  if (n === 0) return '0';
+  if (n >= 100) return n.toFixed(0);
+  if (n >= 1) return n.toFixed(2);
+  return n.toPrecision(2);
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(share > 0 && share < 0.01 ? 1 : 0)}%`;
+}
+

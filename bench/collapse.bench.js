@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// netprobe convert --format folded vs FlameGraph's stackcollapse-perf.pl on the same perf script text:
+// throughput of each, the ratio, and netprobe's peak RSS. `--large` uses a 500 MB input instead of 60 MB.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = join(ROOT, 'bench', 'data');
+const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
+const large = process.argv.includes('--large');
+const targetBytes = (large ? 500 : 60) * 1024 * 1024;
+
+function perlCollapser() {
+  const dirs = [process.env.FLAMEGRAPH_DIR, join(DATA, 'FlameGraph')].filter(Boolean);
+  for (const dir of dirs) {
+    const script = join(dir, 'stackcollapse-perf.pl');
+    if (existsSync(script)) return script;
+  }
+  return null;
+}
+
+// Real perf script text only: the conformance inputs and our own captures, concatenated until the target size.
+function sources() {
+  const texts = [];
+  for (const dir of [join(CONFORMANCE, 'flamegraph-perf'), join(CONFORMANCE, 'inferno-perf'), join(ROOT, 'fixtures', 'perf')]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) {
+      const path = join(dir, f);
+      if (f.endsWith('.txt')) texts.push(readFileSync(path, 'utf8'));
+      else if (f.endsWith('.txt.gz')) texts.push(gunzipSync(readFileSync(path)).toString('utf8'));
+    }
+  }
+  // Every piece ends with a blank line so no sample is lost at a seam.
+  return texts.filter((t) => t.trim() !== '').map((t) => `${t.trimEnd()}\n\n`);
+}
+
+async function ensureInput() {
+  const path = join(DATA, `perf-script-${targetBytes / 1024 / 1024}mb.txt`);
+  if (existsSync(path) && statSync(path).size >= targetBytes) return path;
+  mkdirSync(DATA, { recursive: true });
+  const pieces = sources();
+  if (pieces.length === 0) throw new Error(`no perf script sources found (looked in ${CONFORMANCE} and fixtures/perf)`);
+  const out = createWriteStream(path);
+  let written = 0;
+  for (let i = 0; written < targetBytes; i++) {
+    const piece = pieces[i % pieces.length];
+    written += Buffer.byteLength(piece);
+    if (!out.write(piece)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
+  return path;
+}
+
+// Runs a command under /usr/bin/time -v when available to get the peak RSS; stdout goes to /dev/null.
+function timed(cmd, args) {
+  const useTime = existsSync('/usr/bin/time');
+  const start = process.hrtime.bigint();
+  const r = useTime
+    ? spawnSync('/usr/bin/time', ['-v', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const stderr = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${stderr.slice(-2000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  return { seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };
+}
+
+const bin = join(ROOT, 'bin', 'netprobe.js');
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+  console.log('SKIP collapse bench: dist/ is missing; run `npm run build` (npm run bench does) first.');
+  process.exit(0);
+}
+const input = await ensureInput();
+const mb = statSync(input).size / 1024 / 1024;
+console.log(`input: ${input} (${mb.toFixed(1)} MB of perf script text)`);
+
+const ours = timed(process.execPath, [bin, 'convert', input, '--format', 'folded']);
+console.log(`netprobe convert --format folded: ${ours.seconds.toFixed(2)} s, ${(mb / ours.seconds).toFixed(1)} MB/s, peak RSS ${ours.peakRssMb?.toFixed(0) ?? '?'} MB`);
+
+const perl = perlCollapser();
+if (!perl) {
+  console.log('SKIP stackcollapse-perf.pl: not found. Get it with\n' +
+    '  git clone --depth 1 https://github.com/brendangregg/FlameGraph bench/data/FlameGraph\n' +
+    'or point FLAMEGRAPH_DIR at a FlameGraph checkout.');
+} else {
+  const theirs = timed('perl', [perl, input]);
+  console.log(`stackcollapse-perf.pl:            ${theirs.seconds.toFixed(2)} s, ${(mb / theirs.seconds).toFixed(1)} MB/s, peak RSS ${theirs.peakRssMb?.toFixed(0) ?? '?'} MB`);
+  console.log(`throughput ratio (netprobe / perl): ${(theirs.seconds / ours.seconds).toFixed(2)}x`);
+}

@@ -1,0 +1,157 @@
+// perf backends: syscalls from the raw_syscalls tracepoints, and CPU stack sampling for `--cpu`.
+//
+// Syscalls: `perf trace record -p PID` (= perf record of raw_syscalls:sys_enter/sys_exit) then
+// `perf trace -i <data> -s --errno-summary`. Live `perf trace -s -p PID` was the first choice, but perf 6.1
+// does not follow threads created after it attached (observed: only the main thread's block), which loses
+// every thread-per-connection worker; perf record -p inherits to new threads and children.
+// Both recorders start disabled (`-D -1`) and are enabled through a control FIFO that acknowledges, so
+// "attached" means "counting" — perf prints nothing when it is ready.
+import { createWriteStream } from 'node:fs';
+import { constants, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { NetprobeError } from '../../model/errors.js';
+import { perfScriptParser } from '../../parse/perf-script.js';
+import { perfTraceSummaryParser } from '../../parse/perf-trace-summary.js';
+import { parseFile } from '../parse-file.js';
+import { ManagedProcess, waitForTracer } from '../target.js';
+import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
+
+export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer> {
+  if (options.syscallStacks) {
+    throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', {
+      hint: 'Use --backend bpftrace or --backend strace with --syscall-stacks.',
+    });
+  }
+  const data = 'raw/perf-syscalls.data';
+  const summary = 'raw/perf-trace-summary.txt';
+  const recorder = await startRecorder(['trace', 'record', '-q', '-o', join(options.runDir, data), '-p', String(options.pid)]);
+  return {
+    stop: () => recorder.stop(),
+    async collect(): Promise<TracerOutput> {
+      const r = await execa('perf', ['trace', '-i', join(options.runDir, data), '-s', '--errno-summary', '-o', join(options.runDir, summary)], {
+        reject: false,
+        timeout: 300_000,
+      });
+      if (r.exitCode !== 0) {
+        throw new NetprobeError('environment', `perf trace -i ${data} failed: ${lastLines(String(r.stderr))}`);
+      }
+      const parsed = await parseFile(perfTraceSummaryParser, join(options.runDir, summary), summary);
+      if (!parsed.syscalls) throw new NetprobeError('input', `${summary}: no syscall summary in perf's output`);
+      const lost = /LOST (\d+) events/.exec(String(r.stderr) + String(r.stdout));
+      return {
+        syscalls: parsed.syscalls,
+        files: [data, summary],
+        warnings: parsed.warnings,
+        notes: lost ? [`perf lost ${lost[1]} events: counts are low; use --backend bpftrace for exact in-kernel counts`] : [],
+      };
+    },
+  };
+}
+
+/** The perf event for CPU sampling: `cycles` needs hardware counters (absent in most VMs), `cpu-clock` always works. */
+export type CpuEvent = 'cycles' | 'cpu-clock';
+
+/** CPU stacks at 99 Hz (`perf record -g -F 99`), turned into perf script text for the profile. */
+export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }): Promise<Tracer> {
+  const data = 'raw/perf-cpu.data';
+  const script = 'raw/perf-cpu.script';
+  const recorder = await startRecorder(['record', '-q', '-g', '-F', '99', '-e', options.event, '-o', join(options.runDir, data), '-p', String(options.pid)]);
+  return {
+    stop: () => recorder.stop(),
+    async collect(): Promise<TracerOutput> {
+      const out = createWriteStream(join(options.runDir, script));
+      const r = await execa('perf', ['script', '-i', join(options.runDir, data), '-F', 'comm,pid,tid,time,event,ip,sym,dso'], {
+        reject: false,
+        timeout: 300_000,
+        stdout: ['pipe', out],
+        buffer: { stdout: false },
+      } as const);
+      await new Promise<void>((resolve) => (out.closed ? resolve() : out.on('close', resolve)));
+      if (r.exitCode !== 0) throw new NetprobeError('environment', `perf script failed: ${lastLines(String(r.stderr))}`);
+      const parsed = await parseFile(perfScriptParser, join(options.runDir, script), script);
+      return {
+        syscalls: { rows: [], totals: { calls: 0, errors: 0, seconds: 0 }, hasTime: false },
+        profile: parsed.profile,
+        files: [data, script],
+        warnings: parsed.warnings,
+        notes: [],
+      };
+    },
+  };
+}
+
+interface Recorder {
+  stop(): Promise<void>;
+}
+
+// perf record -D -1 --control fifo:ctl,ack: opened disabled; "enable" on ctl, perf answers "ack" once counting.
+async function startRecorder(perfArgs: string[]): Promise<Recorder> {
+  const dir = await mkdtemp(join(tmpdir(), 'netprobe-perf-'));
+  const ctl = join(dir, 'ctl');
+  const ack = join(dir, 'ack');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const fifo = await execa('mkfifo', [ctl, ack], { reject: false });
+  if (fifo.exitCode !== 0) {
+    await cleanup();
+    throw new NetprobeError('environment', `cannot create control FIFOs: ${String(fifo.stderr)}`);
+  }
+  // O_RDWR keeps both FIFOs open without a peer, so neither side's open() blocks.
+  const ctlFd = await open(ctl, constants.O_RDWR | constants.O_NONBLOCK);
+  const ackFd = await open(ack, constants.O_RDWR | constants.O_NONBLOCK);
+  const closeAll = async () => {
+    await ctlFd.close().catch(() => {});
+    await ackFd.close().catch(() => {});
+    await cleanup();
+  };
+  const [verb, ...rest] = perfArgs;
+  const args = verb === 'trace' ? [verb, rest[0]!, '-D', '-1', `--control=fifo:${ctl},${ack}`, ...rest.slice(1)] : [verb!, '-D', '-1', `--control=fifo:${ctl},${ack}`, ...rest];
+  const proc = new ManagedProcess('perf', args, { label: 'perf' });
+  try {
+    await ctlFd.write('enable\n');
+    await waitForTracer(proc, waitForAck(ackFd, proc), perfHint);
+  } catch (e) {
+    await proc.stop();
+    await closeAll();
+    throw e;
+  }
+  await closeAll();
+  return {
+    async stop() {
+      // SIGINT makes perf record finish the data file; it exits by itself once the target is gone.
+      await proc.stop({ graceMs: 15_000 });
+    },
+  };
+}
+
+async function waitForAck(fd: FileHandle, proc: ManagedProcess): Promise<void> {
+  const buf = Buffer.alloc(64);
+  let text = '';
+  while (!proc.hasExited) {
+    const n = await fd.read(buf, 0, buf.length, null).then(
+      (r) => r.bytesRead,
+      () => 0, // EAGAIN: nothing yet
+    );
+    text += buf.subarray(0, n).toString('utf8');
+    if (text.includes('ack')) return;
+    await sleep(10);
+  }
+  return new Promise(() => {}); // the exit is reported by waitForTracer
+}
+
+function perfHint(stderr: string): string | undefined {
+  if (/perf_event_paranoid|Permission denied|EACCES|not permitted/i.test(stderr)) {
+    return 'Run as root, or allow tracing for users: `sysctl kernel.perf_event_paranoid=-1`.';
+  }
+  if (/tracefs|debugfs|raw_syscalls/i.test(stderr)) return 'Mount tracefs: `mount -t tracefs nodev /sys/kernel/tracing`.';
+  if (/not found for kernel|WARNING: perf not found/i.test(stderr)) {
+    return 'Install perf for the running kernel: `apt-get install linux-perf`.';
+  }
+  return undefined;
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' / ') || 'no output';
+}

@@ -1,0 +1,62 @@
+// The bpftrace program netprobe runs: in-kernel syscall counts, errors, time and (optionally) user stacks.
+//
+// Printed on exit (SIGINT to bpftrace, or when the target's main thread exits), one map entry per line
+// except stacks, in bpftrace's text format (`bpftrace` without `-f json`):
+//   @calls[<nr>]: <calls>                 syscall number (this machine's table) -> calls entered
+//   @errors[<nr>, <errno>]: <count>       failed returns (ret in [-4095, -1]); errno = -ret, may be >= 512
+//                                         for kernel-internal codes such as ERESTARTSYS
+//   @ns[<nr>]: <nanoseconds>              summed sys_enter -> sys_exit wall time of completed calls
+//   @threads[<tid>]: <calls>              syscalls entered per thread (distinct tids = threads)
+//   @stacks[\n<ustack(perf) frames>\n, <nr>]: <count>    only with `stacks`
+// Temporary maps (@start, @track) are cleared in END so that they are not printed.
+// Reference: bpftrace 0.17 reference guide, https://github.com/bpftrace/bpftrace/blob/v0.17.0/docs/reference_guide.md
+
+export interface BpftraceScriptOptions {
+  /** Target process id (tgid); all of its threads are traced. */
+  pid: number;
+  /** Also trace processes the target forks, and their children. */
+  followChildren: boolean;
+  /** Collect user stacks (frame-pointer `ustack`) per syscall. */
+  stacks: boolean;
+}
+
+/** The bpftrace program text for one capture. */
+export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
+  const { pid, followChildren, stacks } = options;
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new RangeError(`pid must be a positive integer, got ${pid}`);
+
+  // bpftrace's `pid` is the tgid, so one comparison covers every thread of the target.
+  const traced = followChildren ? '@track[pid]' : `pid == ${pid}`;
+  const lines: string[] = [];
+
+  if (followChildren) {
+    lines.push(
+      `BEGIN { @track[(uint64)${pid}] = 1; }`,
+      // parent_pid is the forking thread's tid; `pid` (its tgid) is what @track holds. Threads of tracked
+      // processes land here too; they are dropped again when they exit so the map stays small.
+      'tracepoint:sched:sched_process_fork /@track[pid]/ { @track[(uint64)args->child_pid] = 1; }',
+    );
+  }
+
+  lines.push(
+    `tracepoint:raw_syscalls:sys_enter /${traced}/ {`,
+    '  @start[tid] = nsecs;',
+    '  @calls[args->id] = count();',
+    '  @threads[tid] = count();',
+    ...(stacks ? ['  @stacks[ustack(perf), args->id] = count();'] : []),
+    '}',
+    // Keyed by tid only: calls already running when tracing began have no start and are not counted.
+    'tracepoint:raw_syscalls:sys_exit /@start[tid]/ {',
+    '  @ns[args->id] = sum(nsecs - @start[tid]);',
+    '  delete(@start[tid]);',
+    // -4095..-1 is the kernel's error range (IS_ERR_VALUE); larger negative values are valid results.
+    '  if (args->ret < 0 && args->ret >= -4095) { @errors[args->id, -args->ret] = count(); }',
+    '}',
+    // exit and exit_group never reach sys_exit; drop their start times (and exiting threads' @track entries).
+    `tracepoint:sched:sched_process_exit /@start[tid]/ { delete(@start[tid]); }`,
+    ...(followChildren ? ['tracepoint:sched:sched_process_exit /tid != pid && @track[tid]/ { delete(@track[tid]); }'] : []),
+    `tracepoint:sched:sched_process_exit /pid == ${pid} && tid == ${pid}/ { exit(); }`,
+    `END { clear(@start);${followChildren ? ' clear(@track);' : ''} }`,
+  );
+  return `${lines.join('\n')}\n`;
+}

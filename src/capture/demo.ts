@@ -1,0 +1,159 @@
+// `netprobe demo`: build the example servers (one per network model), trace each under the same built-in
+// load, and optionally sweep connection counts on two contrasting models. The CLI renders the results.
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { NetprobeError } from '../model/errors.js';
+import { buildExampleServers, type BuiltServer, type SkippedServer } from './example-servers.js';
+import { DEFAULT_PARENT, timestampForPath } from './run-dir.js';
+import { runSweep } from './sweep.js';
+import { runTrace } from './trace.js';
+import type { BackendName, TraceResult } from './types.js';
+
+export interface DemoOptions {
+  /** Directory to create for everything (must not exist); default netprobe-out/demo-<timestamp>. */
+  outDir?: string;
+  /** Load length per server in seconds. */
+  durationSeconds: number;
+  /** Keep-alive connections of the built-in load. */
+  connections: number;
+  backend: BackendName | 'auto';
+  /** Connection levels of the sweep on SWEEP_SERVERS; empty = no sweep. */
+  sweepLevels: number[];
+  /** Load length per sweep level in seconds. */
+  sweepSeconds: number;
+  /** Example server ids to run (default: all). */
+  only?: string[];
+  /** One line of progress at a time, for stderr. */
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface DemoRun {
+  server: BuiltServer;
+  result: TraceResult;
+}
+
+export interface DemoSweep {
+  server: BuiltServer;
+  /** The sweep directory (its run.json holds the `sweep` levels). */
+  dir: string;
+  results: TraceResult[];
+}
+
+export interface DemoResult {
+  dir: string;
+  backend: string;
+  runs: DemoRun[];
+  sweeps: DemoSweep[];
+  /** Servers not built (missing compiler) with the command that fixes it. */
+  skipped: SkippedServer[];
+  /** Servers that were built but whose capture failed, with the reason. */
+  failed: { id: string; reason: string }[];
+}
+
+/** A goroutine per connection against a single epoll loop: the pair whose curves differ most. */
+const SWEEP_SERVERS = ['go-nethttp', 'c-epoll'];
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const say = options.onProgress ?? (() => {});
+  const dir = await createDemoDirectory(options.outDir);
+  say(`writing into ${dir}`);
+
+  say('building example servers');
+  const { built, skipped } = await buildExampleServers({
+    ...(options.only ? { only: options.only } : {}),
+    onProgress: (p) => {
+      if (p.state === 'building') say(`  building ${p.id}`);
+      if (p.state === 'skipped') say(`  skipped ${p.id}: ${p.message ?? ''}`);
+    },
+  });
+  if (built.length === 0) {
+    throw new NetprobeError('environment', 'no example server could be built', {
+      hint: skipped.map((s) => `${s.id}: ${s.fix}`).join('; '),
+    });
+  }
+
+  const runs: DemoRun[] = [];
+  const failed: { id: string; reason: string }[] = [];
+  let backend = options.backend as string;
+  for (const [i, server] of built.entries()) {
+    if (options.signal?.aborted) break;
+    say(`[${i + 1}/${built.length}] tracing ${server.id} (${server.title}): ${options.connections} connections for ${options.durationSeconds}s`);
+    try {
+      const port = await freePort();
+      const result = await runTrace({
+        command: [...server.command, String(port)],
+        backend: options.backend,
+        port,
+        load: { url: `http://127.0.0.1:${port}/`, connections: options.connections, durationSeconds: options.durationSeconds },
+        outDir: join(dir, server.id),
+        name: server.id,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      backend = result.run.backend;
+      runs.push({ server, result });
+      const rps = result.run.load ? `${Math.round(result.run.load.requestsPerSecond)} req/s, ` : '';
+      say(`  ${rps}${result.run.model.label}${result.run.model.label === server.expectedModel ? '' : ` (expected ${server.expectedModel})`}`);
+    } catch (err) {
+      if (err instanceof NetprobeError && err.code === 'usage') throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      failed.push({ id: server.id, reason });
+      say(`  failed: ${reason.split('\n')[0]}`);
+    }
+  }
+
+  const sweeps: DemoSweep[] = [];
+  const sweepable = options.sweepLevels.length > 0 ? built.filter((s) => SWEEP_SERVERS.includes(s.id)) : [];
+  for (const server of sweepable) {
+    if (options.signal?.aborted) break;
+    say(`sweeping ${server.id}: connections=${options.sweepLevels.join(',')}, ${options.sweepSeconds}s each`);
+    try {
+      const port = await freePort();
+      const results = await runSweep({
+        command: [...server.command, String(port)],
+        backend: options.backend,
+        port,
+        load: { url: `http://127.0.0.1:${port}/`, connections: options.sweepLevels[0]!, durationSeconds: options.sweepSeconds },
+        connections: options.sweepLevels,
+        outDir: join(dir, `sweep-${server.id}`),
+        name: server.id,
+        onProgress: (p) => p.message && p.phase === 'starting' && /^(sweep level|skipping|measuring)/.test(p.message) && say(`  ${p.message}`),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (results.length > 0) sweeps.push({ server, dir: join(dir, `sweep-${server.id}`), results });
+    } catch (err) {
+      if (err instanceof NetprobeError && err.code === 'usage') throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      failed.push({ id: `sweep ${server.id}`, reason });
+      say(`  sweep failed: ${reason.split('\n')[0]}`);
+    }
+  }
+  return { dir, backend, runs, sweeps, skipped, failed };
+}
+
+async function createDemoDirectory(outDir: string | undefined): Promise<string> {
+  const dir = resolve(outDir ?? join(DEFAULT_PARENT, `demo-${timestampForPath(new Date())}`));
+  await mkdir(resolve(dir, '..'), { recursive: true }).catch(() => {});
+  // Non-recursive: an existing directory is an error, never reused or overwritten.
+  await mkdir(dir).catch((cause: NodeJS.ErrnoException) => {
+    throw new NetprobeError(cause.code === 'EEXIST' ? 'usage' : 'environment', `cannot create ${dir}: ${cause.code === 'EEXIST' ? 'it already exists' : cause.message}`, {
+      cause,
+      hint: 'Choose a new directory with --out, or leave --out away for a fresh netprobe-out/demo-<timestamp>.',
+    });
+  });
+  return dir;
+}
+
+/** A port nobody listens on right now (the kernel's choice), for a server that needs its port up front. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}

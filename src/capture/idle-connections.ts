@@ -1,0 +1,87 @@
+// Idle HTTP/1.1 keep-alive connections to a loopback server, for the memory-per-idle-connection measurement:
+// each connection makes one request (so the server has set up its per-connection state: a goroutine, a
+// thread, a buffer) and then stays open, silent, until close().
+import { connect, type Socket } from 'node:net';
+
+export interface IdleConnectionsOptions {
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Path requested once on each connection (default `/`). */
+  path?: string;
+  count: number;
+  /** Connections set up at the same time, so the listen backlog is not overrun (default 64). */
+  batch?: number;
+  /** Give up on one connection after this long (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+export interface IdleConnections {
+  /** Connections that completed their request and are now idle. */
+  opened: number;
+  /** Connections that failed or timed out (counted, not fatal: the measurement divides by `opened`). */
+  failed: number;
+  close(): Promise<void>;
+}
+
+/** Opens `count` keep-alive connections that each made one request and now sit idle. */
+export async function openIdleConnections(options: IdleConnectionsOptions): Promise<IdleConnections> {
+  const host = options.host ?? '127.0.0.1';
+  const batch = options.batch ?? 64;
+  const request = `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: ${host}:${options.port}\r\nConnection: keep-alive\r\n\r\n`;
+  const sockets: Socket[] = [];
+  let failed = 0;
+  for (let start = 0; start < options.count; start += batch) {
+    const n = Math.min(batch, options.count - start);
+    const results = await Promise.all(Array.from({ length: n }, () => oneIdle(host, options.port, request, options.timeoutMs ?? 5000)));
+    for (const s of results) {
+      if (s) sockets.push(s);
+      else failed++;
+    }
+  }
+  return {
+    opened: sockets.length,
+    failed,
+    close: async () => {
+      await Promise.all(
+        sockets.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.destroyed) return resolve();
+              s.once('close', () => resolve());
+              s.destroy();
+            }),
+        ),
+      );
+    },
+  };
+}
+
+// Resolves with the socket once the response head has arrived, or null on error/timeout (socket destroyed).
+function oneIdle(host: string, port: number, request: string, timeoutMs: number): Promise<Socket | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let received = '';
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      socket.removeAllListeners('error');
+      // Late errors (the server closing idle connections) must not crash the process.
+      socket.on('error', () => {});
+      if (!ok) socket.destroy();
+      resolve(ok ? socket : null);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n\r\n')) done(true);
+    });
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
+  });
+}

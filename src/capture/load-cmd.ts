@@ -1,0 +1,128 @@
+// External load generators (`--load-cmd`): runs the user's shell command line, reads the request count from
+// its summary (wrk, redis-benchmark), and stops its whole process group when asked to.
+import { spawn } from 'node:child_process';
+import { NetprobeError } from '../model/errors.js';
+import type { LoadResult } from '../model/run.js';
+import { parseLoadOutput } from '../parse/load-output.js';
+
+export interface LoadCommandOptions {
+  /** Aborting interrupts the command (SIGINT to its process group, then SIGTERM, then SIGKILL). */
+  signal?: AbortSignal;
+  /** Request count to report when the command's output does not say. */
+  requests?: number;
+}
+
+export interface CommandLoadResult extends LoadResult {
+  /** False when neither the output nor `requests` gave a count; `requests` is then 0. */
+  requestsKnown: boolean;
+  /** What the command printed (stdout, then stderr), kept for the run directory's raw/ folder. */
+  output: string;
+}
+
+/** Only the end matters (summaries come last); this bounds memory for chatty generators. */
+const MAX_KEPT_BYTES = 1 << 20;
+/** wrk prints its summary on SIGINT; give it this long before escalating. */
+const ESCALATE_AFTER_MS = 2000;
+
+/** Runs `sh -c cmd` as its own process group and turns its output into a LoadResult. */
+export async function runLoadCommand(cmd: string, opts: LoadCommandOptions = {}): Promise<CommandLoadResult> {
+  if (cmd.trim() === '') throw new NetprobeError('usage', 'Expected `--load-cmd` to be a command line, got an empty string');
+  const started = performance.now();
+  const run = await runGroup(cmd, opts.signal);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const output = run.stdout + (run.stderr === '' ? '' : `\n${run.stderr}`);
+  const parsed = parseLoadOutput(run.stdout) ?? parseLoadOutput(output);
+
+  if (!run.interrupted && run.exitCode !== 0 && parsed?.requests == null) {
+    const last = lastLine(run.stderr) ?? lastLine(run.stdout) ?? 'no output';
+    throw new NetprobeError(
+      'environment',
+      run.exitCode === 127 ? `load command not found: ${last}` : `load command failed (${run.exitCode === null ? `signal ${run.signal}` : `exit code ${run.exitCode}`}): ${last}`,
+      { hint: `Run it by hand to check it: ${cmd}` },
+    );
+  }
+
+  const counted = parsed?.requests ?? opts.requests ?? null;
+  const requests = counted ?? 0;
+  const durationSeconds = parsed?.durationSeconds ?? wallSeconds;
+  const result: CommandLoadResult = {
+    requests,
+    errors: parsed?.errors ?? 0,
+    durationSeconds,
+    requestsPerSecond: parsed?.requestsPerSecond ?? (durationSeconds > 0 ? requests / durationSeconds : 0),
+    generator: cmd,
+    requestsKnown: counted !== null,
+    output,
+  };
+  if (parsed?.latencyMs) result.latencyMs = parsed.latencyMs;
+  return result;
+}
+
+interface GroupRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  interrupted: boolean;
+}
+
+function runGroup(cmd: string, signal: AbortSignal | undefined): Promise<GroupRun> {
+  return new Promise((resolve, reject) => {
+    // detached: the shell leads a new process group, so one kill reaches everything the command started.
+    const child = spawn('sh', ['-c', cmd], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = new TailBuffer();
+    const stderr = new TailBuffer();
+    child.stdout.on('data', (b: Buffer) => stdout.push(b));
+    child.stderr.on('data', (b: Buffer) => stderr.push(b));
+    let interrupted = false;
+    const timers: NodeJS.Timeout[] = [];
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const onAbort = () => {
+      interrupted = true;
+      killGroup('SIGINT');
+      timers.push(setTimeout(() => killGroup('SIGTERM'), ESCALATE_AFTER_MS));
+      timers.push(setTimeout(() => killGroup('SIGKILL'), 2 * ESCALATE_AFTER_MS));
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (cause) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new NetprobeError('environment', `cannot run the load command: ${cause.message}`, { cause, hint: 'netprobe runs it with `sh -c`; check that sh exists.' }));
+    });
+    child.on('exit', (exitCode, exitSignal) => {
+      signal?.removeEventListener('abort', onAbort);
+      for (const t of timers) clearTimeout(t);
+      // Whatever the shell left running in the background would hold our pipes open; it goes too.
+      killGroup('SIGKILL');
+      const finish = () =>
+        resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode, signal: exitSignal, interrupted });
+      if (child.stdout.readableEnded && child.stderr.readableEnded) finish();
+      else child.once('close', finish);
+    });
+  });
+}
+
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  push(b: Buffer): void {
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size - this.chunks[0]!.length >= MAX_KEPT_BYTES) this.size -= this.chunks.shift()!.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function lastLine(text: string): string | undefined {
+  return text.split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l !== '').at(-1);
+}

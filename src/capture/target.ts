@@ -1,0 +1,250 @@
+// Lifecycle of every process netprobe starts (the target, tracers, load commands): spawn from argv in its
+// own process group, keep the last stderr lines, stop with SIGINT -> SIGTERM -> SIGKILL, reap the group.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { access, constants, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { NetprobeError } from '../model/errors.js';
+
+export interface ProcessExit {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface SpawnOptions {
+  /** Name used in messages, e.g. `strace` or `the target`. */
+  label?: string;
+  /** Copy stdout, untouched, into this file. Default: stdout is discarded. */
+  stdoutFile?: string;
+  /** Called for every stdout line (after it is copied). */
+  onStdoutLine?: (line: string) => void;
+  /** Called for every stderr line. */
+  onStderrLine?: (line: string) => void;
+  env?: Record<string, string>;
+  /** Lines of stderr kept for error messages (default 20). */
+  tailLines?: number;
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
+
+/** A child process in its own process group (so the terminal's Ctrl-C reaches netprobe only, and stopping it reaches its children too). */
+export class ManagedProcess {
+  readonly pid: number;
+  readonly label: string;
+  /** Resolves when the process has exited and its output streams are drained. */
+  readonly exited: Promise<ProcessExit>;
+  private exit?: ProcessExit;
+  private readonly tail: string[] = [];
+
+  constructor(file: string, args: readonly string[], options: SpawnOptions = {}) {
+    this.label = options.label ?? file;
+    const keep = options.tailLines ?? 20;
+    const child = execa(file, args, {
+      detached: true,
+      cleanup: false,
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      stdout: options.stdoutFile || options.onStdoutLine ? 'pipe' : 'ignore',
+      stderr: 'pipe',
+      env: options.env,
+      encoding: 'utf8',
+    });
+    if (child.pid === undefined) {
+      // spawn failed synchronously (ENOENT, EACCES): the result says why.
+      this.pid = -1;
+      this.exited = child.then((r) => {
+        this.exit = { exitCode: null, signal: null };
+        const why = (r as { code?: string }).code === 'ENOENT' ? 'not found' : r.shortMessage;
+        throw new NetprobeError('environment', `cannot start ${this.label}: ${file} ${why}`);
+      });
+      this.exited.catch(() => {});
+      return;
+    }
+    this.pid = child.pid;
+    const sink: WriteStream | undefined = options.stdoutFile ? createWriteStream(options.stdoutFile) : undefined;
+    const sinkClosed = sink ? new Promise<void>((resolve) => sink.on('close', resolve).on('error', () => resolve())) : Promise.resolve();
+    if (child.stdout) splitLines(child.stdout, (line) => options.onStdoutLine?.(line), (chunk) => sink?.write(chunk), () => sink?.end());
+    splitLines(child.stderr!, (line) => {
+      this.tail.push(line);
+      if (this.tail.length > keep) this.tail.shift();
+      options.onStderrLine?.(line);
+    });
+    this.exited = child.then(async (r) => {
+      await sinkClosed;
+      this.exit = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
+      return this.exit;
+    });
+  }
+
+  get hasExited(): boolean {
+    return this.exit !== undefined;
+  }
+
+  /** The last stderr lines, oldest first. */
+  stderrTail(): string[] {
+    return [...this.tail];
+  }
+
+  /** Signals the whole process group; no-op when it is gone. */
+  signal(sig: NodeJS.Signals): void {
+    if (this.pid <= 0) return;
+    try {
+      process.kill(-this.pid, sig);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  }
+
+  /**
+   * Stops the process: `first` (default SIGINT) to the group, then SIGTERM, then SIGKILL, each after
+   * `graceMs`; finally SIGKILL to anything left in the group (children that ignored the signals).
+   */
+  async stop(options: { graceMs?: number; first?: 'SIGINT' | 'SIGTERM' } = {}): Promise<ProcessExit> {
+    const grace = options.graceMs ?? 3000;
+    const order = options.first === 'SIGTERM' ? STOP_SIGNALS.slice(1) : STOP_SIGNALS;
+    for (const sig of order) {
+      if (this.hasExited) break;
+      this.signal(sig);
+      // A stopped process (held target, SIGTSTP) only acts on the signal once continued.
+      this.signal('SIGCONT');
+      if (await settlesWithin(this.exited, grace)) break;
+    }
+    this.signal('SIGKILL');
+    return this.exited.catch(() => ({ exitCode: null, signal: null }));
+  }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const ac = new AbortController();
+  const timer = sleep(ms, false, { signal: ac.signal }).catch(() => false);
+  const result = await Promise.race([promise.then(() => true, () => true), timer]);
+  ac.abort();
+  return result;
+}
+
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onChunk?: (chunk: string) => void, onEnd?: () => void): void {
+  let partial = '';
+  stream.on('data', (chunk: string | Buffer) => {
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    onChunk?.(text);
+    const parts = (partial + text).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) onLine(line);
+  });
+  stream.on('end', () => {
+    if (partial) onLine(partial);
+    onEnd?.();
+  });
+  stream.on('error', () => onEnd?.());
+}
+
+// `kill -STOP $$` parks the shell before exec, so a tracer can attach to the pid and see the target from
+// its first instruction; the command is passed as positional parameters, never interpolated into the script.
+const HOLD_SCRIPT = 'kill -STOP $$ && exec "$@"';
+
+export interface Target {
+  process: ManagedProcess;
+  /** Lets a held target run (SIGCONT). */
+  resume(): void;
+}
+
+/** Starts the command to trace; with `held`, it waits stopped right before exec until resume(). */
+export async function startTarget(command: readonly string[], options: { held?: boolean } = {}): Promise<Target> {
+  if (command.length === 0) throw new NetprobeError('usage', 'no command to trace: put it after `--`');
+  await checkExecutable(command[0]!);
+  const [file, ...args] = options.held ? ['sh', '-c', HOLD_SCRIPT, 'netprobe-target', ...command] : command;
+  const proc = new ManagedProcess(file!, args, { label: command[0]! });
+  if (proc.pid < 0) await proc.exited;
+  if (options.held) await waitUntilStopped(proc);
+  return { process: proc, resume: () => proc.signal('SIGCONT') };
+}
+
+// The held start execs through sh, which would turn a typo into "exited with 127"; say it up front instead.
+async function checkExecutable(file: string): Promise<void> {
+  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, file));
+  for (const path of candidates) {
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return;
+  }
+  const exists = file.includes('/') && (await access(file).then(() => true, () => false));
+  throw new NetprobeError('environment', exists ? `cannot start ${file}: not executable` : `cannot start ${file}: command not found`, {
+    hint: exists ? `Make it executable: \`chmod +x ${file}\`.` : 'Check the command after `--` (a path, or a program on PATH).',
+  });
+}
+
+async function waitUntilStopped(proc: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.hasExited) return;
+    if ((await processState(proc.pid)) === 'T') return;
+    await sleep(5);
+  }
+  await proc.stop();
+  throw new NetprobeError('environment', `${proc.label} did not reach the point before exec within 10 s`);
+}
+
+/** The one-letter state from /proc/<pid>/stat (R, S, T, Z...), or undefined when the process is gone. */
+export async function processState(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // The comm field may contain spaces and parentheses: the state follows the last `)`.
+  return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** Resident memory of a process in bytes (VmRSS), or undefined. */
+export async function residentBytes(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const m = status && /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/** True when a process with this pid exists (and is not a zombie). */
+export async function processAlive(pid: number): Promise<boolean> {
+  const state = await processState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/** The error for a target that exited or crashed when it should be running, with its last stderr lines. */
+export function targetFailed(proc: ManagedProcess, what: string, exit?: ProcessExit): NetprobeError {
+  const how = exit ? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`) : 'failed';
+  const tail = proc.stderrTail().filter((l) => l.trim() !== '');
+  const shown = tail.length > 0 ? `\n${tail.slice(-10).map((l) => `  | ${l}`).join('\n')}` : ' (no stderr output)';
+  return new NetprobeError('environment', `${proc.label} ${how} ${what}${shown}`, {
+    hint: 'Run the command on its own to check it starts, and that the port given with --port is the one it listens on.',
+  });
+}
+
+const INSTALL_HINTS: Record<string, string> = {
+  strace: 'Install it with `apt-get install strace`.',
+  perf: 'Install it with `apt-get install linux-perf` (Debian) or `apt-get install linux-tools-$(uname -r)` (Ubuntu).',
+  bpftrace: 'Install it with `apt-get install bpftrace`.',
+};
+
+/**
+ * Waits until a tracer says it is counting (`ready`), failing with its stderr and a fix when it exits
+ * first or takes longer than `timeoutMs`. `hint` maps the tracer's stderr to a fix, when it knows one.
+ */
+export async function waitForTracer(
+  proc: ManagedProcess,
+  ready: Promise<void>,
+  hint: (stderr: string) => string | undefined,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const ac = new AbortController();
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    proc.exited.then(() => 'exited' as const, (e: unknown) => e),
+    sleep(timeoutMs, 'timeout' as const, { signal: ac.signal }).catch(() => 'ready' as const),
+  ]).finally(() => ac.abort());
+  if (outcome === 'ready') return;
+  if (outcome instanceof NetprobeError) {
+    throw new NetprobeError('environment', outcome.message, { hint: INSTALL_HINTS[proc.label], cause: outcome });
+  }
+  if (outcome === 'timeout') await proc.stop();
+  const stderr = proc.stderrTail().filter((l) => l.trim() !== '' && !/RLIMIT_MEMLOCK/.test(l));
+  const what = outcome === 'timeout' ? `did not start tracing within ${timeoutMs / 1000} s` : 'failed to start';
+  throw new NetprobeError('environment', `${proc.label} ${what}${stderr.length ? `:\n${stderr.slice(-8).map((l) => `  | ${l}`).join('\n')}` : ''}`, {
+    hint: hint(stderr.join('\n')) ?? `Run \`netprobe doctor\` to see which backends work here.`,
+  });
+}

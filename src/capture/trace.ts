@@ -1,0 +1,341 @@
+// One capture, start to finish: start (or attach to) the target, attach the tracer, drive the load, stop
+// everything in order (load, tracers, target), parse the tracers' output and write the run directory.
+//
+// Capture windows, per case (printed in the summary, stored in run.json `capture.window`):
+// - a command with --port (or a --load URL, whose port is waited for): the target starts untraced, the
+//   tracers attach once the port accepts connections and stop when the load ends, before the target is
+//   stopped: startup and shutdown syscalls stay out of the per-request figures (`load`).
+// - a command without a port: the target is held stopped before exec until the tracers count, then runs to
+//   its exit (or for --duration): every syscall from exec on (`whole run`).
+// - --pid: from attach until the load ends, --duration passes, the process exits or Ctrl-C (`attached`).
+// Tracers stop before the target so bpftrace can still symbolise the target's stacks while it is alive.
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NetprobeError } from '../model/errors.js';
+import type { Profile } from '../model/profile.js';
+import type { LoadResult } from '../model/run.js';
+import { profileFromSyscalls } from '../model/syscall-profile.js';
+import { tableFromRows, type SyscallTable } from '../model/syscalls.js';
+import { toPprof } from '../export/pprof.js';
+import { buildRunJson, overheadRatio, type NetprobeRunJson, type RunCapture } from '../export/run-json.js';
+import type { ParseWarning } from '../parse/types.js';
+import { renderFlameHtml } from '../render/flame-html.js';
+import { classifyNetworkModel } from '../report/classify.js';
+import { countsPerRequest } from '../report/per-request.js';
+import { attachBpftrace } from './backends/bpftrace.js';
+import { attachPerfCpu, attachPerfSyscalls } from './backends/perf.js';
+import { attachStrace } from './backends/strace.js';
+import { selectBackend, type BackendChoice } from './backend-select.js';
+import { runLoadCommand } from './load-cmd.js';
+import { runHttpLoad } from './load-http.js';
+import { probeCpuSampling } from './probes.js';
+import { waitForPort } from './ready.js';
+import { createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
+import { processAlive, residentBytes, startTarget, targetFailed, type ProcessExit, type Target } from './target.js';
+import type { AttachOptions, BackendName, TraceOptions, TraceProgress, TraceResult, Tracer, TracerOutput } from './types.js';
+
+const PORT_TIMEOUT_MS = 30_000;
+const LOAD_OUTPUT = 'raw/load-cmd.txt';
+
+export async function runTrace(options: TraceOptions): Promise<TraceResult> {
+  const plan = planCapture(options);
+  const clock = Date.now();
+  const progress = (phase: TraceProgress['phase'], extra: Omit<TraceProgress, 'phase' | 'elapsedSeconds'> = {}) =>
+    options.onProgress?.({ phase, elapsedSeconds: (Date.now() - clock) / 1000, ...extra });
+
+  progress('starting', { message: 'checking backends' });
+  const choice: BackendChoice =
+    options.backend === 'auto' ? await selectBackend({ needsStacks: options.syscallStacks }) : { backend: options.backend, reason: 'requested' };
+  if (options.backend === 'auto') progress('starting', { message: choice.reason });
+  if (choice.backend === 'perf' && options.syscallStacks) {
+    throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', { hint: 'Use --backend bpftrace or strace with --syscall-stacks.' });
+  }
+  const cpuEvent = options.cpu ? await cpuSamplingEvent() : undefined;
+  const name = options.name ?? runName(options.command, options.pid);
+  const dir = await createRunDirectory(options.outDir, name);
+  const startedAt = new Date();
+
+  const session = new Session(options, progress);
+  try {
+    let untraced: LoadResult | undefined;
+    if (options.measureOverhead && !session.aborted) {
+      progress('untraced-load', { message: 'measuring throughput without a tracer' });
+      untraced = await session.untracedPass(plan);
+    }
+    const captured = session.aborted ? undefined : await session.tracedPass(plan, choice.backend, cpuEvent, dir);
+
+    progress('parsing');
+    const outputs = captured ? await collectAll(captured.tracers) : [];
+    const syscallOut = outputs[0];
+    const table: SyscallTable = syscallOut?.syscalls ?? tableFromRows([], false);
+    const load = captured?.load ?? null;
+    const requests = load && load.requests > 0 ? load.requests : undefined;
+
+    progress('writing');
+    const syscallProfile: Profile = syscallOut?.profile ?? profileFromSyscalls(table);
+    const cpuProfile = outputs[1]?.profile;
+    const graphs = [
+      { title: 'syscalls', profile: syscallProfile },
+      ...(cpuProfile ? [{ title: 'cpu', profile: cpuProfile }] : []),
+    ].filter((g) => g.profile.stacks.length > 0);
+    const flameHtml = graphs.length > 0 ? renderFlameHtml(graphs, { title: `netprobe trace: ${name}`, subtitle: plan.commandText }) : undefined;
+    const files = [
+      RUN_JSON,
+      SYSCALLS_PPROF,
+      ...(cpuProfile ? [CPU_PPROF] : []),
+      ...(flameHtml !== undefined ? [FLAME_HTML] : []),
+      ...outputs.flatMap((o) => o.files),
+      ...session.loadFiles,
+    ];
+    const capture: RunCapture = {
+      window: plan.window,
+      seconds: captured?.seconds ?? 0,
+      backendReason: choice.reason,
+      time: 'wall',
+      notes: [...plan.notes, ...outputs.flatMap((o) => o.notes), ...(captured?.notes ?? [])],
+    };
+    const run: NetprobeRunJson = buildRunJson({
+      exporter: options.exporter ?? defaultExporter(),
+      name,
+      command: options.command ? [...options.command] : null,
+      backend: choice.backend,
+      startedAt,
+      durationSeconds: captured?.seconds ?? 0,
+      target: { pid: captured?.pid ?? options.pid ?? null, exitCode: captured?.exit?.exitCode ?? null, signal: captured?.exit?.signal ?? null },
+      load,
+      syscalls: table,
+      perRequest: requests ? countsPerRequest(table, requests) : null,
+      model: classifyNetworkModel(table, { requests, threads: table.threads }),
+      overhead: overheadRatio(load?.requestsPerSecond, untraced?.requestsPerSecond),
+      capture,
+      interrupted: session.aborted,
+      files,
+    });
+    await writeRunFiles(dir, {
+      run,
+      syscallsPprof: toPprof(syscallProfile),
+      cpuPprof: cpuProfile ? toPprof(cpuProfile) : undefined,
+      flameHtml,
+    });
+    const warnings: ParseWarning[] = outputs.flatMap((o) => o.warnings);
+    return { dir, run, interrupted: session.aborted, rssBytes: captured?.rssBytes, warnings };
+  } finally {
+    await session.cleanup();
+  }
+}
+
+interface Plan {
+  /** Port to wait for before the capture window opens (started commands only). */
+  port?: number;
+  window: RunCapture['window'];
+  notes: string[];
+  commandText?: string;
+}
+
+function planCapture(options: TraceOptions): Plan {
+  const hasCommand = options.command !== undefined && options.command.length > 0;
+  if (hasCommand === (options.pid !== undefined)) {
+    throw new NetprobeError('usage', hasCommand ? 'give either a command or --pid, not both' : 'nothing to trace: give a command after `--`, or --pid');
+  }
+  if (options.load && options.loadCmd) throw new NetprobeError('usage', '--load and --load-cmd are exclusive');
+  if (options.measureOverhead && (!hasCommand || !(options.load || options.loadCmd))) {
+    throw new NetprobeError('usage', '--measure-overhead needs a command to restart and a load (--load or --load-cmd)');
+  }
+  if (options.pid !== undefined) {
+    if (!Number.isInteger(options.pid) || options.pid <= 0) throw new NetprobeError('usage', `Expected \`--pid\` to be a process id, got \`${options.pid}\``);
+    return { window: 'attached', notes: ['child processes that existed before the attach are not traced'] };
+  }
+  const port = options.port ?? (options.load ? portOfUrl(options.load.url) : undefined);
+  const commandText = options.command!.join(' ');
+  if (port !== undefined) return { port, window: 'load', notes: [], commandText };
+  return { window: 'whole run', notes: options.load || options.loadCmd ? ['no --port: startup syscalls are counted with the load'] : [], commandText };
+}
+
+function portOfUrl(url: string): number | undefined {
+  try {
+    const u = new URL(url);
+    return u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : undefined;
+  } catch {
+    return undefined; // the load generator reports the bad URL
+  }
+}
+
+async function cpuSamplingEvent(): Promise<'cycles' | 'cpu-clock'> {
+  const probe = await probeCpuSampling();
+  if (!probe.ok || !probe.event) throw new NetprobeError('environment', `--cpu needs perf sampling: ${probe.detail}`, { hint: probe.fix });
+  return probe.event;
+}
+
+function defaultExporter(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `netprobe@${pkg.version}`;
+}
+
+interface Captured {
+  pid: number;
+  tracers: Tracer[];
+  load: LoadResult | null;
+  seconds: number;
+  exit?: ProcessExit;
+  rssBytes?: number;
+  notes: string[];
+}
+
+async function collectAll(tracers: Tracer[]): Promise<TracerOutput[]> {
+  const out: TracerOutput[] = [];
+  for (const t of tracers) out.push(await t.collect());
+  return out;
+}
+
+const ATTACH: Record<BackendName, (o: AttachOptions) => Promise<Tracer>> = {
+  strace: attachStrace,
+  perf: attachPerfSyscalls,
+  bpftrace: attachBpftrace,
+};
+
+// Everything this capture started, so that any exit path (error, Ctrl-C) stops it in order.
+class Session {
+  private target?: Target;
+  private tracers: Tracer[] = [];
+  private loadAbort?: AbortController;
+  private runDir?: string;
+  /** Files and caveats from the external load command. */
+  readonly loadFiles: string[] = [];
+  readonly loadNotes: string[] = [];
+
+  constructor(
+    private readonly options: TraceOptions,
+    private readonly progress: (phase: TraceProgress['phase'], extra?: Omit<TraceProgress, 'phase' | 'elapsedSeconds'>) => void,
+  ) {}
+
+  get aborted(): boolean {
+    return this.options.signal?.aborted ?? false;
+  }
+
+  /** Start, wait for the port, load, stop: the throughput without a tracer. */
+  async untracedPass(plan: Plan): Promise<LoadResult | undefined> {
+    const target = await this.startTarget(false);
+    try {
+      if (plan.port !== undefined && !(await this.waitForPort(plan.port, target))) return undefined;
+      const load = await this.runLoad(target, 'untraced-load');
+      if (target.process.hasExited) throw targetFailed(target.process, 'during the untraced load', await target.process.exited);
+      return load;
+    } finally {
+      await target.process.stop();
+      this.target = undefined;
+    }
+  }
+
+  async tracedPass(plan: Plan, backend: BackendName, cpuEvent: 'cycles' | 'cpu-clock' | undefined, runDir: string): Promise<Captured | undefined> {
+    const held = this.options.pid === undefined && plan.port === undefined;
+    const target = this.options.pid === undefined ? await this.startTarget(held) : undefined;
+    const pid = target?.process.pid ?? this.options.pid!;
+    this.runDir = runDir;
+    if (!target && !(await processAlive(pid))) throw new NetprobeError('usage', `no running process with pid ${pid}`);
+    if (target && plan.port !== undefined && !(await this.waitForPort(plan.port, target))) return undefined;
+    if (this.aborted) return undefined;
+
+    this.progress('capturing', { message: `attaching ${backend}` });
+    const attach: AttachOptions = { pid, runDir, syscallStacks: this.options.syscallStacks ?? false, straceLog: this.options.straceLog ?? false };
+    this.tracers.push(await ATTACH[backend](attach));
+    if (cpuEvent) this.tracers.push(await attachPerfCpu({ ...attach, event: cpuEvent }));
+    target?.resume();
+    const opened = Date.now();
+    const notes: string[] = [];
+
+    let load: LoadResult | null = null;
+    if (this.options.load || this.options.loadCmd) {
+      load = (await this.runLoad(target, 'load')) ?? null;
+    } else {
+      await this.waitForEnd(pid, target);
+    }
+    const seconds = (Date.now() - opened) / 1000;
+    const rssBytes = await residentBytes(pid);
+
+    this.progress('stopping');
+    this.loadAbort?.abort();
+    for (const t of this.tracers) await t.stop();
+    const diedEarly = target && plan.window === 'load' && target.process.hasExited;
+    let exit: ProcessExit | undefined;
+    if (target) {
+      exit = await target.process.stop();
+      if (diedEarly && !this.aborted) throw targetFailed(target.process, `during the load (tracer output kept in ${runDir}/raw)`, exit);
+    } else if (!(await processAlive(pid))) {
+      notes.push(`process ${pid} exited during the capture`);
+    }
+    if (this.aborted) notes.push('interrupted: capture cut short');
+    notes.push(...this.loadNotes);
+    return { pid, tracers: this.tracers, load, seconds, exit, rssBytes, notes };
+  }
+
+  private async startTarget(held: boolean): Promise<Target> {
+    this.progress('starting', { message: this.options.command!.join(' ') });
+    this.target = await startTarget(this.options.command!, { held });
+    return this.target;
+  }
+
+  /** False when interrupted while waiting. */
+  private async waitForPort(port: number, target: Target): Promise<boolean> {
+    this.progress('waiting-for-port', { message: `waiting for 127.0.0.1:${port}` });
+    const ac = new AbortController();
+    const stopWaiting = () => ac.abort();
+    this.options.signal?.addEventListener('abort', stopWaiting);
+    target.process.exited.then(stopWaiting, stopWaiting);
+    try {
+      await waitForPort(port, { timeoutMs: PORT_TIMEOUT_MS, signal: ac.signal, isAlive: () => !target.process.hasExited });
+    } catch (e) {
+      if (this.aborted) return false;
+      if (target.process.hasExited) throw targetFailed(target.process, `before listening on port ${port}`, await target.process.exited);
+      if (e instanceof NetprobeError) {
+        const tail = target.process.stderrTail().filter((l) => l.trim() !== '').slice(-10);
+        throw new NetprobeError(e.code, tail.length ? `${e.message}\n${tail.map((l) => `  | ${l}`).join('\n')}` : e.message, { hint: e.hint, cause: e });
+      }
+      throw e;
+    } finally {
+      this.options.signal?.removeEventListener('abort', stopWaiting);
+    }
+    return !this.aborted;
+  }
+
+  /** Runs the configured load; stops early (keeping the partial result) on Ctrl-C or when the target dies. */
+  private async runLoad(target: Target | undefined, phase: 'load' | 'untraced-load'): Promise<LoadResult | undefined> {
+    const ac = new AbortController();
+    this.loadAbort = ac;
+    const signal = AbortSignal.any([ac.signal, ...(this.options.signal ? [this.options.signal] : [])]);
+    const abortLoad = () => ac.abort();
+    target?.process.exited.then(abortLoad, abortLoad);
+    this.progress(phase);
+    if (this.options.load) {
+      return runHttpLoad({
+        ...this.options.load,
+        signal,
+        onProgress: (p) => this.progress(phase, { requestsPerSecond: p.requestsPerSecond }),
+      });
+    }
+    const { output, requestsKnown, ...result } = await runLoadCommand(this.options.loadCmd!, { signal, requests: this.options.requests });
+    if (phase === 'load' && this.runDir) {
+      await writeFile(join(this.runDir, LOAD_OUTPUT), output);
+      this.loadFiles.push(LOAD_OUTPUT);
+      if (!requestsKnown) this.loadNotes.push('the load command did not print a request count: pass --requests for per-request figures');
+    }
+    return result;
+  }
+
+  /** No load: until the command exits, --duration passes, the attached process exits, or Ctrl-C. */
+  private async waitForEnd(pid: number, target: Target | undefined): Promise<void> {
+    const deadline = this.options.durationSeconds !== undefined ? Date.now() + this.options.durationSeconds * 1000 : Infinity;
+    while (!this.aborted && Date.now() < deadline) {
+      if (target ? target.process.hasExited : !(await processAlive(pid))) return;
+      await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  /** Stops whatever is still running: load, then tracers, then the target. */
+  async cleanup(): Promise<void> {
+    this.loadAbort?.abort();
+    for (const t of this.tracers) await t.stop().catch(() => {});
+    if (this.target) await this.target.process.stop();
+  }
+}

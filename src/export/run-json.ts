@@ -1,0 +1,75 @@
+// The run.json object (DESIGN.md "Run directory"): one pure builder so trace, sweep and demo write the same shape.
+import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunJson } from '../model/run.js';
+import type { SyscallTable } from '../model/syscalls.js';
+import { syscallsJson } from './json.js';
+
+/** How the capture was made; stored as run.json `capture` (an addition to the DESIGN.md fields). */
+export interface RunCapture {
+  /** `load`: attached once the port was ready, stopped when the load ended; `whole run`: exec to exit; `attached`: --pid. */
+  window: 'load' | 'whole run' | 'attached';
+  /** Length of the capture window. */
+  seconds: number;
+  /** Why this backend, e.g. `auto: bpftrace (in-kernel counting, lowest overhead)` or `requested`. */
+  backendReason: string;
+  /** What `seconds` of a syscall means: `wall` = entry to exit, for every backend. */
+  time: 'wall';
+  /** Caveats about this capture, in words (missed events, errno names unavailable...). */
+  notes: string[];
+}
+
+/** run.json as netprobe writes it: the shared fields plus `capture` and `interrupted`. */
+export type NetprobeRunJson = RunJson & { capture: RunCapture; interrupted: boolean };
+
+export interface RunJsonInput {
+  exporter: string;
+  name: string;
+  command: string[] | null;
+  backend: string;
+  startedAt: Date;
+  durationSeconds: number;
+  target: RunJson['target'];
+  load: LoadResult | null;
+  syscalls: SyscallTable;
+  /** Calls per request by syscall, when the request count is known. */
+  perRequest: Record<string, number> | null;
+  model: ModelVerdict;
+  overhead: RunJson['overhead'];
+  capture: RunCapture;
+  interrupted: boolean;
+  /** Paths relative to the run directory. */
+  files: string[];
+}
+
+export function buildRunJson(input: RunJsonInput): NetprobeRunJson {
+  const table = syscallsJson(input.syscalls);
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    exporter: input.exporter,
+    name: input.name,
+    command: input.command,
+    backend: input.backend,
+    startedAt: input.startedAt.toISOString(),
+    durationSeconds: roundMillis(input.durationSeconds),
+    target: input.target,
+    load: input.load,
+    syscalls: table.syscalls,
+    totals: table.totals,
+    perRequest: input.perRequest,
+    threads: table.threads,
+    model: input.model,
+    overhead: input.overhead,
+    capture: { ...input.capture, seconds: roundMillis(input.capture.seconds) },
+    interrupted: input.interrupted,
+    files: [...input.files].sort(),
+  };
+}
+
+/** traced/untraced throughput, or null when either is unknown. */
+export function overheadRatio(tracedRps: number | undefined, untracedRps: number | undefined): RunJson['overhead'] {
+  if (!(tracedRps! > 0) || !(untracedRps! > 0)) return null;
+  return { tracedRps: roundMillis(tracedRps!), untracedRps: roundMillis(untracedRps!), ratio: Math.round((tracedRps! / untracedRps!) * 1000) / 1000 };
+}
+
+function roundMillis(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

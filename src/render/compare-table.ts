@@ -1,0 +1,108 @@
+// A comparison of runs (src/report/compare.ts) as a terminal table or GitHub-flavoured Markdown.
+import type { ModelLabel } from '../model/run.js';
+import { formatCount, formatPercent } from '../model/units.js';
+import { normalisationLabel, type Comparison, type Normalisation, type SweepLevel } from '../report/compare.js';
+import { renderTable, terminalColors } from './table.js';
+
+export interface CompareTableOptions {
+  /** Markdown instead of aligned terminal columns. */
+  markdown?: boolean;
+  color?: boolean;
+  /** Per column, the model the run is expected to show (the demo's example servers); adds a match row. */
+  expected?: readonly (ModelLabel | undefined)[];
+}
+
+/** The comparison as text: one column per run, one row per syscall family, then load and model rows. */
+export function renderCompareTable(comparison: Comparison, options: CompareTableOptions = {}): string {
+  const { columns } = comparison;
+  const normalisations = [...new Set(columns.map((c) => c.normalisation))];
+  const mixed = normalisations.length > 1;
+  const headers = ['', ...columns.map((c) => (mixed ? `${c.name} (${shortUnit(c.normalisation)})` : c.name))];
+
+  const body = comparison.rows.map((row) => [
+    row.title,
+    ...row.values.map((v, i) => (v === null ? (row.id === 'eagain' && !columns[i]!.errnoDetail ? 'n/a' : '') : formatValue(v))),
+  ]);
+  const facts: string[][] = [
+    ['threads', ...columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))],
+    ['requests/s', ...columns.map((c) => (c.requestsPerSecond === null ? '' : formatCount(Math.round(c.requestsPerSecond))))],
+    ['model', ...columns.map((c) => c.model.label)],
+    ['confidence', ...columns.map((c) => (c.model.label === 'unknown' ? '' : formatPercent(c.model.confidence, 0)))],
+  ];
+  if (options.expected) {
+    facts.push(['expected', ...columns.map((_, i) => options.expected![i] ?? '')]);
+    facts.push(['matches', ...columns.map((c, i) => (options.expected![i] === undefined ? '' : c.model.label === options.expected![i] ? 'yes' : 'NO'))]);
+  }
+
+  const caption = mixed
+    ? 'Units differ per column: per 1k req = calls per 1,000 requests, per s = calls per second of capture, raw = counts.'
+    : `Syscalls by family, ${normalisationLabel(normalisations[0] ?? 'raw')}.`;
+  const notes = errnoNote(comparison);
+  const sweeps = comparison.sweeps.map((s) => renderSweep(s.name, s.levels, options)).join('\n');
+
+  if (options.markdown) {
+    const table = markdownTable(headers, [...body, ...facts]);
+    return [caption, '', table, ...notes.map((n) => `\n${n}`), sweeps ? `\n${sweeps}` : ''].join('\n').replace(/\n+$/, '\n');
+  }
+  const c = terminalColors(options.color);
+  const colored = facts.map((row) =>
+    row[0] === 'matches' ? row.map((cell) => (cell === 'NO' ? c.red.bold(cell) : cell === 'yes' ? c.green(cell) : cell)) : row,
+  );
+  const out = [c.dim(caption), renderTable(headers, body, { footer: colored, color: options.color }).replace(/\n$/, '')];
+  for (const n of notes) out.push(c.dim(n));
+  if (sweeps) out.push('', sweeps.replace(/\n$/, ''));
+  return `${out.join('\n')}\n`;
+}
+
+/** One sweep's curves as a table: one row per connection level. */
+export function renderSweep(name: string, levels: readonly SweepLevel[], options: CompareTableOptions = {}): string {
+  const families = [...new Set(levels.flatMap((l) => Object.keys(l.perRequest)))].filter((k) => k !== 'total');
+  const headers = ['connections', 'requests/s', 'syscalls/req', ...families.map((f) => `${f}/req`), 'threads', 'RSS', 'bytes/idle conn', 'model'];
+  const rows = levels.map((l) => [
+    formatCount(l.connections),
+    formatCount(Math.round(l.requestsPerSecond)),
+    formatValue(l.perRequest.total ?? 0),
+    ...families.map((f) => formatValue(l.perRequest[f] ?? 0)),
+    l.threads === null ? '' : formatCount(l.threads),
+    l.rssBytes === null ? '' : formatBytes(l.rssBytes),
+    l.idleBytesPerConnection === null ? '' : formatBytes(l.idleBytesPerConnection),
+    l.model.label,
+  ]);
+  const title = `Sweep ${name}: cost per request as connections grow`;
+  if (options.markdown) return `${title}\n\n${markdownTable(headers, rows)}`;
+  return `${title}\n${renderTable(headers, rows, { color: options.color })}`;
+}
+
+// strace -c cannot split errors by errno; say so once instead of leaving readers to guess what n/a means.
+function errnoNote(comparison: Comparison): string[] {
+  const missing = comparison.columns.filter((c) => !c.errnoDetail).map((c) => c.name);
+  if (missing.length === 0) return [];
+  return [`EAGAIN n/a: ${missing.join(', ')} do not break errors down by errno (strace -c); see the errors row.`];
+}
+
+function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const line = (cells: readonly string[]) => `| ${cells.map(esc).join(' | ')} |`;
+  const rule = `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n') + '\n';
+}
+
+function shortUnit(n: Normalisation): string {
+  return { 'per-1000-requests': 'per 1k req', 'per-second': 'per s', raw: 'raw' }[n];
+}
+
+// Normalised values span 0.01 (rare syscalls per 1,000 requests) to millions (raw counts).
+function formatValue(n: number): string {
+  if (n === 0) return '0';
+  if (Math.abs(n) >= 100) return formatCount(Math.round(n));
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  if (Math.abs(n) >= 0.01) return n.toFixed(2);
+  return n.toPrecision(1);
+}
+
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  if (abs >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (abs >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${Math.round(bytes)} B`;
+}

@@ -1,0 +1,295 @@
+// A comparison of network models as one self-contained, offline HTML page (report.html): the comparison
+// table, syscalls-per-request bars, sweep curves and one flame graph per run. Charts are drawn in the browser
+// with the d3 modules the flame graphs already inline (d3-selection, d3-scale, d3-array); no network access:
+// a Content-Security-Policy forbids every fetch, and page errors are recorded on <html data-np-errors>.
+import type { ModelLabel } from '../model/run.js';
+import type { Profile } from '../model/profile.js';
+import { formatCount, formatPercent } from '../model/units.js';
+import { FAMILIES } from '../report/families.js';
+import { normalisationLabel, type Comparison } from '../report/compare.js';
+import { escapeHtml, flameGraphAssets, flameGraphSection, jsonForScript } from './flame-html.js';
+
+export interface ReportInput {
+  title: string;
+  /** A line under the title: when, where, which backend and load. */
+  subtitle?: string;
+  comparison: Comparison;
+  /** Per column, the model the run should show (example servers); adds expected/match cells. */
+  expected?: readonly (ModelLabel | undefined)[];
+  /** Per column (same order), the profile drawn as that run's flame graph; missing ones are skipped. */
+  profiles?: readonly (Profile | undefined)[];
+  /** Things the reader should know: skipped servers and how to enable them, tracer overhead. */
+  notes?: readonly string[];
+}
+
+export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
+const FAMILY_COLORS: Record<string, string> = {
+  read: '#4e79a7',
+  write: '#59a14f',
+  'epoll-wait': '#f28e2b',
+  'poll-select': '#e15759',
+  futex: '#b07aa1',
+  accept: '#76b7b2',
+  'thread-create': '#ff9da7',
+  sleep: '#edc948',
+  'sched-yield': '#9c755f',
+  'epoll-ctl': '#bab0ac',
+  'io-uring': '#86bcb6',
+  signals: '#d37295',
+  other: '#d4d4d4',
+};
+
+/** The whole report page. */
+export function renderReportHtml(input: ReportInput): string {
+  const { comparison } = input;
+  const perRequest = comparison.columns.map((c) => c.normalisation === 'per-1000-requests');
+  const chartData = {
+    families: [...FAMILIES.map((f) => ({ id: f.id, title: f.title })), { id: 'other', title: 'other syscalls' }].map((f) => ({
+      ...f,
+      color: FAMILY_COLORS[f.id] ?? '#999',
+    })),
+    runs: comparison.columns
+      .map((c, i) => ({
+        name: c.name,
+        model: c.model.label,
+        perRequest: Object.fromEntries(
+          comparison.rows.filter((r) => r.id !== 'total' && r.id !== 'errors' && r.id !== 'eagain').map((r) => [r.id, (r.values[i] ?? 0) / 1000]),
+        ),
+      }))
+      .filter((_, i) => perRequest[i]),
+    sweeps: comparison.sweeps.map((s) => ({
+      name: s.name,
+      levels: s.levels.map((l) => ({
+        connections: l.connections,
+        total: l.perRequest.total ?? null,
+        idleBytes: l.idleBytesPerConnection,
+        rss: l.rssBytes,
+      })),
+    })),
+  };
+  const skippedFromChart = comparison.columns.filter((_, i) => !perRequest[i]).map((c) => c.name);
+
+  const flames = comparison.columns
+    .map((c, i) => ({ name: c.name, model: c.model.label, profile: input.profiles?.[i] }))
+    .filter((f): f is { name: string; model: ModelLabel; profile: Profile } => f.profile !== undefined);
+  const flameIds = flames.map((_, i) => `flame-${i + 1}`);
+
+  const body = [
+    input.notes && input.notes.length > 0 ? `<section class="np-notes"><ul>${input.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>` : '',
+    `<section class="np-report-block"><h2>Network models</h2>${modelCards(comparison, input.expected)}</section>`,
+    `<section class="np-report-block"><h2>Syscalls by family</h2><p class="np-caption">${escapeHtml(captionOf(comparison))}</p>${comparisonTable(comparison, input.expected)}</section>`,
+    chartData.runs.length > 0
+      ? `<section class="np-report-block"><h2>Syscalls per request</h2><p class="np-caption">Each bar is one run, split by syscall family; fewer is cheaper.${
+          skippedFromChart.length > 0 ? ` Not shown (no request count): ${escapeHtml(skippedFromChart.join(', '))}.` : ''
+        }</p><div class="np-chart-box" id="np-bars"></div><div class="np-legend np-family-legend" id="np-bars-legend"></div></section>`
+      : '',
+    chartData.sweeps.length > 0
+      ? `<section class="np-report-block"><h2>Cost as connections grow</h2><p class="np-caption">From <code>--sweep connections=…</code>: syscalls per request and memory per idle keep-alive connection at each level.</p><div class="np-sweep-charts"><div class="np-chart-box" id="np-sweep-calls"></div><div class="np-chart-box" id="np-sweep-memory"></div></div></section>`
+      : '',
+    flames.length > 0
+      ? `<section class="np-report-block"><h2>Flame graphs</h2><p class="np-caption">Where each server's syscalls come from.</p><nav class="np-tabs" role="tablist">${flames
+          .map((f, i) => `<button type="button" role="tab" data-target="${flameIds[i]}" aria-selected="${i === 0}">${escapeHtml(f.name)}</button>`)
+          .join('')}</nav>\n${flames
+          .map((f, i) => flameGraphSection(flameIds[i]!, { title: `${f.name}: ${f.model}`, profile: f.profile }, {}, i > 0))
+          .join('\n')}</section>`
+      : '',
+  ].join('\n');
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="netprobe">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(input.title)}</title>
+<script>${ERROR_COLLECTOR}</script>
+${flameGraphAssets()}
+<style>${REPORT_CSS}</style>
+</head>
+<body class="np-page">
+<header class="np-page-head"><h1>${escapeHtml(input.title)}</h1>${input.subtitle ? `<p>${escapeHtml(input.subtitle)}</p>` : ''}</header>
+<main class="np-main">
+${body}
+</main>
+<script type="application/json" id="np-report-data">${jsonForScript(chartData)}</script>
+<script>${CHART_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function captionOf(comparison: Comparison): string {
+  const kinds = [...new Set(comparison.columns.map((c) => c.normalisation))];
+  return kinds.length === 1 ? `Calls by family, ${normalisationLabel(kinds[0]!)}.` : 'Units differ per column (see each column heading).';
+}
+
+function modelCards(comparison: Comparison, expected?: readonly (ModelLabel | undefined)[]): string {
+  return `<div class="np-cards">${comparison.columns
+    .map((c, i) => {
+      const want = expected?.[i];
+      const match = want === undefined ? '' : c.model.label === want ? '<span class="np-ok">matches expected</span>' : `<span class="np-bad">expected ${escapeHtml(want)}</span>`;
+      const confidence = c.model.label === 'unknown' ? '' : ` <span class="np-dim">${formatPercent(c.model.confidence, 0)}</span>`;
+      return `<div class="np-card"><h3>${escapeHtml(c.name)}</h3><p class="np-label">${escapeHtml(c.model.label)}${confidence}</p>${match}<ul>${c.model.evidence
+        .map((e) => `<li>${escapeHtml(e)}</li>`)
+        .join('')}</ul></div>`;
+    })
+    .join('')}</div>`;
+}
+
+function comparisonTable(comparison: Comparison, expected?: readonly (ModelLabel | undefined)[]): string {
+  const { columns } = comparison;
+  const mixed = new Set(columns.map((c) => c.normalisation)).size > 1;
+  const head = `<tr><th></th>${columns.map((c) => `<th>${escapeHtml(c.name)}${mixed ? `<br><span class="np-dim">${escapeHtml(normalisationLabel(c.normalisation))}</span>` : ''}</th>`).join('')}</tr>`;
+  const cell = (v: number | null) => `<td>${v === null ? '<span class="np-dim">n/a</span>' : escapeHtml(formatNumber(v))}</td>`;
+  const rows = comparison.rows.map(
+    (r) => `<tr class="${r.id === 'total' ? 'np-total' : ''}"><th>${escapeHtml(r.title)}</th>${r.values.map(cell).join('')}</tr>`,
+  );
+  const fact = (title: string, cells: string[]) => `<tr class="np-fact"><th>${escapeHtml(title)}</th>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  rows.push(
+    fact('threads', columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))),
+    fact('requests/s', columns.map((c) => (c.requestsPerSecond === null ? '' : formatCount(Math.round(c.requestsPerSecond))))),
+    fact('model', columns.map((c) => escapeHtml(c.model.label))),
+  );
+  if (expected) {
+    rows.push(fact('matches expected', columns.map((c, i) => (expected[i] === undefined ? '' : c.model.label === expected[i] ? '<span class="np-ok">yes</span>' : '<span class="np-bad">no</span>'))));
+  }
+  return `<div class="np-table-wrap"><table class="np-compare"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>`;
+}
+
+function formatNumber(n: number): string {
+  if (n === 0) return '0';
+  if (Math.abs(n) >= 100) return formatCount(Math.round(n));
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
+
+// Runs before anything else so that every later script error or blocked request is on record for tests.
+const ERROR_COLLECTOR = `(function(){var errs=[];function note(m){errs.push(String(m));document.documentElement.setAttribute('data-np-errors',JSON.stringify(errs));}
+window.addEventListener('error',function(e){note('error: '+(e.message||e.type));});
+window.addEventListener('unhandledrejection',function(e){note('rejection: '+e.reason);});
+document.addEventListener('securitypolicyviolation',function(e){note('blocked: '+e.blockedURI+' ('+e.violatedDirective+')');});})();`;
+
+const REPORT_CSS = `
+.np-report-block { margin: 0 0 36px; }
+.np-report-block h2 { font-size: 18px; margin: 0 0 6px; }
+.np-caption { color: #59636e; margin: 0 0 12px; font-size: 13px; }
+.np-notes ul { margin: 0 0 24px; padding: 10px 14px 10px 30px; background: #fff8c5; border: 1px solid #d4a72c66; border-radius: 6px; }
+.np-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
+.np-card { border: 1px solid #d1d9e0; border-radius: 6px; padding: 10px 14px; background: #fff; }
+.np-card h3 { margin: 0 0 4px; font-size: 15px; }
+.np-card ul { margin: 8px 0 0; padding-left: 18px; font-size: 12px; color: #59636e; }
+.np-label { margin: 0; font-weight: 600; color: #0969da; }
+.np-ok { color: #1a7f37; font-size: 12px; } .np-bad { color: #cf222e; font-weight: 600; font-size: 12px; }
+.np-dim { color: #59636e; font-weight: normal; }
+.np-table-wrap { overflow-x: auto; }
+table.np-compare { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
+table.np-compare th, table.np-compare td { padding: 4px 10px; border-bottom: 1px solid #eaeef2; text-align: right; }
+table.np-compare th:first-child { text-align: left; font-weight: 600; }
+table.np-compare thead th { border-bottom: 2px solid #d1d9e0; vertical-align: bottom; }
+table.np-compare tr.np-total th, table.np-compare tr.np-total td { font-weight: 700; border-top: 2px solid #d1d9e0; }
+table.np-compare tr.np-fact td { color: #1f2328; }
+.np-chart-box svg { display: block; max-width: 100%; height: auto; font-size: 12px; }
+.np-sweep-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
+.np-family-legend { margin-top: 6px; }
+`;
+
+// Browser code (ES2017, no modules): reads #np-report-data and draws with window.d3.
+const CHART_SCRIPT = `(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('np-report-data').textContent);
+  var d3 = window.d3;
+  function fmt(n) { return n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2); }
+  function bytes(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MiB' : n >= 1024 ? (n / 1024).toFixed(1) + ' KiB' : Math.round(n) + ' B'; }
+
+  function xAxis(g, x, height, width, format) {
+    x.ticks(6).forEach(function (t) {
+      var tick = g.append('g').attr('transform', 'translate(' + x(t) + ',0)');
+      tick.append('line').attr('y1', 0).attr('y2', height).attr('stroke', '#eaeef2');
+      tick.append('text').attr('y', height + 16).attr('text-anchor', 'middle').attr('fill', '#59636e').text(format(t));
+    });
+    g.append('line').attr('x1', 0).attr('x2', width).attr('y1', height).attr('y2', height).attr('stroke', '#8c959f');
+  }
+
+  function bars(el, legendEl) {
+    var families = data.families.filter(function (f) { return data.runs.some(function (r) { return (r.perRequest[f.id] || 0) > 0; }); });
+    var margin = { top: 8, right: 70, bottom: 40, left: 260 };
+    var width = 900 - margin.left - margin.right;
+    var height = data.runs.length * 34;
+    var totals = data.runs.map(function (r) { return d3.sum(families, function (f) { return r.perRequest[f.id] || 0; }); });
+    var x = d3.scaleLinear().domain([0, d3.max(totals) || 1]).nice().range([0, width]);
+    var y = d3.scaleBand().domain(data.runs.map(function (r) { return r.name; })).range([0, height]).padding(0.25);
+    var svg = d3.select(el).append('svg').attr('class', 'np-bars').attr('viewBox', '0 0 900 ' + (height + margin.top + margin.bottom)).attr('width', 900);
+    var g = svg.append('g').attr('transform', 'translate(' + margin.left + ',' + margin.top + ')');
+    xAxis(g, x, height, width, function (t) { return fmt(t); });
+    g.append('text').attr('x', width / 2).attr('y', height + 34).attr('text-anchor', 'middle').attr('fill', '#59636e').text('syscalls per request');
+    data.runs.forEach(function (r, i) {
+      var row = g.append('g').attr('transform', 'translate(0,' + y(r.name) + ')');
+      row.append('text').attr('x', -10).attr('y', y.bandwidth() / 2 - 3).attr('text-anchor', 'end').attr('font-weight', 600).text(r.name);
+      row.append('text').attr('x', -10).attr('y', y.bandwidth() / 2 + 11).attr('text-anchor', 'end').attr('fill', '#59636e').text(r.model);
+      var at = 0;
+      families.forEach(function (f) {
+        var v = r.perRequest[f.id] || 0;
+        if (v <= 0) return;
+        row.append('rect').attr('class', 'np-bar').attr('x', x(at)).attr('width', Math.max(0.5, x(at + v) - x(at))).attr('height', y.bandwidth()).attr('fill', f.color)
+          .append('title').text(r.name + ' - ' + f.title + ': ' + fmt(v) + ' per request');
+        at += v;
+      });
+      row.append('text').attr('x', x(totals[i]) + 6).attr('y', y.bandwidth() / 2 + 4).text(fmt(totals[i]));
+    });
+    var legend = d3.select(legendEl);
+    families.forEach(function (f) {
+      var item = legend.append('span');
+      item.append('span').attr('class', 'sw').style('background', f.color);
+      item.append('span').text(f.title);
+    });
+  }
+
+  function curves(el, title, value, format) {
+    var series = data.sweeps.map(function (s) {
+      return { name: s.name, points: s.levels.filter(function (l) { return value(l) !== null; }).map(function (l) { return [l.connections, value(l)]; }) };
+    }).filter(function (s) { return s.points.length > 0; });
+    if (series.length === 0) { d3.select(el).append('p').attr('class', 'np-caption').text(title + ': not measured.'); return; }
+    var margin = { top: 28, right: 120, bottom: 40, left: 70 };
+    var width = 560 - margin.left - margin.right, height = 260 - margin.top - margin.bottom;
+    var all = [].concat.apply([], series.map(function (s) { return s.points; }));
+    var xs = all.map(function (p) { return p[0]; });
+    var x = (d3.max(xs) / d3.min(xs) >= 20 ? d3.scaleLog() : d3.scaleLinear()).domain(d3.extent(xs)).range([0, width]);
+    var y = d3.scaleLinear().domain([0, d3.max(all, function (p) { return p[1]; }) || 1]).nice().range([height, 0]);
+    var color = d3.scaleOrdinal().domain(series.map(function (s) { return s.name; })).range(['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2']);
+    var svg = d3.select(el).append('svg').attr('class', 'np-curves').attr('viewBox', '0 0 560 260').attr('width', 560);
+    svg.append('text').attr('x', margin.left).attr('y', 16).attr('font-weight', 600).text(title);
+    var g = svg.append('g').attr('transform', 'translate(' + margin.left + ',' + margin.top + ')');
+    y.ticks(5).forEach(function (t) {
+      g.append('line').attr('x1', 0).attr('x2', width).attr('y1', y(t)).attr('y2', y(t)).attr('stroke', '#eaeef2');
+      g.append('text').attr('x', -8).attr('y', y(t) + 4).attr('text-anchor', 'end').attr('fill', '#59636e').text(format(t));
+    });
+    xs.filter(function (v, i) { return xs.indexOf(v) === i; }).forEach(function (t) {
+      g.append('text').attr('x', x(t)).attr('y', height + 16).attr('text-anchor', 'middle').attr('fill', '#59636e').text(t);
+    });
+    g.append('line').attr('x1', 0).attr('x2', width).attr('y1', height).attr('y2', height).attr('stroke', '#8c959f');
+    g.append('text').attr('x', width / 2).attr('y', height + 34).attr('text-anchor', 'middle').attr('fill', '#59636e').text('connections');
+    series.forEach(function (s) {
+      var path = s.points.map(function (p, i) { return (i ? 'L' : 'M') + x(p[0]) + ',' + y(p[1]); }).join('');
+      g.append('path').attr('class', 'np-curve').attr('d', path).attr('fill', 'none').attr('stroke', color(s.name)).attr('stroke-width', 2);
+      s.points.forEach(function (p) {
+        g.append('circle').attr('cx', x(p[0])).attr('cy', y(p[1])).attr('r', 3.5).attr('fill', color(s.name))
+          .append('title').text(s.name + ' @ ' + p[0] + ' connections: ' + format(p[1]));
+      });
+      var last = s.points[s.points.length - 1];
+      g.append('text').attr('x', x(last[0]) + 8).attr('y', y(last[1]) + 4).attr('fill', color(s.name)).text(s.name);
+    });
+  }
+
+  function draw() {
+    var barsEl = document.getElementById('np-bars');
+    if (barsEl) bars(barsEl, document.getElementById('np-bars-legend'));
+    var callsEl = document.getElementById('np-sweep-calls');
+    if (callsEl) curves(callsEl, 'Syscalls per request', function (l) { return l.total; }, fmt);
+    var memEl = document.getElementById('np-sweep-memory');
+    if (memEl) curves(memEl, 'Memory per idle connection', function (l) { return l.idleBytes; }, bytes);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', draw); else draw();
+})();`;

@@ -1,0 +1,47 @@
+// `netprobe doctor` runs each tool for real and names the fix for each one that does not work.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, runCli, toolAvailable } from '../helpers.js';
+
+describe('netprobe doctor', () => {
+  it('reports every backend, agrees with what the tools do here, and exits 0 when one works', async () => {
+    const r = await runCli(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as {
+      environment: { root: boolean; tracefs: boolean };
+      backends: { name: string; ok: boolean; detail: string; fix?: string }[];
+      cpu: { ok: boolean; event?: string };
+      auto: string | null;
+    };
+    expect(report.backends.map((b) => b.name)).toEqual(['bpftrace', 'perf', 'strace']);
+    for (const b of report.backends) if (!b.ok) expect(b.fix, b.name).toBeTruthy();
+    const strace = report.backends.find((b) => b.name === 'strace')!;
+    if (toolAvailable('strace', ['-f', '-c', '-o', '/dev/null', 'true'])) expect(strace.ok).toBe(true);
+    expect(r.exitCode).toBe(report.backends.some((b) => b.ok) ? 0 : 3);
+    if (report.auto) expect(report.auto).toMatch(/^auto: (bpftrace|perf|strace) \(/);
+    if (report.cpu.ok) expect(['cycles', 'cpu-clock']).toContain(report.cpu.event);
+  }, 60_000);
+
+  it('prints a table with the fix commands', async () => {
+    const r = await runCli(['doctor']);
+    expect(r.stdout).toMatch(/^backend\s+status\s+version\s+detail$/m);
+    expect(r.stdout).toMatch(/^strace\s+(works|does not work)/m);
+    expect(r.stdout).toMatch(/--backend auto would use|no backend works here/);
+  }, 60_000);
+
+  it('with no tool on PATH: each fix is the install command, and the exit code is 3', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'netprobe-nopath-'));
+    try {
+      const r = await execa(process.execPath, [BIN, 'doctor'], { env: { PATH: empty, NO_COLOR: '1' }, extendEnv: false, reject: false });
+      expect(r.exitCode).toBe(3);
+      expect(r.stdout).toContain('strace: apt-get install strace');
+      expect(r.stdout).toContain('perf: apt-get install linux-perf');
+      expect(r.stdout).toContain('bpftrace: apt-get install bpftrace');
+      expect(r.stderr).toMatch(/^netprobe: no tracing backend works here$/m);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,0 +1,59 @@
+// Every available backend must count exactly what fixtures/ground-truth/syscalls.c does (see its README).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, toolAvailable } from '../helpers.js';
+import { buildC, readRunJson, type RunJsonLike } from './trace-support.js';
+
+const EXPECTED = {
+  getppid: { calls: 1000, errors: 0, errnos: {} },
+  sched_yield: { calls: 400, errors: 0, errnos: {} },
+  getpgid: { calls: 300, errors: 200, errnos: { ESRCH: 200 } },
+  faccessat: { calls: 160, errors: 160, errnos: { ENOENT: 120, ENOTDIR: 40 } },
+  dup: { calls: 80, errors: 80, errnos: { EBADF: 80 } },
+};
+
+const CASES: { label: string; args: string[]; tool: [string, string[]]; errnoNames: boolean }[] = [
+  { label: 'strace -c', args: ['--backend', 'strace'], tool: ['strace', ['-V']], errnoNames: false },
+  { label: 'strace log', args: ['--backend', 'strace', '--strace-log'], tool: ['strace', ['-V']], errnoNames: true },
+  { label: 'perf', args: ['--backend', 'perf'], tool: ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']], errnoNames: true },
+  { label: 'bpftrace', args: ['--backend', 'bpftrace'], tool: ['bpftrace', ['-e', 'BEGIN { exit(); }']], errnoNames: true },
+];
+
+let dir: string;
+let program: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netprobe-gt-'));
+  program = buildC('ground-truth/syscalls.c', dir, 'syscalls');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function row(run: RunJsonLike, name: string) {
+  const r = run.syscalls.find((s) => s.name === name);
+  return r ? { calls: r.calls, errors: r.errors, errnos: r.errnos } : undefined;
+}
+
+describe('trace counts the ground-truth program exactly', () => {
+  for (const c of CASES) {
+    it(`${c.label}`, async () => {
+      if (!toolAvailable(c.tool[0], c.tool[1])) return;
+      const out = join(dir, `run-${c.label.replace(/\W+/g, '-')}`);
+      const r = await runCli(['trace', ...c.args, '--json', '-o', out, '--', program]);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.exitCode).toBe(0);
+      const run = readRunJson(out);
+      expect(JSON.parse(r.stdout)).toEqual(run);
+      expect(run.capture.window).toBe('whole run');
+      expect(run.target.exitCode).toBe(0);
+      for (const [name, want] of Object.entries(EXPECTED)) {
+        const got = row(run, name);
+        expect(got, name).toBeDefined();
+        expect({ name, calls: got!.calls, errors: got!.errors }).toEqual({ name, calls: want.calls, errors: want.errors });
+        if (c.errnoNames) expect({ name, errnos: got!.errnos }).toEqual({ name, errnos: want.errnos });
+      }
+      if (run.threads !== null) expect(run.threads).toBeGreaterThanOrEqual(4);
+    }, 60_000);
+  }
+});

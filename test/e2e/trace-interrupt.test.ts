@@ -1,0 +1,55 @@
+// Ctrl-C mid-load: netprobe stops load, tracer and target, writes what it captured, marks it interrupted,
+// exits 130, and leaves no tracer or server process behind.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, toolAvailable } from '../helpers.js';
+import { buildC, freePort, processesMentioning, readRunJson } from './trace-support.js';
+
+let dir: string;
+let server: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netprobe-int-'));
+  server = buildC('servers/c-epoll/server.c', dir, 'epoll-server');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CASES: [string, string[], NodeJS.Signals][] = [
+  ['strace', ['-V'], 'SIGINT'],
+  ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true'], 'SIGINT'],
+  ['bpftrace', ['-e', 'BEGIN { exit(); }'], 'SIGINT'],
+  ['strace', ['-V'], 'SIGTERM'],
+];
+
+describe('interrupting a trace', () => {
+  for (const [backend, probe, signal] of CASES) {
+    it(`${backend}, ${signal} mid-load: exit 130, run dir written and marked, nothing left running`, async () => {
+      if (!toolAvailable(backend, probe)) return;
+      const port = await freePort();
+      const out = join(dir, `run-${backend}-${signal}`);
+      const cli = execa('node', [BIN, 'trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '60s', '-o', out, '--', server, String(port)], {
+        cwd: ROOT,
+        reject: false,
+        env: { NO_COLOR: '1' },
+        timeout: 60_000,
+      });
+      // The load starts once the port answers and the tracer is attached; give it a moment to run.
+      for (let i = 0; i < 200 && processesMentioning(`127.0.0.1:${port}`).length === 0 && !existsSync(join(out, 'raw')); i++) await sleep(50);
+      await sleep(2500);
+      cli.kill(signal);
+      const r = await cli;
+      expect(r.exitCode, String(r.stderr)).toBe(130);
+      expect(String(r.stderr)).toMatch(/interrupted; partial capture written to/);
+      const run = readRunJson(out);
+      expect(run.interrupted).toBe(true);
+      expect(run.load!.requests).toBeGreaterThan(0);
+      expect(run.syscalls.length).toBeGreaterThan(0);
+      expect(String(r.stdout)).toContain('[interrupted]');
+      expect(processesMentioning(dir)).toEqual([]);
+    }, 60_000);
+  }
+});

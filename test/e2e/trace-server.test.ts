@@ -1,0 +1,85 @@
+// Real tracers on a real small server under the built-in load: the load window, per-request figures,
+// the run directory's files, --measure-overhead, --cpu, and that nothing is left running afterwards.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, toolAvailable } from '../helpers.js';
+import { buildC, freePort, processesMentioning, readRunJson } from './trace-support.js';
+
+let dir: string;
+let server: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netprobe-srv-'));
+  server = buildC('servers/c-epoll/server.c', dir, 'epoll-server');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const BACKENDS: [string, string[]][] = [
+  ['strace', ['-V']],
+  ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']],
+  ['bpftrace', ['-e', 'BEGIN { exit(); }']],
+];
+
+describe('trace a server under load', () => {
+  for (const [backend, probe] of BACKENDS) {
+    it(`${backend}: captures the load window and normalises per request`, async () => {
+      if (!toolAvailable(backend, probe)) return;
+      const port = await freePort();
+      const out = join(dir, `run-${backend}`);
+      const r = await runCli(['trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', server, String(port)]);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.exitCode).toBe(0);
+      const run = readRunJson(out);
+      expect(run.backend).toBe(backend);
+      expect(run.capture.window).toBe('load');
+      expect(r.stdout).toContain('capture window: load only');
+      expect(run.load!.requests).toBeGreaterThan(0);
+      // The epoll server answers each request with one read and one write; the load window has no startup.
+      const write = run.syscalls.find((s) => s.name === 'write')!;
+      expect(write.calls).toBeGreaterThanOrEqual(run.load!.requests);
+      expect(run.perRequest!.write).toBeGreaterThanOrEqual(1);
+      expect(run.syscalls.find((s) => s.name === 'bind')).toBeUndefined();
+      for (const f of run.files) expect(existsSync(join(out, f)), f).toBe(true);
+      expect(run.files).toEqual(expect.arrayContaining(['run.json', 'syscalls.pb.gz', 'flame.html']));
+      expect(processesMentioning(dir)).toEqual([]);
+    }, 60_000);
+  }
+
+  it('--measure-overhead and --cpu: reports traced/untraced throughput and writes cpu.pb.gz', async () => {
+    if (!toolAvailable('strace', ['-V']) || !toolAvailable('perf', ['stat', '-e', 'cpu-clock', 'true'])) return;
+    const port = await freePort();
+    const out = join(dir, 'run-overhead');
+    const r = await runCli(['trace', '--backend', 'strace', '--cpu', '--measure-overhead', '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', server, String(port)]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.exitCode).toBe(0);
+    const run = readRunJson(out);
+    expect(run.overhead!.untracedRps).toBeGreaterThan(0);
+    expect(run.overhead!.ratio).toBeCloseTo(run.overhead!.tracedRps / run.overhead!.untracedRps, 2);
+    expect(r.stdout).toMatch(/overhead: traced [\d,]+ req\/s \/ untraced [\d,]+ req\/s = \d\.\d\d/);
+    expect(run.files).toEqual(expect.arrayContaining(['cpu.pb.gz', 'raw/perf-cpu.script']));
+    expect(processesMentioning(dir)).toEqual([]);
+  }, 60_000);
+
+  it('--pid attaches to a running process and leaves it running', async () => {
+    if (!toolAvailable('strace', ['-V'])) return;
+    const { spawn } = await import('node:child_process');
+    const port = await freePort();
+    const child = spawn(server, [String(port)], { stdio: 'ignore' });
+    try {
+      const { waitForPort } = await import('../../src/capture/ready.js');
+      await waitForPort(port, { timeoutMs: 10_000 });
+      const out = join(dir, 'run-pid');
+      const r = await runCli(['trace', '--backend', 'strace', '--pid', String(child.pid), '--load', `http://127.0.0.1:${port}/`, '-c', '2', '-n', '200', '-o', out]);
+      expect(r.exitCode).toBe(0);
+      const run = readRunJson(out);
+      expect(run.capture.window).toBe('attached');
+      expect(run.load!.requests).toBe(200);
+      expect(child.exitCode).toBeNull();
+      expect(processesMentioning(out)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});

@@ -1,0 +1,183 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { toFolded } from '../../src/export/folded.js';
+import { profileTotal } from '../../src/model/profile.js';
+import { detectTextFormat } from '../../src/parse/detect.js';
+import { foldedParser } from '../../src/parse/folded.js';
+import { collapsedFrames, parseFrameLine, parsePerfHeader, perfScriptParser } from '../../src/parse/perf-script.js';
+import type { ParseOptions, ParseWarning } from '../../src/parse/types.js';
+import { fixture } from '../helpers.js';
+
+async function parseText(lines: AsyncIterable<string> | string[], options: ParseOptions = {}) {
+  const warnings: Omit<ParseWarning, 'file'>[] = [];
+  const source = Array.isArray(lines) ? (async function* () { yield* lines; })() : lines;
+  const result = await perfScriptParser.parse(source, { file: 'test', options, warn: (w) => warnings.push(w) });
+  return { profile: result.profile!, warnings };
+}
+
+function fileLines(path: string) {
+  return createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+}
+
+function head(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').slice(0, 200);
+}
+
+// Each fixture: its folded form (checked against what stackcollapse-perf.pl printed where we kept that output),
+// detection without a file name, and folded -> parse -> folded.
+const FIXTURES: { file: string; perl?: string }[] = [
+  { file: 'busy-cpu-clock.txt', perl: 'busy-cpu-clock.folded' },
+  { file: 'go-cpu-clock.txt', perl: 'go-cpu-clock.folded' },
+  { file: 'busy-srcline.txt' },
+  { file: 'syscalls-tracepoint.txt' },
+  { file: 'syscalls-default-fields.txt' },
+];
+
+describe('perf script fixtures', () => {
+  for (const { file, perl } of FIXTURES) {
+    it(`${file}: folds, is detected, round-trips`, async () => {
+      const path = fixture('perf', file);
+      const { profile, warnings } = await parseText(fileLines(path));
+      const folded = toFolded(profile);
+      expect(warnings).toEqual([]);
+      expect(folded.split('\n').length).toBeGreaterThan(1);
+      if (perl) expect(folded).toBe(readFileSync(fixture('folded', perl), 'utf8'));
+      expect(detectTextFormat(head(path))?.format).toBe('perf-script');
+
+      const again = await foldedParser.parse((async function* () { yield* folded.trimEnd().split('\n'); })(), { file: 'x', options: {}, warn: () => {} });
+      expect(toFolded(again.profile!)).toBe(folded);
+    });
+  }
+
+  it('cpu-clock periods become cpu nanoseconds, the default type', async () => {
+    const { profile } = await parseText(fileLines(fixture('perf', 'busy-cpu-clock.txt')));
+    expect(profile.sampleTypes).toEqual([{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }]);
+    expect(profile.defaultSampleType).toBe(1);
+    const samples = profileTotal(profile, 0);
+    expect(samples).toBe(74);
+    expect(profileTotal(profile, 1)).toBe(samples * 1001001);
+    const root = profile.frames[profile.stacks[0]!.frames[0]!]!;
+    expect(root).toEqual({ name: 'busy', kind: 'process' });
+    expect(profile.stacks[0]!.labels).toEqual({ tid: 1880 });
+  });
+
+  it('go method names keep their parentheses', async () => {
+    const { profile } = await parseText(fileLines(fixture('perf', 'go-cpu-clock.txt')));
+    const names = new Set(profile.frames.map((f) => f.name));
+    expect(names).toContain('main.(*hasher).spin');
+    expect(names).toContain('runtime.goexit.abi0');
+  });
+
+  it('tracepoint samples count one per sample and keep their kernel frames', async () => {
+    const { profile } = await parseText(fileLines(fixture('perf', 'syscalls-tracepoint.txt')), { collapse: { kernel: true } });
+    expect(profile.defaultSampleType).toBe(0);
+    expect(profileTotal(profile, 0)).toBe(15);
+    expect(profileTotal(profile, 1)).toBe(0);
+    expect(toFolded(profile)).toContain('sh;_dl_start_user;brk;entry_SYSCALL_64_after_hwframe_[k];do_syscall_64_[k];syscall_trace_enter_[k] 1\n');
+    const kernel = profile.frames.find((f) => f.name === 'syscall_trace_enter_[k]');
+    expect(kernel).toMatchObject({ kind: 'kernel', module: '[kernel.kallsyms]' });
+  });
+
+  it('-F +srcline lines attach file and line to the frame above them', async () => {
+    const withSrc = await parseText(fileLines(fixture('perf', 'busy-srcline.txt')));
+    const work = withSrc.profile.frames.find((f) => f.name === 'work');
+    expect(work).toMatchObject({ file: 'busy.c', line: 3, module: '/tmp/pf/busy', kind: 'user' });
+    expect(toFolded(withSrc.profile)).toContain('busy;__libc_start_call_main;main;work ');
+  });
+
+  it('keeps only the first event type unless one is named', async () => {
+    const lines = [
+      'a 1 [000] 1.000001: 10 cycles:u: ',
+      '\t1000 f (/bin/a)',
+      '',
+      'a 1 [000] 1.000002: 20 instructions:u: ',
+      '\t1000 g (/bin/a)',
+      '',
+      'a 1 [000] 1.000003: 30 cycles:k: ',
+      '\t1000 h (/bin/a)',
+      '',
+    ];
+    expect(toFolded((await parseText(lines)).profile)).toBe('a;f 10\na;h 30\n');
+    const picked = (await parseText(lines, { event: 'instructions' })).profile;
+    expect(toFolded(picked)).toBe('a;g 20\n');
+    expect(picked.sampleTypes[picked.defaultSampleType]).toEqual({ type: 'instructions', unit: 'count' });
+  });
+
+  it('drops a last sample without its blank line, as stackcollapse-perf.pl does, and says so', async () => {
+    const { profile, warnings } = await parseText(['a 1 1.0: 5 cpu-clock: ', '\t1000 f (/bin/a)', '', 'a 1 1.1: 5 cpu-clock: ', '\t1000 g (/bin/a)']);
+    expect(toFolded(profile)).toBe('a;f 5\n');
+    expect(warnings.map((w) => w.kind)).toEqual(['unterminated-sample']);
+  });
+});
+
+describe('perf script header', () => {
+  it('reads comm, pid/tid, cpu, period and event', () => {
+    expect(parsePerfHeader('V8 WorkerThread 24636/25607 [000] 94564.109216: 100 cycles: ')).toEqual({
+      comm: 'V8 WorkerThread', pid: '24636', tid: '25607', event: 'cycles', period: 100, tail: '',
+    });
+    expect(parsePerfHeader('python3 13141  1342.405415:    1001001 cpu-clock: ')).toMatchObject({ comm: 'python3', pid: '?', tid: '13141', period: 1001001 });
+  });
+
+  it('accepts an empty comm (the line starts with a space)', () => {
+    expect(parsePerfHeader(' 13141 [001]  1342.405415:    1001001 cpu-clock: ')).toMatchObject({ comm: '', tid: '13141' });
+  });
+
+  it('skips digit words inside the comm until the rest is a header', () => {
+    expect(parsePerfHeader('Thread 2 12345 [000] 1.5: 7 cycles: ')).toMatchObject({ comm: 'Thread 2', tid: '12345', period: 7 });
+    expect(parsePerfHeader('kworker/0:1 77 [003] 9.25: cpu-clock: ')).toMatchObject({ comm: 'kworker/0:1', tid: '77' });
+  });
+
+  it('separates tracepoint payloads and single frames from the event name', () => {
+    expect(parsePerfHeader('sh 13397 [001]  1349.932318: raw_syscalls:sys_enter: NR 12 (0, 7ffea604120c, 0, 37f, 0, 0)')).toMatchObject({
+      event: 'raw_syscalls:sys_enter', tail: 'NR 12 (0, 7ffea604120c, 0, 37f, 0, 0)',
+    });
+    expect(parsePerfHeader('false 64414 20110.539270:      34467 cycles:u:  ffffffff9aa3c8de [unknown] ([unknown])')).toMatchObject({
+      event: 'cycles:u', period: 34467, tail: 'ffffffff9aa3c8de [unknown] ([unknown])',
+    });
+  });
+
+  it('rejects frame lines and other tools\' lines', () => {
+    expect(parsePerfHeader('\t          401b94 main+0x1c (./inline-counter)')).toBeNull();
+    expect(parsePerfHeader('12907 1795333163.998212 recvfrom(3, "", 10, 0, NULL, NULL) = 2 <0.050320>')).toBeNull();
+    expect(parsePerfHeader('strace: Process 123 attached')).toBeNull();
+  });
+});
+
+describe('perf script frames', () => {
+  it('anchors the dso on the last balanced parentheses (dsos with spaces)', () => {
+    expect(parseFrameLine('\t    7f1de03108a8 [unknown] ([JIT app cache])')).toEqual({ pc: '7f1de03108a8', sym: '[unknown]', module: '[JIT app cache]' });
+    expect(parseFrameLine('\t 4005d0 foo(int) const (/bin/x (deleted))')).toEqual({ pc: '4005d0', sym: 'foo(int) const', module: '/bin/x (deleted)' });
+    expect(parseFrameLine('\tffffffff81415b70 syscall_trace_enter')).toEqual({ pc: 'ffffffff81415b70', sym: 'syscall_trace_enter', module: undefined });
+    expect(parseFrameLine('\t          THIS_IS_A_WEIRD_LINE')).toBeNull();
+  });
+
+  it('names frames as the collapser does', () => {
+    const name = (line: string, java = false, opts = {}) => collapsedFrames(parseFrameLine(line)!, java, opts).map((f) => f.name);
+    expect(name('\t7f1de03108a8 [unknown] (/usr/lib/libc.so.6)')).toEqual(['[libc.so.6]']);
+    expect(name('\t7f1de03108a8 [unknown] (/usr/lib/libc.so.6)', false, { addrs: true })).toEqual(['[libc.so.6 <7f1de03108a8>]']);
+    expect(name('\tffffffff815987ef copy_from_kernel_nofault+0x1f ([kernel.kallsyms])', false, { kernel: true })).toEqual(['copy_from_kernel_nofault_[k]']);
+    expect(name('\t7f722d142778 Ljava/io/PrintStream;::print (/tmp/perf-19982.map)', true, { jit: true })).toEqual(['java/io/PrintStream:::print_[j]']);
+    expect(name('\t7f722d142778 Lorg/a;::b->Lorg/c;::d (/tmp/perf-1.map)', true)).toEqual(['org/a:::b', 'org/c:::d_[i]']);
+    expect(name('\t4005d0 ns::(anonymous namespace)::bar(int) (/bin/x)')).toEqual(['ns::(anonymous namespace)::bar']);
+    // The collapser drops every symbol starting with `(`, taking them for process names.
+    expect(name('\t4005d0 (anonymous namespace)::bar(int) (/bin/x)')).toEqual([]);
+    expect(name('\t4005d0 _$LT$std..fs..File$u20$as$u20$std..io..Read$GT$::read::h5d84059cf335c8e6 (/bin/x)')).toEqual(['<std::fs::File as std::io::Read>::read']);
+  });
+
+  it('marks perf (inlined) frames and keeps them out of the dso', () => {
+    const [frame] = collapsedFrames(parseFrameLine('\t7f443cc70127 _dl_start_final (inlined)')!, false, {});
+    expect(frame).toMatchObject({ name: '_dl_start_final', inlined: true });
+    expect(frame!.module).toBeUndefined();
+  });
+});
+
+describe('perf script detection', () => {
+  it('leaves other formats alone', () => {
+    const strace = ['12907 1795333163.998212 recvfrom(3<UNIX-STREAM:[31631->31632]>, "hi", 10, 0, NULL, NULL) = 2 <0.050320>'];
+    const straceC = ['% time     seconds  usecs/call     calls    errors syscall', '------ ----------- ----------- --------- --------- ----------------', ' 28.15    0.018766        9383         2         1 wait4'];
+    const bpftrace = ['Attaching 1 probe...', '', '@calls[read]: 12'];
+    const folded = ['busy;main;work 73073073'];
+    for (const head of [strace, straceC, bpftrace, folded]) expect(perfScriptParser.detect(head)).toBe(false);
+  });
+});

@@ -1,0 +1,84 @@
+// The classifier on real captures of real servers (fixtures/models/README.md says how each was made).
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readInput } from '../../src/cli/input.js';
+import type { ModelLabel } from '../../src/model/run.js';
+import { tableFromRows, type SyscallTable } from '../../src/model/syscalls.js';
+import { classifyNetworkModel } from '../../src/report/classify.js';
+import { fixture } from '../helpers.js';
+
+const NETPOLL: ModelLabel = 'goroutine-per-connection (netpoll)';
+const REACTOR: ModelLabel = 'event-loop reactor (epoll)';
+const THREADS: ModelLabel = 'thread-per-connection (blocking)';
+const POLL: ModelLabel = 'poll/select loop';
+
+// The true model of every captured program, by file-name prefix (first match wins).
+const TRUTH: [prefix: string, label: ModelLabel][] = [
+  ['go-nethttp-', NETPOLL],
+  ['nginx-1worker-idle', 'unknown'],
+  ['nginx-', REACTOR],
+  ['node-http-', REACTOR],
+  ['redis-', REACTOR],
+  ['memcached-', REACTOR],
+  ['python-threadinghttpserver-', THREADS],
+  ['python-httpserver-', POLL],
+  ['example-go-nethttp-', NETPOLL],
+  ['example-go-reactor-', REACTOR],
+  ['example-c-threads-', THREADS],
+  ['example-c-epoll-', REACTOR],
+  ['example-c-poll-', POLL],
+  ['example-node-http-', REACTOR],
+  ['ls.', 'unknown'],
+  ['gcc-compile.', 'unknown'],
+];
+
+const captures = readdirSync(fixture('models')).filter((f) => /\.(strace|bpftrace)\.txt$/.test(f)).sort();
+
+async function table(file: string): Promise<SyscallTable> {
+  const input = await readInput(fixture('models', file));
+  if (!input.syscalls) throw new Error(`${file}: no syscalls`);
+  return input.syscalls;
+}
+
+describe('classifyNetworkModel on real captures', () => {
+  it('has a known truth for every capture', () => {
+    expect(captures.length).toBeGreaterThan(40);
+    for (const file of captures) expect(TRUTH.some(([p]) => file.startsWith(p)), file).toBe(true);
+  });
+
+  it.each(captures)('%s', async (file) => {
+    const truth = TRUTH.find(([p]) => file.startsWith(p))![1];
+    const verdict = classifyNetworkModel(await table(file));
+    expect({ file, label: verdict.label }).toEqual({ file, label: truth });
+    expect(verdict.evidence.length).toBeGreaterThan(0);
+    if (truth === 'unknown') expect(verdict.confidence).toBe(0);
+    else expect(verdict.confidence).toBeGreaterThanOrEqual(0.5);
+  });
+});
+
+describe('classifyNetworkModel evidence and edge cases', () => {
+  it('explains a Go verdict with the sysmon sleeps and the EAGAIN reads', async () => {
+    const verdict = classifyNetworkModel(await table('go-nethttp-c50.bpftrace.txt'));
+    expect(verdict.evidence.join('\n')).toMatch(/nanosleep per read\/write/);
+    expect(verdict.evidence.join('\n')).toMatch(/of reads fail \(EAGAIN\)/);
+  });
+
+  it('says unknown, with the reason, for an empty table', () => {
+    const verdict = classifyNetworkModel(tableFromRows([], false));
+    expect(verdict).toEqual({ label: 'unknown', confidence: 0, evidence: [expect.stringMatching(/only 0 socket read\/write calls/)] });
+  });
+
+  it('classifies an arm64-style table (epoll_pwait only) of a reactor the same way', async () => {
+    const nginx = await table('nginx-1worker-c50.strace.txt');
+    const arm64 = tableFromRows(
+      nginx.rows.map((r) => (r.name === 'epoll_wait' ? { ...r, name: 'epoll_pwait' } : r)),
+      nginx.hasTime,
+    );
+    expect(classifyNetworkModel(arm64).label).toBe(REACTOR);
+  });
+
+  it('reports the thread count it was given', async () => {
+    const verdict = classifyNetworkModel(await table('redis-c50.strace.txt'), { threads: 4 });
+    expect(verdict.evidence).toContain('4 threads made syscalls');
+  });
+});
