@@ -1,8 +1,8 @@
 // Opens whatever the user named (file, gzip, stdin, run directory), detects its format and streams it to a parser.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { loadRunDirectory } from '../capture/run-dir.js';
 import { NetprobeError, ParseError } from '../model/errors.js';
@@ -47,18 +47,19 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
 
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path);
   const bytes = await openMaybeGzip(raw, file);
-  const first = await peek(bytes, SNIFF_BYTES, file);
+  const sniffed = await sniff(bytes, SNIFF_BYTES, file);
+  const first = sniffed.head;
   if (first.length === 0) throw new ParseError(file, 1, FORMAT_NAMES, '<empty file>');
 
   if (options.format === 'pprof' || (options.format === undefined && looksLikePprof(first))) {
-    const all = await readAll(bytes, first, file);
+    const all = await readAll(sniffed.chunks(), file);
     return { ...parsePprof(all, file), file, warnings };
   }
   if (isBinary(first)) {
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
   }
 
-  const lines = lineIterator(bytes, first, file);
+  const lines = splitLines(sniffed.chunks(), file)[Symbol.asyncIterator]();
   const head: string[] = [];
   for (;;) {
     if (head.length >= HEAD_LINES) break;
@@ -84,93 +85,92 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
   return { ...result, file, warnings };
 }
 
-// Returns a stream of the decompressed bytes when the input starts with the gzip magic.
-async function openMaybeGzip(raw: Readable, file: string): Promise<Readable> {
-  const first = await peek(raw, 2, file);
-  if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
-    const gunzip = createGunzip();
-    raw.pipe(gunzip);
-    raw.on('error', (e) => gunzip.destroy(e));
-    return gunzip.on('error', () => {});
-  }
-  return raw;
+interface Sniffed {
+  /** The first bytes (at least `n` unless the input is shorter). */
+  head: Buffer;
+  /** All chunks from the start, the sniffed ones included; can be consumed once. */
+  chunks(): AsyncIterable<Buffer>;
 }
 
-// Reads at least `n` bytes (or to the end) and pushes them back so the stream can be read from the start.
-async function peek(stream: Readable, n: number, file: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+// Reads the first `n` bytes without losing them: the returned iterable replays them before the rest.
+async function sniff(stream: Readable, n: number, file: string): Promise<Sniffed> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const buffered: Buffer[] = [];
   let size = 0;
+  let ended = false;
   try {
     while (size < n) {
-      const chunk = await readChunk(stream);
-      if (chunk === null) break;
-      chunks.push(chunk);
-      size += chunk.length;
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      buffered.push(r.value);
+      size += r.value.length;
     }
   } catch (cause) {
     throw streamError(file, cause);
   }
-  const buf = Buffer.concat(chunks);
-  if (buf.length > 0) stream.unshift(buf);
-  return buf.subarray(0, Math.min(n, buf.length));
-}
-
-function readChunk(stream: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const onReadable = () => {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk !== null) {
-        cleanup();
-        resolve(chunk);
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (e: unknown) => {
-      cleanup();
-      reject(e);
-    };
-    const cleanup = () => {
-      stream.off('readable', onReadable);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    if (stream.readableEnded) return resolve(null);
-    stream.on('readable', onReadable);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    onReadable();
-  });
-}
-
-async function readAll(stream: Readable, _first: Buffer, file: string): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-  } catch (cause) {
-    throw streamError(file, cause);
-  }
-  return Buffer.concat(chunks);
-}
-
-function lineIterator(stream: Readable, _first: Buffer, file: string): AsyncIterator<string> {
-  stream.setEncoding('utf8');
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  let failure: unknown;
-  stream.on('error', (e) => {
-    failure = e;
-    rl.close();
-  });
-  const it = rl[Symbol.asyncIterator]();
   return {
-    async next() {
-      const r = await it.next();
-      if (failure) throw streamError(file, failure);
-      return r;
-    },
+    head: Buffer.concat(buffered),
+    chunks: () =>
+      (async function* () {
+        yield* buffered;
+        if (ended) return;
+        try {
+          for (;;) {
+            const r = await it.next();
+            if (r.done) return;
+            yield r.value;
+          }
+        } catch (cause) {
+          throw streamError(file, cause);
+        }
+      })(),
   };
+}
+
+async function readAll(chunks: AsyncIterable<Buffer>, file: string): Promise<Uint8Array> {
+  const all: Buffer[] = [];
+  try {
+    for await (const chunk of chunks) all.push(chunk);
+  } catch (cause) {
+    throw cause instanceof NetprobeError ? cause : streamError(file, cause);
+  }
+  return Buffer.concat(all);
+}
+
+// Splits a byte stream into lines (without terminators, CRLF tolerated); streaming, no whole-file string.
+async function* splitLines(chunks: AsyncIterable<Buffer>, _file: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of chunks) {
+    const text = rest + decoder.write(chunk);
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      yield text.slice(start, end);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
+// Returns a stream of the decompressed bytes when the input starts with the gzip magic.
+async function openMaybeGzip(raw: Readable, file: string): Promise<Readable> {
+  const sniffed = await sniff(raw, 2, file);
+  const replay = Readable.from(sniffed.chunks(), { objectMode: false });
+  const head = sniffed.head;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    pipeline(replay, gunzip, () => {});
+    return gunzip;
+  }
+  return replay;
 }
 
 function isBinary(buf: Buffer): boolean {

@@ -493,7 +493,7 @@ class PerfCollapser {
   }
 
   private record(h: Header): void {
-    const pname = processName(h, this.opts);
+    const pname = this.opts.tid || this.opts.pid || h.comm.includes(' ') ? processName(h, this.opts) : h.comm;
     let processFrame = this.processIds.get(pname);
     if (processFrame === undefined) {
       processFrame = this.frameId({ name: pname, kind: 'process' });

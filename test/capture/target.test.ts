@@ -1,0 +1,77 @@
+// The lifecycle module: spawn from argv in a process group, held start, stderr tail, stop escalation, reaping.
+import { describe, expect, it } from 'vitest';
+import { NetprobeError } from '../../src/model/errors.js';
+import { ManagedProcess, processState, startTarget, targetFailed } from '../../src/capture/target.js';
+import { processesMentioning } from '../e2e/trace-support.js';
+
+const marker = () => `netprobe-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+describe('ManagedProcess', () => {
+  it('passes argv untouched (no shell) and keeps the last stderr lines', async () => {
+    const proc = new ManagedProcess('sh', ['-c', 'for i in 1 2 3 4 5; do echo "line $i" >&2; done; echo "$1" >&2; exit 3', 'sh', '$(touch /tmp/x); `id`'], { tailLines: 3 });
+    expect(await proc.exited).toEqual({ exitCode: 3, signal: null });
+    expect(proc.stderrTail()).toEqual(['line 4', 'line 5', '$(touch /tmp/x); `id`']);
+  });
+
+  it('stop(): SIGINT is enough for a well-behaved process', async () => {
+    const proc = new ManagedProcess('sleep', ['30']);
+    expect(await proc.stop({ graceMs: 2000 })).toEqual({ exitCode: null, signal: 'SIGINT' });
+  });
+
+  it('stop(): escalates to SIGTERM and SIGKILL, and kills children left in the group', async () => {
+    const tag = marker();
+    // The shell ignores INT and TERM (and so does its background child, which inherits that): only KILL works.
+    const proc = new ManagedProcess('sh', ['-c', 'trap "" INT TERM; sh -c "sleep 300; :" "$0-child" & sleep 300; wait', tag]);
+    await waitFor(() => processesMentioning(tag).length >= 2);
+    const exit = await proc.stop({ graceMs: 200 });
+    expect(exit.signal).toBe('SIGKILL');
+    await waitFor(() => processesMentioning(tag).length === 0);
+    expect(processesMentioning(tag)).toEqual([]);
+  });
+
+  it('a missing program is an environment error with the install hint left to the caller', async () => {
+    const proc = new ManagedProcess('netprobe-no-such-tool', [], { label: 'strace' });
+    await expect(proc.exited).rejects.toThrow(/cannot start strace: netprobe-no-such-tool not found/);
+  });
+});
+
+describe('startTarget', () => {
+  it('held: waits stopped before exec until resume(), then runs the command with its argv', async () => {
+    const target = await startTarget(['sh', '-c', 'echo "started $1" >&2', 'sh', 'a b']);
+    expect(await target.process.exited).toEqual({ exitCode: 0, signal: null });
+    expect(target.process.stderrTail()).toEqual(['started a b']);
+
+    const held = await startTarget(['sh', '-c', 'echo "ran $1" >&2', 'sh', 'x'], { held: true });
+    expect(await processState(held.process.pid)).toBe('T');
+    expect(held.process.hasExited).toBe(false);
+    held.resume();
+    expect(await held.process.exited).toEqual({ exitCode: 0, signal: null });
+    expect(held.process.stderrTail()).toEqual(['ran x']);
+  });
+
+  it('a held target that is never resumed still stops', async () => {
+    const held = await startTarget(['sleep', '30'], { held: true });
+    const exit = await held.process.stop({ graceMs: 500 });
+    expect(exit.signal).not.toBeNull();
+  });
+
+  it('a command that does not exist fails before anything starts', async () => {
+    await expect(startTarget(['/nonexistent/netprobe-server'])).rejects.toThrow(/cannot start \/nonexistent\/netprobe-server: command not found/);
+    const err = await startTarget(['netprobe-no-such-command']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetprobeError);
+    expect((err as NetprobeError).code).toBe('environment');
+  });
+
+  it('targetFailed() quotes the last stderr lines', async () => {
+    const target = await startTarget(['sh', '-c', 'echo "bind: address already in use" >&2; exit 1']);
+    const exit = await target.process.exited;
+    const err = targetFailed(target.process, 'before listening on port 8080', exit);
+    expect(err.message).toBe('sh exited with code 1 before listening on port 8080\n  | bind: address already in use');
+    expect(err.code).toBe('environment');
+  });
+});
+
+async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}

@@ -1,0 +1,49 @@
+// runTrace as a library: option validation, and an abort that keeps what was captured.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTrace } from '../../src/capture/trace.js';
+import { toolAvailable } from '../helpers.js';
+import { processesMentioning } from '../e2e/trace-support.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netprobe-trace-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('runTrace', () => {
+  it('rejects contradictory options before starting anything', async () => {
+    await expect(runTrace({ backend: 'strace' })).rejects.toThrow(/nothing to trace/);
+    await expect(runTrace({ backend: 'strace', command: ['true'], pid: 1 })).rejects.toThrow(/either a command or --pid/);
+    await expect(runTrace({ backend: 'strace', command: ['true'], measureOverhead: true })).rejects.toThrow(/--measure-overhead needs/);
+    expect(existsSync(join(dir, 'netprobe-out'))).toBe(false);
+  });
+
+  it('an abort during a whole-run capture stops the target and tracer and writes an interrupted run', async () => {
+    if (!toolAvailable('strace', ['-V'])) return;
+    const ac = new AbortController();
+    const tag = `netprobe-abort-${process.pid}`;
+    const phases: string[] = [];
+    const result = runTrace({
+      backend: 'strace',
+      command: ['sh', '-c', 'while :; do sleep 0.05; done', tag],
+      outDir: join(dir, 'aborted'),
+      signal: ac.signal,
+      onProgress: (p) => {
+        phases.push(p.phase);
+        if (p.phase === 'capturing') setTimeout(() => ac.abort(), 500);
+      },
+    });
+    const r = await result;
+    expect(r.interrupted).toBe(true);
+    expect(r.run.interrupted).toBe(true);
+    expect(r.run.capture.window).toBe('whole run');
+    expect(r.run.syscalls.find((s) => s.name === 'wait4')?.calls).toBeGreaterThan(0);
+    expect(r.run.target.signal).toBe('SIGINT');
+    expect(phases).toEqual(expect.arrayContaining(['starting', 'capturing', 'stopping', 'parsing', 'writing']));
+    expect(processesMentioning(tag)).toEqual([]);
+    expect(existsSync(join(dir, 'aborted', 'run.json'))).toBe(true);
+  }, 30_000);
+});
