@@ -36,6 +36,7 @@ export class ManagedProcess {
   readonly exited: Promise<ProcessExit>;
   private exit?: ProcessExit;
   private readonly tail: string[] = [];
+  private stopped?: Promise<ProcessExit>;
 
   constructor(file: string, args: readonly string[], options: SpawnOptions = {}) {
     this.label = options.label ?? file;
@@ -102,6 +103,12 @@ export class ManagedProcess {
    * `graceMs`; finally SIGKILL to anything left in the group (children that ignored the signals).
    */
   async stop(options: { graceMs?: number; first?: 'SIGINT' | 'SIGTERM' } = {}): Promise<ProcessExit> {
+    if (this.stopped) return this.stopped;
+    this.stopped = this.escalate(options);
+    return this.stopped;
+  }
+
+  private async escalate(options: { graceMs?: number; first?: 'SIGINT' | 'SIGTERM' }): Promise<ProcessExit> {
     const grace = options.graceMs ?? 3000;
     const order = options.first === 'SIGTERM' ? STOP_SIGNALS.slice(1) : STOP_SIGNALS;
     for (const sig of order) {

@@ -10,7 +10,7 @@
 // - --pid: from attach until the load ends, --duration passes, the process exits or Ctrl-C (`attached`).
 // Tracers stop before the target so bpftrace can still symbolise the target's stacks while it is alive.
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
@@ -121,6 +121,11 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     });
     const warnings: ParseWarning[] = outputs.flatMap((o) => o.warnings);
     return { dir, run, interrupted: session.aborted, rssBytes: captured?.rssBytes, warnings };
+  } catch (e) {
+    await session.cleanup();
+    // Nothing was traced (the target or a tracer failed to start): leave no empty run directory behind.
+    if (!session.attached) await rm(dir, { recursive: true, force: true });
+    throw e;
   } finally {
     await session.cleanup();
   }
@@ -209,6 +214,11 @@ class Session {
     private readonly options: TraceOptions,
     private readonly progress: (phase: TraceProgress['phase'], extra?: Omit<TraceProgress, 'phase' | 'elapsedSeconds'>) => void,
   ) {}
+
+  /** True once a tracer is counting: from then on the run directory holds output worth keeping. */
+  get attached(): boolean {
+    return this.tracers.length > 0;
+  }
 
   get aborted(): boolean {
     return this.options.signal?.aborted ?? false;

@@ -1,6 +1,7 @@
 // Options and results of one capture: the library seam that `trace`, `--sweep` and `demo` share.
 import type { Profile } from '../model/profile.js';
-import type { LoadResult, RunJson } from '../model/run.js';
+import type { NetprobeRunJson } from '../export/run-json.js';
+import type { LoadResult } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import type { ParseWarning } from '../parse/types.js';
 
@@ -63,7 +64,8 @@ export interface TraceProgress {
 export interface TraceResult {
   /** The run directory written. */
   dir: string;
-  run: RunJson;
+  /** run.json as written (the DESIGN.md fields plus `capture` and `interrupted`). */
+  run: NetprobeRunJson;
   /** True when the capture was cut short by the signal (Ctrl-C). */
   interrupted: boolean;
   /** Target resident memory in bytes at the end of the load window, when known. */

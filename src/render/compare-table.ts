@@ -1,6 +1,7 @@
 // A comparison of runs (src/report/compare.ts) as a terminal table or GitHub-flavoured Markdown.
 import type { ModelLabel } from '../model/run.js';
 import { formatCount, formatPercent } from '../model/units.js';
+import { FAMILIES } from '../report/families.js';
 import { normalisationLabel, type Comparison, type Normalisation, type SweepLevel } from '../report/compare.js';
 import { renderTable, terminalColors } from './table.js';
 
@@ -11,6 +12,8 @@ export interface CompareTableOptions {
   /** Per column, the model the run is expected to show (the demo's example servers); adds a match row. */
   expected?: readonly (ModelLabel | undefined)[];
 }
+
+const SWEEP_MIN_PER_REQUEST = 0.05;
 
 /** The comparison as text: one column per run, one row per syscall family, then load and model rows. */
 export function renderCompareTable(comparison: Comparison, options: CompareTableOptions = {}): string {
@@ -26,13 +29,18 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   const facts: string[][] = [
     ['threads', ...columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))],
     ['requests/s', ...columns.map((c) => (c.requestsPerSecond === null ? '' : formatCount(Math.round(c.requestsPerSecond))))],
-    ['model', ...columns.map((c) => c.model.label)],
+    // Full labels would make every column as wide as the longest label; they are listed under the table.
+    ['model', ...columns.map((c) => SHORT_LABELS[c.model.label])],
     ['confidence', ...columns.map((c) => (c.model.label === 'unknown' ? '' : formatPercent(c.model.confidence, 0)))],
   ];
   if (options.expected) {
-    facts.push(['expected', ...columns.map((_, i) => options.expected![i] ?? '')]);
-    facts.push(['matches', ...columns.map((c, i) => (options.expected![i] === undefined ? '' : c.model.label === options.expected![i] ? 'yes' : 'NO'))]);
+    facts.push(['as expected', ...columns.map((c, i) => (options.expected![i] === undefined ? '' : c.model.label === options.expected![i] ? 'yes' : 'NO'))]);
   }
+  const models = columns.map((c, i) => {
+    const want = options.expected?.[i];
+    const verdict = want === undefined ? '' : c.model.label === want ? ' (as expected)' : ` (expected ${want})`;
+    return `${c.name}: ${c.model.label}${c.model.label === 'unknown' ? '' : ` ${formatPercent(c.model.confidence, 0)}`}${verdict}`;
+  });
 
   const caption = mixed
     ? 'Units differ per column: per 1k req = calls per 1,000 requests, per s = calls per second of capture, raw = counts.'
@@ -42,13 +50,15 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
 
   if (options.markdown) {
     const table = markdownTable(headers, [...body, ...facts]);
-    return [caption, '', table, ...notes.map((n) => `\n${n}`), sweeps ? `\n${sweeps}` : ''].join('\n').replace(/\n+$/, '\n');
+    const list = models.map((m) => `- ${m}`).join('\n');
+    return [caption, '', table, list, ...notes.map((n) => `\n${n}`), sweeps ? `\n${sweeps}` : ''].join('\n').replace(/\n+$/, '\n');
   }
   const c = terminalColors(options.color);
   const colored = facts.map((row) =>
-    row[0] === 'matches' ? row.map((cell) => (cell === 'NO' ? c.red.bold(cell) : cell === 'yes' ? c.green(cell) : cell)) : row,
+    row[0] === 'as expected' ? row.map((cell) => (cell === 'NO' ? c.red.bold(cell) : cell === 'yes' ? c.green(cell) : cell)) : row,
   );
   const out = [c.dim(caption), renderTable(headers, body, { footer: colored, color: options.color }).replace(/\n$/, '')];
+  for (const m of models) out.push(`  ${m}`);
   for (const n of notes) out.push(c.dim(n));
   if (sweeps) out.push('', sweeps.replace(/\n$/, ''));
   return `${out.join('\n')}\n`;
@@ -56,22 +66,31 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
 
 /** One sweep's curves as a table: one row per connection level. */
 export function renderSweep(name: string, levels: readonly SweepLevel[], options: CompareTableOptions = {}): string {
-  const families = [...new Set(levels.flatMap((l) => Object.keys(l.perRequest)))].filter((k) => k !== 'total');
-  const headers = ['connections', 'requests/s', 'syscalls/req', ...families.map((f) => `${f}/req`), 'threads', 'RSS', 'bytes/idle conn', 'model'];
+  // Families below SWEEP_MIN_PER_REQUEST at every level are noise in a curve table.
+  const families = FAMILIES.filter((f) => levels.some((l) => (l.perRequest[f.id] ?? 0) >= SWEEP_MIN_PER_REQUEST));
+  const headers = ['connections', 'requests/s', 'syscalls/req', ...families.map((f) => `${f.title}/req`), 'threads', 'RSS', 'bytes/idle conn', 'model'];
   const rows = levels.map((l) => [
     formatCount(l.connections),
     formatCount(Math.round(l.requestsPerSecond)),
     formatValue(l.perRequest.total ?? 0),
-    ...families.map((f) => formatValue(l.perRequest[f] ?? 0)),
+    ...families.map((f) => formatValue(l.perRequest[f.id] ?? 0)),
     l.threads === null ? '' : formatCount(l.threads),
     l.rssBytes === null ? '' : formatBytes(l.rssBytes),
     l.idleBytesPerConnection === null ? '' : formatBytes(l.idleBytesPerConnection),
-    l.model.label,
+    SHORT_LABELS[l.model.label],
   ]);
   const title = `Sweep ${name}: cost per request as connections grow`;
   if (options.markdown) return `${title}\n\n${markdownTable(headers, rows)}`;
   return `${title}\n${renderTable(headers, rows, { color: options.color })}`;
 }
+
+const SHORT_LABELS: Record<ModelLabel, string> = {
+  'goroutine-per-connection (netpoll)': 'netpoll',
+  'event-loop reactor (epoll)': 'reactor',
+  'thread-per-connection (blocking)': 'thread/conn',
+  'poll/select loop': 'poll loop',
+  unknown: 'unknown',
+};
 
 // strace -c cannot split errors by errno; say so once instead of leaving readers to guess what n/a means.
 function errnoNote(comparison: Comparison): string[] {

@@ -126,6 +126,9 @@ export function sectionHtml(id: string, title: string, data: SectionData, extraC
 </section>`;
 }
 
+// Belt and braces for "loads nothing from the network": the browser itself refuses any fetch or load.
+const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
 /** A complete page around sections produced by sectionHtml. */
 export function pageShell(title: string, subtitle: string | undefined, body: string): string {
   return `<!DOCTYPE html>
@@ -134,6 +137,7 @@ export function pageShell(title: string, subtitle: string | undefined, body: str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="netprobe">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 ${flameGraphAssets()}

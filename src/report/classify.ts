@@ -10,8 +10,9 @@
 //    wait (epoll/poll/select). A CLI tool (ls, a compiler) reads and writes but never waits for
 //    readiness or accepts; an idle server makes almost no calls. Both are `unknown`.
 // 2. thread-per-connection (blocking): a thread is created per accepted connection
-//    (clone/accept >= 0.5, with at least MIN_ACCEPTS accepts) and reads do not fail with EAGAIN
-//    (read errors / reads < 0.1). Python's ThreadingHTTPServer: 1.00 and 0.00; Go never clones per accept.
+//    (clone/accept >= 0.5, with at least MIN_ACCEPTS accepts, or one when there is no readiness wait at
+//    all) and reads do not fail with EAGAIN (read errors / reads < 0.1). Python's ThreadingHTTPServer:
+//    1.00 and 0.00; the C example with one client: 2 clones for 2 accepts; Go never clones per accept.
 // 3. poll/select loop: poll-family waits outnumber epoll waits. Python's HTTPServer (poll before each
 //    accept, then blocking reads) and the C poll server.
 // 4. epoll: then who waits decides.
@@ -77,14 +78,16 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   }
 
   const clonePerAccept = f.accept.calls > 0 ? f['thread-create'].calls / f.accept.calls : 0;
-  if (f.accept.calls >= MIN_ACCEPTS && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
+  // Without any readiness wait, even one accept answered by a new thread is telling (a single keep-alive client).
+  const enoughAccepts = f.accept.calls >= (x.waits === 0 ? 1 : MIN_ACCEPTS);
+  if (enoughAccepts && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
     evidence.push(
       `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${f['thread-create'].calls} / ${f.accept.calls})`,
       `${pct(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
     );
     if (f['epoll-wait'].calls > 0) evidence.push(`${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
     // A thread per accept is the defining trait; closer to 1 and with more accepts, the surer.
-    const confidence = clamp(0.6 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(f.accept.calls));
+    const confidence = clamp(0.55 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(f.accept.calls));
     return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...threadNote(x)] };
   }
 

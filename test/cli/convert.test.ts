@@ -31,8 +31,7 @@ function expectOneLineError(r: { stderr: string; exitCode: number }, file: strin
   expect(r.stderr).not.toMatch(/internal error/);
 }
 
-// Each case runs the binary several times; startup alone takes a few hundred milliseconds.
-describe('netprobe convert', { timeout: 60_000 }, () => {
+describe('netprobe convert', () => {
   it('writes folded stacks of the default sample type to stdout', async () => {
     const r = await runCli(['convert', GO_CPU]);
     expect(r.exitCode).toBe(0);

@@ -57,3 +57,27 @@ describe('trace counts the ground-truth program exactly', () => {
     }, 60_000);
   }
 });
+
+describe('--syscall-stacks', () => {
+  const STACK_CASES: [string, string, string[]][] = [
+    ['strace', 'strace', ['-V']],
+    ['bpftrace', 'bpftrace', ['-e', 'BEGIN { exit(); }']],
+  ];
+  for (const [backend, tool, probe] of STACK_CASES) {
+    it(`${backend}: the syscall profile puts each syscall under the code path that issued it`, async () => {
+      if (!toolAvailable(tool, probe)) return;
+      const out = join(dir, `stacks-${backend}`);
+      const r = await runCli(['trace', '--backend', backend, '--syscall-stacks', '-o', out, '--', program]);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.exitCode).toBe(0);
+      const { loadRunDirectory } = await import('../../src/capture/run-dir.js');
+      const loaded = await loadRunDirectory(out);
+      const profile = loaded.profile!;
+      const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+      expect(getppid.length).toBeGreaterThan(0);
+      expect(getppid.some((s) => s.frames.length > 1)).toBe(true);
+      expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(1000);
+      expect(loaded.syscalls!.rows.find((row) => row.name === 'getppid')!.calls).toBe(1000);
+    }, 60_000);
+  }
+});

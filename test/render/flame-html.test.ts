@@ -40,6 +40,7 @@ describe('renderFlameHtml', () => {
     expect(markup).not.toMatch(/<link\b(?![^>]*href="data:)[^>]*>/i);
     expect(markup).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(markup).toContain('<link rel="icon" href="data:,">');
+    expect(markup).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`);
     expect(html).not.toMatch(/@import|url\(\s*["']?https?:/i);
     for (const api of ['fetch(', 'XMLHttpRequest', 'WebSocket', 'EventSource', 'sendBeacon']) expect(html).not.toContain(api);
   });
