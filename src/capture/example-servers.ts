@@ -245,6 +245,15 @@ async function compile(server: ExampleServer, sourceDir: string, binary: string,
   } finally {
     await rm(temp, { force: true });
   }
+  await removeOtherBuilds(join(dir, '..'), dir);
+}
+
+// Builds of older sources are never used again; without this the cache grows with every edit.
+async function removeOtherBuilds(serverDir: string, keep: string): Promise<void> {
+  for (const entry of await readdir(serverDir, { withFileTypes: true })) {
+    const path = join(serverDir, entry.name);
+    if (entry.isDirectory() && path !== keep) await rm(path, { recursive: true, force: true });
+  }
 }
 
 async function hashBuildInputs(sourceDir: string, server: ExampleServer, toolchain: Toolchain): Promise<string> {

@@ -36,8 +36,8 @@ export function parsePprof(bytes: Uint8Array, file: string): ParseResult {
 }
 
 // ---- Wire-level validation --------------------------------------------------------------------------
-// pprof-format skips nothing and checks nothing: a truncated length silently shortens a message and
-// fixed32/fixed64 fields throw a bare Error. Walking the wire format first against the schema turns any
+// pprof-format checks nothing: a truncated length silently shortens a message, and fixed32/fixed64
+// fields throw a bare Error. Walking the wire format first against the schema turns any
 // structural problem into one ParseError and lets the detector reject text and junk.
 
 // `packed`: a repeated number, packed (length-delimited) or one varint per element (Go writes both).
@@ -61,9 +61,9 @@ const SCHEMA: Record<MessageName, Record<number, FieldKind>> = {
 };
 
 const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
 // Complete fields a head of bytes must hold before its last field may run past the end.
 const PREFIX_FIELDS = 2;
-const WIRE_LEN = 2;
 
 /** Reads a varint at `pos`; returns [value, next position] or null when it does not end before `end`. */
 function readVarint(buf: Uint8Array, pos: number, end: number): [number, number] | null {
@@ -111,7 +111,7 @@ function walkMessage(buf: Uint8Array, start: number, end: number, name: MessageN
     if (wire === WIRE_LEN) {
       const bodyEnd = pos + value[0];
       if (bodyEnd > end) return cut(`field ${field} of ${name} at byte ${tagAt} needs ${value[0]} bytes, ${end - pos} left`);
-      const problem = kind === undefined || kind === 'string' ? null : walkBody(buf, pos, bodyEnd, kind, mode);
+      const problem = kind === undefined || kind === 'string' || kind === 'varint' ? null : walkBody(buf, pos, bodyEnd, kind, mode);
       if (problem) return problem;
       pos = bodyEnd;
     }
@@ -119,8 +119,7 @@ function walkMessage(buf: Uint8Array, start: number, end: number, name: MessageN
   return null;
 }
 
-function walkBody(buf: Uint8Array, start: number, end: number, kind: Exclude<FieldKind, 'string'>, mode: WalkMode): string | null {
-  if (kind === 'varint') return `wrong wire type 2 at byte ${start}`;
+function walkBody(buf: Uint8Array, start: number, end: number, kind: MessageName | 'packed', mode: WalkMode): string | null {
   if (kind !== 'packed') return walkMessage(buf, start, end, kind, mode);
   for (let pos = start; pos < end; ) {
     const v = readVarint(buf, pos, end);

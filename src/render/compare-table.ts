@@ -29,9 +29,8 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   const facts: string[][] = [
     ['threads', ...columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))],
     ['requests/s', ...columns.map((c) => (c.requestsPerSecond === null ? '' : formatCount(Math.round(c.requestsPerSecond))))],
-    // Full labels would make every column as wide as the longest label; they are listed under the table.
+    // Full labels (with confidence) would make every column as wide as the longest label: listed under the table.
     ['model', ...columns.map((c) => SHORT_LABELS[c.model.label])],
-    ['confidence', ...columns.map((c) => (c.model.label === 'unknown' ? '' : formatPercent(c.model.confidence, 0)))],
   ];
   if (options.expected) {
     facts.push(['as expected', ...columns.map((c, i) => (options.expected![i] === undefined ? '' : c.model.label === options.expected![i] ? 'yes' : 'NO'))]);

@@ -75,7 +75,8 @@ describe('--syscall-stacks', () => {
       const profile = loaded.profile!;
       const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
       expect(getppid.length).toBeGreaterThan(0);
-      expect(getppid.some((s) => s.frames.length > 1)).toBe(true);
+      // strace -k unwinds with DWARF; bpftrace walks frame pointers, which glibc's syscall() does not keep.
+      if (backend === 'strace') expect(getppid.some((s) => s.frames.length > 1)).toBe(true);
       expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(1000);
       expect(loaded.syscalls!.rows.find((row) => row.name === 'getppid')!.calls).toBe(1000);
     }, 60_000);

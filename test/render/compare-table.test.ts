@@ -1,0 +1,94 @@
+// The comparison as terminal text and as Markdown, from real captures.
+import { describe, expect, it } from 'vitest';
+import { readInput } from '../../src/cli/input.js';
+import { renderCompareTable, renderSweep } from '../../src/render/compare-table.js';
+import { compareRuns, perRequestByFamily, type SweepLevel } from '../../src/report/compare.js';
+import { fixture } from '../helpers.js';
+
+async function table(file: string) {
+  return (await readInput(fixture('models', file))).syscalls!;
+}
+
+describe('renderCompareTable', () => {
+  it('prints one column per run, family rows, facts and the full model of each run', async () => {
+    const c = compareRuns([
+      { name: 'go-nethttp', syscalls: await table('go-nethttp-c50.strace.txt'), requests: 32249, durationSeconds: 3 },
+      { name: 'redis', syscalls: await table('redis-c50.strace.txt'), requests: 40000, durationSeconds: 3 },
+    ]);
+    const text = renderCompareTable(c, { color: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Syscalls by family, calls per 1,000 requests.');
+    expect(lines[1]).toMatch(/^\s+go-nethttp\s+redis$/);
+    expect(text).toMatch(/\nfutex\s+[\d.,]+\s+[\d.,]+\n/);
+    expect(text).toMatch(/\nepoll wait\s+[\d.,]+\s+[\d.,]+\n/);
+    expect(text).toMatch(/\nrequests\/s\s+10,750\s+13,333\n/);
+    expect(text).toMatch(/\nmodel\s+netpoll\s+reactor\n/);
+    expect(text).toContain('  go-nethttp: goroutine-per-connection (netpoll) ');
+    expect(text).toContain('  redis: event-loop reactor (epoll) ');
+    expect(text).toContain('EAGAIN n/a: go-nethttp, redis do not break errors down by errno (strace -c)');
+    expect(text).not.toContain('\u001b[');
+  });
+
+  it('marks a run classified against expectations', async () => {
+    const c = compareRuns([
+      { name: 'nginx', syscalls: await table('nginx-1worker-c50.strace.txt') },
+      { name: 'ls', syscalls: await table('ls.strace.txt') },
+    ]);
+    const text = renderCompareTable(c, { color: false, expected: ['event-loop reactor (epoll)', 'poll/select loop'] });
+    expect(text).toMatch(/\nas expected\s+yes\s+NO\n/);
+    expect(text).toContain('  ls: unknown (expected poll/select loop)');
+    expect(text).toContain('Syscalls by family, calls (raw counts).');
+  });
+
+  it('labels each column with its unit when units differ', async () => {
+    const redis = await table('redis-c1.strace.txt');
+    const c = compareRuns([
+      { name: 'a', syscalls: redis, requests: 40000 },
+      { name: 'b', syscalls: redis, durationSeconds: 2 },
+    ]);
+    const text = renderCompareTable(c, { color: false });
+    expect(text).toMatch(/^Units differ per column/);
+    expect(text).toMatch(/\n\s+a \(per 1k req\)\s+b \(per s\)\n/);
+  });
+
+  it('renders GitHub Markdown with escaped pipes', async () => {
+    const c = compareRuns([{ name: 'a|b', syscalls: await table('node-http-c50.strace.txt'), requests: 1000 }]);
+    const md = renderCompareTable(c, { markdown: true });
+    const lines = md.split('\n');
+    expect(lines[2]).toBe('|  | a\\|b |');
+    expect(lines[3]).toBe('| --- | ---: |');
+    expect(md).toMatch(/\n\| read\/recv \| [\d,.]+ \|\n/);
+    expect(md).toContain('\n| model | reactor |\n');
+    expect(md).toContain('\n- a|b: event-loop reactor (epoll) ');
+  });
+});
+
+describe('renderSweep', () => {
+  it('shows one row per level with the families that matter, RSS and memory per idle connection', async () => {
+    const levels: SweepLevel[] = [];
+    for (const [connections, file, requests] of [
+      [1, 'go-nethttp-c1.strace.txt', 10000],
+      [200, 'go-nethttp-c200.strace.txt', 30000],
+    ] as const) {
+      const t = await table(file);
+      levels.push({
+        connections,
+        dir: `connections-${connections}`,
+        requests,
+        requestsPerSecond: requests / 3,
+        threads: 6,
+        rssBytes: 12 * 1024 * 1024,
+        idleConnections: connections,
+        idleBytesPerConnection: connections === 1 ? null : 9000,
+        perRequest: perRequestByFamily(t, requests),
+        model: { label: 'goroutine-per-connection (netpoll)', confidence: 0.9, evidence: [] },
+      });
+    }
+    const text = renderSweep('go', levels, { color: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Sweep go: cost per request as connections grow');
+    expect(lines[1]).toMatch(/^connections\s+requests\/s\s+syscalls\/req\s+futex\/req\s+epoll wait\/req\s+read\/recv\/req\s+write\/send\/req\s+nanosleep\/req\s+threads\s+RSS\s+bytes\/idle conn\s+model$/);
+    expect(lines[3]).toMatch(/^1\s+3,333\s.*\s6\s+12\.0 MiB\s+netpoll$/);
+    expect(lines[4]).toMatch(/^200\s+10,000\s.*\s6\s+12\.0 MiB\s+8\.8 KiB\s+netpoll$/);
+  });
+});
