@@ -2,10 +2,10 @@
 import { Option, type Command } from 'commander';
 import { gzipSync } from 'node:zlib';
 import { NetprobeError } from '../model/errors.js';
-import { sampleTypeIndex, type LabelValue, type Profile, type SampleType } from '../model/profile.js';
+import { sampleTypeIndex, type Profile } from '../model/profile.js';
 import { profileFromSyscalls } from '../model/syscall-profile.js';
 import { toFolded } from '../export/folded.js';
-import { syscallsJson, type SyscallsJson } from '../export/json.js';
+import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '../export/json.js';
 import { toPprof } from '../export/pprof.js';
 import type { CollapseOptions } from '../parse/types.js';
 import { printWarnings, writeOutput } from './common.js';
@@ -101,21 +101,4 @@ function formatFromExtension(output: string | undefined): OutputFormat {
   if (/\.(pb\.gz|pb|pprof)$/i.test(output)) return 'pprof';
   if (/\.json$/i.test(output)) return 'json';
   return 'folded';
-}
-
-interface ProfileJson {
-  sampleTypes: SampleType[];
-  defaultSampleType: number;
-  frames: { name: string; module?: string; kind?: string }[];
-  stacks: { frames: number[]; values: number[]; labels?: Record<string, LabelValue> }[];
-}
-
-// The compact JSON form of a stack profile documented in the command's help.
-function profileJson(profile: Profile): ProfileJson {
-  return {
-    sampleTypes: profile.sampleTypes.map((t) => ({ ...t })),
-    defaultSampleType: profile.defaultSampleType,
-    frames: profile.frames.map((f) => ({ name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) })),
-    stacks: profile.stacks.map((s) => ({ frames: [...s.frames], values: [...s.values], ...(s.labels ? { labels: { ...s.labels } } : {}) })),
-  };
 }

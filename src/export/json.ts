@@ -1,4 +1,5 @@
 // The JSON shape of a syscall table, shared by `summary --json`, `convert --format json` and run.json.
+import type { LabelValue, Profile, SampleType } from '../model/profile.js';
 import type { SyscallRow, SyscallTable, SyscallTotals } from '../model/syscalls.js';
 
 export interface SyscallsJson {
@@ -12,5 +13,22 @@ export function syscallsJson(table: SyscallTable): SyscallsJson {
     syscalls: table.rows.map((r) => ({ name: r.name, calls: r.calls, errors: r.errors, errnos: { ...r.errnos }, seconds: r.seconds })),
     totals: { ...table.totals },
     threads: table.threads ?? null,
+  };
+}
+
+export interface ProfileJson {
+  sampleTypes: SampleType[];
+  defaultSampleType: number;
+  frames: { name: string; module?: string; kind?: string }[];
+  stacks: { frames: number[]; values: number[]; labels?: Record<string, LabelValue> }[];
+}
+
+// The compact JSON form of a stack profile documented in the command's help.
+export function profileJson(profile: Profile): ProfileJson {
+  return {
+    sampleTypes: profile.sampleTypes.map((t) => ({ ...t })),
+    defaultSampleType: profile.defaultSampleType,
+    frames: profile.frames.map((f) => ({ name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) })),
+    stacks: profile.stacks.map((s) => ({ frames: [...s.frames], values: [...s.values], ...(s.labels ? { labels: { ...s.labels } } : {}) })),
   };
 }
