@@ -143,7 +143,7 @@ export async function buildExampleServers(
   for (const server of servers) {
     const report = (state: BuildProgress['state'], message?: string) => opts.onProgress?.({ id: server.id, state, message });
     if (server.language === 'node') {
-      built.push(describe(server, [process.execPath, join(SERVERS_DIR, server.sourceDir, server.entry)]));
+      built.push(toBuiltServer(server, [process.execPath, join(SERVERS_DIR, server.sourceDir, server.entry)]));
       report('cached');
       continue;
     }
@@ -176,7 +176,7 @@ export async function buildExampleServers(
       }
       report('built');
     }
-    built.push(describe(server, [binary]));
+    built.push(toBuiltServer(server, [binary]));
   }
   return { built, skipped };
 }
@@ -193,7 +193,7 @@ function selectServers(only: string[] | undefined): readonly ExampleServer[] {
   return EXAMPLE_SERVERS.filter((s) => only.includes(s.id));
 }
 
-function describe(server: ExampleServer, command: string[]): BuiltServer {
+function toBuiltServer(server: ExampleServer, command: string[]): BuiltServer {
   return { id: server.id, title: server.title, expectedModel: server.expectedModel, command };
 }
 

@@ -134,7 +134,6 @@ class Connection {
   lineLen = 0;
   lineNo = 0;
   status = 0;
-  lastWasCR = false;
   /** Which interesting header name the current line may still be (bit set), then which one it is. */
   nameCandidates = 0;
   valueOf = NAME_NONE;
@@ -152,7 +151,6 @@ class Connection {
     this.lineLen = 0;
     this.lineNo = 0;
     this.status = 0;
-    this.lastWasCR = false;
     this.nameCandidates = 0;
     this.valueOf = NAME_NONE;
     this.valueMatch = 0;
@@ -358,10 +356,7 @@ class LoadLoop {
   private parseHead(c: Connection, buf: Buffer, start: number, n: number): number {
     for (let i = start; i < n; i++) {
       const b = buf[i]!;
-      if (b === 13) {
-        c.lastWasCR = true;
-        continue;
-      }
+      if (b === 13) continue; // lines end in CRLF; a lone LF is accepted too
       if (b === 10) {
         if (c.lineLen === 0 && c.lineNo > 0) {
           this.headDone(c);
@@ -369,17 +364,16 @@ class LoadLoop {
         }
         c.lineNo++;
         c.lineLen = 0;
-        c.lastWasCR = false;
         c.nameCandidates = 0b111;
         c.valueOf = NAME_NONE;
         c.valueMatch = 0;
         continue;
       }
-      c.lastWasCR = false;
       const pos = c.lineLen++;
       if (c.lineNo === 0) {
-        // "HTTP/1.1 200 OK": the status code is bytes 9..11.
+        // "HTTP/1.1 200 OK": the status code is bytes 9..11. An HTTP/1.0 server closes after each response.
         if (pos >= 9 && pos <= 11 && b >= 48 && b <= 57) c.status = c.status * 10 + (b - 48);
+        else if (pos === 7 && b === 48) c.closeAfter = true;
         continue;
       }
       if (c.valueOf !== NAME_NONE) {

@@ -95,6 +95,27 @@ describe('runHttpLoad', () => {
     expect(r).toMatchObject({ requests: 200, errors: 0 });
   });
 
+  it.each([
+    ['an HTTP/1.0 server that closes after each response', 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'],
+    ['a body delimited by the end of the connection', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'],
+  ])('handles %s', async (_what, response) => {
+    let seen = 0;
+    const tcp = createTcpServer((socket) => {
+      socket.once('data', () => {
+        seen++;
+        socket.end(response);
+      });
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    try {
+      const r = await runHttpLoad({ url: `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/`, connections: 3, requests: 100 });
+      expect(r).toMatchObject({ requests: 100, errors: 0 });
+      expect(seen).toBe(100);
+    } finally {
+      await new Promise((r) => tcp.close(r));
+    }
+  });
+
   it('counts non-2xx responses as errors', async () => {
     const server = await countingServer((n, _req, res) => {
       res.statusCode = n % 4 === 0 ? 500 : 200;
