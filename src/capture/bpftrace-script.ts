@@ -8,6 +8,8 @@
 //   @ns[<nr>]: <nanoseconds>              summed sys_enter -> sys_exit wall time of completed calls
 //   @threads[<tid>]: <calls>              syscalls entered per thread (distinct tids = threads)
 //   @stacks[\n<ustack(perf) frames>\n, <nr>]: <count>    only with `stacks`
+// Before the maps, the first output line after `Attaching N probes...` is BPFTRACE_READY_LINE: bpftrace
+// runs BEGIN once every probe is attached, so a spawner that waits for it loses no early syscalls.
 // Temporary maps (@start, @track) are cleared in END so that they are not printed.
 // Reference: bpftrace 0.17 reference guide, https://github.com/bpftrace/bpftrace/blob/v0.17.0/docs/reference_guide.md
 
@@ -20,6 +22,8 @@ export interface BpftraceScriptOptions {
   stacks: boolean;
 }
 
+export const BPFTRACE_READY_LINE = 'netprobe: probes attached';
+
 /** The bpftrace program text for one capture. */
 export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
   const { pid, followChildren, stacks } = options;
@@ -27,14 +31,13 @@ export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
 
   // bpftrace's `pid` is the tgid, so one comparison covers every thread of the target.
   const traced = followChildren ? '@track[pid]' : `pid == ${pid}`;
-  const lines: string[] = [];
+  const lines = [`BEGIN { printf("${BPFTRACE_READY_LINE}\\n");${followChildren ? ` @track[${pid}] = 1;` : ''} }`];
 
   if (followChildren) {
     lines.push(
-      `BEGIN { @track[(uint64)${pid}] = 1; }`,
       // parent_pid is the forking thread's tid; `pid` (its tgid) is what @track holds. Threads of tracked
       // processes land here too; they are dropped again when they exit so the map stays small.
-      'tracepoint:sched:sched_process_fork /@track[pid]/ { @track[(uint64)args->child_pid] = 1; }',
+      'tracepoint:sched:sched_process_fork /@track[pid]/ { @track[args->child_pid] = 1; }',
     );
   }
 
