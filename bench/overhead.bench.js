@@ -53,7 +53,12 @@ try {
       load: { url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, durationSeconds: SECONDS },
       measureOverhead: true,
       outDir: join(out, backend),
+    }).catch((e) => {
+      console.log(`${backend.padEnd(10)} FAILED: ${e.message.split('\n')[0]}`);
+      process.exitCode = 1;
+      return undefined;
     });
+    if (!result) continue;
     const o = result.run.overhead;
     const label = backend === 'auto' ? `auto=${result.run.backend}` : backend;
     console.log(`${label.padEnd(10)} ${fmt(o.untracedRps)} ${fmt(o.tracedRps)}  ${o.ratio.toFixed(2).padStart(15)}`);

@@ -70,5 +70,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `netprobe ... | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const code = await main(process.argv);
 process.exitCode = code;

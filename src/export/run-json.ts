@@ -1,24 +1,11 @@
 // The run.json object (DESIGN.md "Run directory"): one pure builder so trace, sweep and demo write the same shape.
-import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunJson } from '../model/run.js';
+import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunCapture, type RunJson } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { syscallsJson } from './json.js';
 
-/** How the capture was made; stored as run.json `capture` (an addition to the DESIGN.md fields). */
-export interface RunCapture {
-  /** `load`: attached once the port was ready, stopped when the load ended; `whole run`: exec to exit; `attached`: --pid. */
-  window: 'load' | 'whole run' | 'attached';
-  /** Length of the capture window. */
-  seconds: number;
-  /** Why this backend, e.g. `auto: bpftrace (in-kernel counting, lowest overhead)` or `requested`. */
-  backendReason: string;
-  /** What `seconds` of a syscall means: `wall` = entry to exit, for every backend. */
-  time: 'wall';
-  /** Caveats about this capture, in words (missed events, errno names unavailable...). */
-  notes: string[];
-}
-
 /** run.json as netprobe writes it: the shared fields plus `capture` and `interrupted`. */
 export type NetprobeRunJson = RunJson & { capture: RunCapture; interrupted: boolean };
+export type { RunCapture };
 
 export interface RunJsonInput {
   exporter: string;

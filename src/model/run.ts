@@ -30,6 +30,20 @@ export interface LoadResult {
   connections?: number;
 }
 
+/** How the capture was made; run.json `capture` (an addition to the DESIGN.md fields). */
+export interface RunCapture {
+  /** `load`: attached once the port was ready, stopped when the load ended; `whole run`: exec to exit; `attached`: --pid. */
+  window: 'load' | 'whole run' | 'attached';
+  /** Length of the capture window. */
+  seconds: number;
+  /** Why this backend, e.g. `auto: bpftrace (in-kernel counting, lowest overhead)` or `requested`. */
+  backendReason: string;
+  /** What `seconds` of a syscall means: `wall` = entry to exit, for every backend. */
+  time: 'wall';
+  /** Caveats about this capture, in words (missed events, errno names unavailable...). */
+  notes: string[];
+}
+
 export interface RunJson {
   schemaVersion: number;
   exporter: string;
@@ -46,6 +60,10 @@ export interface RunJson {
   threads: number | null;
   model: ModelVerdict;
   overhead: { tracedRps: number; untracedRps: number; ratio: number } | null;
+  /** How the capture was made (window, backend choice, caveats). */
+  capture?: RunCapture;
+  /** True when the capture was cut short (Ctrl-C). */
+  interrupted?: boolean;
   /** Per-level results of `--sweep`, when used. */
   sweep?: unknown[];
   files: string[];

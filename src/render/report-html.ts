@@ -278,8 +278,12 @@ const CHART_SCRIPT = `(function () {
         g.append('circle').attr('cx', x(p[0])).attr('cy', y(p[1])).attr('r', 3.5).attr('fill', color(s.name))
           .append('title').text(s.name + ' @ ' + p[0] + ' connections: ' + format(p[1]));
       });
-      var last = s.points[s.points.length - 1];
-      g.append('text').attr('x', x(last[0]) + 8).attr('y', y(last[1]) + 4).attr('fill', color(s.name)).text(s.name);
+    });
+    // A legend rather than end-of-line labels, which collide when curves end close together.
+    series.forEach(function (s, i) {
+      var item = g.append('g').attr('transform', 'translate(' + (width + 12) + ',' + (i * 18) + ')');
+      item.append('rect').attr('width', 10).attr('height', 10).attr('y', -9).attr('fill', color(s.name));
+      item.append('text').attr('x', 14).text(s.name);
     });
   }
 

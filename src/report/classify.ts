@@ -8,7 +8,9 @@
 //
 // 1. Enough evidence at all: at least MIN_IO_CALLS reads/writes, and at least one accept or readiness
 //    wait (epoll/poll/select). A CLI tool (ls, a compiler) reads and writes but never waits for
-//    readiness or accepts; an idle server makes almost no calls. Both are `unknown`.
+//    readiness or accepts; an idle server makes almost no calls. Both are `unknown`. So is a capture
+//    whose reads each follow an openat (openat / reads >= 0.9) with no accept: an idle server's timer
+//    reading /proc (redis' serverCron: 25 openat for 25 reads in 2 s) says nothing about its connections.
 // 2. thread-per-connection (blocking): a thread is created per accepted connection
 //    (clone/accept >= 0.5, with at least MIN_ACCEPTS accepts, or one when there is no readiness wait at
 //    all) and reads do not fail with EAGAIN (read errors / reads < 0.1). Python's ThreadingHTTPServer:
@@ -39,6 +41,7 @@ export interface ClassifyContext {
 }
 
 const MIN_IO_CALLS = 100;
+const FILE_OPEN_PER_READ = 0.9;
 const MIN_ACCEPTS = 5;
 const CLONE_PER_ACCEPT = 0.5;
 const BLOCKING_READ_ERROR_SHARE = 0.1;
@@ -54,11 +57,14 @@ interface Features {
   waits: number;
   /** Share of failed socket reads (EAGAIN when the source names errnos, any error otherwise). */
   readFailShare: number;
+  /** open/openat/openat2 calls: files, never sockets. */
+  openat: number;
   /** Calls of the nanosleep syscall itself (Go's runtime.usleep), not clock_nanosleep. */
   rawNanosleep: number;
   /** Share of epoll waits made with epoll_pwait/epoll_pwait2 rather than epoll_wait. */
   pwaitShare: number;
   threads?: number;
+  requests?: number;
 }
 
 /** The network model a syscall mix points to, with the ratios that decided it. */
@@ -68,12 +74,18 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   const evidence: string[] = [];
 
   if (io < MIN_IO_CALLS) {
-    return unknown([`only ${io} socket read/write calls (at least ${MIN_IO_CALLS} are needed to judge)`, ...threadNote(x)]);
+    return unknown([`only ${io} socket read/write calls (at least ${MIN_IO_CALLS} are needed to judge)`, ...contextNotes(x)]);
+  }
+  if (f.accept.calls === 0 && x.openat >= FILE_OPEN_PER_READ * f.read.calls) {
+    return unknown([
+      `${ratio(x.openat / Math.max(1, f.read.calls))} openat per read and no accept: the reads are file reads (housekeeping on a timer), not connections`,
+      ...contextNotes(x),
+    ]);
   }
   if (f.accept.calls === 0 && x.waits === 0) {
     return unknown([
       `${io} read/write calls but no accept and no epoll/poll/select wait: nothing shows the process serving connections`,
-      ...threadNote(x),
+      ...contextNotes(x),
     ]);
   }
 
@@ -88,7 +100,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
     if (f['epoll-wait'].calls > 0) evidence.push(`${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
     // A thread per accept is the defining trait; closer to 1 and with more accepts, the surer.
     const confidence = clamp(0.55 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(f.accept.calls));
-    return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...threadNote(x)] };
+    return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...contextNotes(x)] };
   }
 
   if (f['poll-select'].calls > f['epoll-wait'].calls) {
@@ -98,7 +110,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
     );
     if (f.accept.calls > 0) evidence.push(`${ratio(clonePerAccept)} thread creations per accept: no thread per connection`);
     const share = f['poll-select'].calls / x.waits;
-    return { label: 'poll/select loop', confidence: clamp(0.55 + 0.4 * share), evidence: [...evidence, ...threadNote(x)] };
+    return { label: 'poll/select loop', confidence: clamp(0.55 + 0.4 * share), evidence: [...evidence, ...contextNotes(x)] };
   }
 
   if (f['epoll-wait'].calls > 0) return classifyEpoll(x);
@@ -118,7 +130,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   }
   return unknown([
     `${f.accept.calls} accepts but no readiness waits and no thread per connection (${ratio(clonePerAccept)} clones per accept)`,
-    ...threadNote(x),
+    ...contextNotes(x),
   ]);
 }
 
@@ -145,7 +157,7 @@ function classifyEpoll(x: Features): ModelVerdict {
           waitLine,
           runtimeLine,
           readLine,
-          ...threadNote(x),
+          ...contextNotes(x),
         ],
       };
     }
@@ -156,7 +168,7 @@ function classifyEpoll(x: Features): ModelVerdict {
       return {
         label: 'goroutine-per-connection (netpoll)',
         confidence,
-        evidence: [runtimeLine, waitLine, readLine, futexLine, ...extras, ...threadNote(x)],
+        evidence: [runtimeLine, waitLine, readLine, futexLine, ...extras, ...contextNotes(x)],
       };
     }
     return unknown([runtimeLine, waitLine, readLine, 'a Go runtime, but the epoll waits are mixed: cannot tell netpoll from a reactor']);
@@ -172,11 +184,11 @@ function classifyEpoll(x: Features): ModelVerdict {
         `${futexLine} and ${sleepLine}: threads barely coordinate, no Go runtime`,
         ...(otherSleeps > 0 ? [`${ratio(otherSleeps / io)} clock_nanosleep per read/write (a C library sleep, not Go's sysmon)`] : []),
         readLine,
-        ...threadNote(x),
+        ...contextNotes(x),
       ],
     };
   }
-  return unknown([waitLine, `${futexLine}: many threads coordinate around the event loop`, sleepLine, readLine, ...threadNote(x)]);
+  return unknown([waitLine, `${futexLine}: many threads coordinate around the event loop`, sleepLine, readLine, ...contextNotes(x)]);
 }
 
 // Other Go runtime habits that add confidence but are not required (they depend on load and GC).
@@ -193,7 +205,9 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
   const readFails = errnoDetail ? f.read.eagain : f.read.errors;
   let pwait = 0;
   let rawNanosleep = 0;
+  let openat = 0;
   for (const row of table.rows) {
+    if (row.name === 'open' || row.name === 'openat' || row.name === 'openat2') openat += row.calls;
     if (row.name === 'epoll_pwait' || row.name === 'epoll_pwait2') pwait += row.calls;
     if (row.name === 'nanosleep') rawNanosleep += row.calls;
   }
@@ -204,13 +218,19 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
     waits: f['epoll-wait'].calls + f['poll-select'].calls,
     readFailShare: f.read.calls > 0 ? readFails / f.read.calls : 0,
     rawNanosleep,
+    openat,
     pwaitShare: f['epoll-wait'].calls > 0 ? pwait / f['epoll-wait'].calls : 0,
     ...(threads !== undefined ? { threads } : {}),
+    ...(ctx.requests !== undefined ? { requests: ctx.requests } : {}),
   };
 }
 
-function threadNote(x: Features): string[] {
-  return x.threads !== undefined ? [`${x.threads} thread${x.threads === 1 ? '' : 's'} made syscalls`] : [];
+// What the source knew beyond counts; not used to decide, but lets a reader check the scale.
+function contextNotes(x: Features): string[] {
+  const notes: string[] = [];
+  if (x.requests !== undefined && x.requests > 0) notes.push(`${ratio(x.io / x.requests)} reads/writes per request (${x.requests} requests)`);
+  if (x.threads !== undefined) notes.push(`${x.threads} thread${x.threads === 1 ? '' : 's'} made syscalls`);
+  return notes;
 }
 
 function unknown(evidence: string[]): ModelVerdict {

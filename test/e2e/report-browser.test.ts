@@ -105,9 +105,9 @@ describe.skipIf(!haveChromium)('report.html in Chromium', () => {
     // Syscalls per request and memory per idle connection, each with one 3-point curve.
     expect(dom.match(/<svg class="np-curves"/g)).toHaveLength(2);
     expect(dom.match(/<path class="np-curve"/g)).toHaveLength(2);
-    // The visible flame graph is drawn by d3-flame-graph (frames are <g class="frame">).
+    // The visible flame graph is drawn by d3-flame-graph (frames are <g ... class="frame">).
     const firstFlame = /<section class="np-flame" id="flame-1"[\s\S]*?<\/section>/.exec(dom)![0];
-    expect(firstFlame).toMatch(/<svg[\s\S]*<g class="frame"/);
+    expect(firstFlame).toMatch(/<svg[^>]*d3-flame-graph[\s\S]*?<g [^>]*class="frame"/);
     expect(dom).not.toMatch(/<img/);
   }, 120_000);
 

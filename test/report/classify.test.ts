@@ -15,7 +15,7 @@ const POLL: ModelLabel = 'poll/select loop';
 // The true model of every captured program, by file-name prefix (first match wins).
 const TRUTH: [prefix: string, label: ModelLabel][] = [
   ['go-nethttp-', NETPOLL],
-  ['nginx-1worker-idle', 'unknown'],
+  ['redis-idle.', 'unknown'],
   ['nginx-', REACTOR],
   ['node-http-', REACTOR],
   ['redis-', REACTOR],

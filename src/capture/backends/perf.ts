@@ -5,7 +5,8 @@
 // does not follow threads created after it attached (observed: only the main thread's block), which loses
 // every thread-per-connection worker; perf record -p inherits to new threads and children.
 // Both recorders start disabled (`-D -1`) and are enabled through a control FIFO that acknowledges, so
-// "attached" means "counting" — perf prints nothing when it is ready.
+// "attached" means "counting" — perf prints nothing when it is ready. The syscall perf.data is deleted
+// once summarised (tens of MB per second of load); raw/perf-trace-summary.txt is perf's own output.
 import { createWriteStream } from 'node:fs';
 import { constants, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,12 +39,14 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
       if (r.exitCode !== 0) {
         throw new NetprobeError('environment', `perf trace -i ${data} failed: ${lastLines(String(r.stderr))}`);
       }
+      // Every syscall is a record (about 40 MB/s against a fast server): the summary is what is kept.
+      await rm(join(options.runDir, data), { force: true });
       const parsed = await parseFile(perfTraceSummaryParser, join(options.runDir, summary), summary);
       if (!parsed.syscalls) throw new NetprobeError('input', `${summary}: no syscall summary in perf's output`);
       const lost = /LOST (\d+) events/.exec(String(r.stderr) + String(r.stdout));
       return {
         syscalls: parsed.syscalls,
-        files: [data, summary],
+        files: [summary],
         warnings: parsed.warnings,
         notes: lost ? [`perf lost ${lost[1]} events: counts are low; use --backend bpftrace for exact in-kernel counts`] : [],
       };

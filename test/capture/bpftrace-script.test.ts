@@ -1,0 +1,116 @@
+// Runs netprobe's bpftrace program for real (root + bpftrace) on fixtures/bpftrace/src/ground-truth.c and checks
+// the parsed counts against what the program is known to do: per worker thread 1000 getppid, 50 openat -> ENOENT,
+// 20 close -> EBADF; 3 worker threads, plus one more worker in a forked child with the `fork` argument.
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BPFTRACE_READY_LINE, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
+import { bpftraceParser } from '../../src/parse/bpftrace.js';
+import type { ParseResult } from '../../src/parse/types.js';
+import { fixture, isRoot, toolAvailable } from '../helpers.js';
+
+describe('bpftraceSyscallScript text', () => {
+  it('filters on the tgid without children and on @track with them', () => {
+    const plain = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false });
+    expect(plain).toContain('tracepoint:raw_syscalls:sys_enter /pid == 42/ {');
+    expect(plain).not.toContain('@track');
+    expect(plain).not.toContain('ustack');
+    expect(plain).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
+    const follow = bpftraceSyscallScript({ pid: 42, followChildren: true, stacks: true });
+    expect(follow).toContain(`BEGIN { printf("${BPFTRACE_READY_LINE}\\n"); @track[42] = 1; }`);
+    expect(follow).toContain('/@track[pid]/');
+    expect(follow).toContain('@stacks[ustack(perf), args->id] = count();');
+    expect(follow).toContain('END { clear(@start); clear(@track); }');
+  });
+
+  it('rejects a pid that is not a positive integer', () => {
+    expect(() => bpftraceSyscallScript({ pid: 0, followChildren: false, stacks: false })).toThrow(RangeError);
+  });
+});
+
+const canRun = isRoot && toolAvailable('bpftrace') && toolAvailable('gcc');
+if (!isRoot) console.warn('SKIP: the bpftrace capture test needs root');
+
+describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
+  let dir: string;
+  let program: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'netprobe-bpftrace-test-'));
+    program = join(dir, 'ground-truth');
+    await execa('gcc', ['-O1', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', program, fixture('bpftrace', 'src', 'ground-truth.c')]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts the program, attaches the script, lets the program run, then stops bpftrace as `stop` says. */
+  async function capture(args: string[], options: Omit<BpftraceScriptOptions, 'pid'>, stop: 'sigint' | 'target-exit'): Promise<ParseResult> {
+    const target = execa(program, args, { stdin: 'pipe', reject: false });
+    const script = join(dir, `script-${target.pid}.bt`);
+    writeFileSync(script, bpftraceSyscallScript({ pid: target.pid!, ...options }));
+    const tracer = execa('bpftrace', [script], { reject: false });
+    try {
+      await waitForLine(tracer, BPFTRACE_READY_LINE);
+      target.stdin!.write('go\n');
+      await waitForLine(target, 'done');
+      if (stop === 'sigint') tracer.kill('SIGINT');
+      else target.stdin!.end();
+      const out = await tracer;
+      expect(out.exitCode).toBe(0);
+      const lines = (out.stdout as string).split('\n');
+      return await bpftraceParser.parse(
+        (async function* () {
+          yield* lines;
+        })(),
+        { file: 'bpftrace-stdout', options: {}, warn: (w) => expect.fail(`unexpected warning ${JSON.stringify(w)}`) },
+      );
+    } finally {
+      tracer.kill('SIGKILL');
+      target.stdin!.end();
+      target.kill('SIGKILL');
+      await Promise.all([tracer, target]);
+    }
+  }
+
+  it('counts calls, errnos, time and threads of every thread, and stacks per syscall (stopped by SIGINT)', async () => {
+    const r = await capture(['fork'], { followChildren: false, stacks: true }, 'sigint');
+    const row = (name: string) => r.syscalls!.rows.find((x) => x.name === name)!;
+    // The forked child's worker is not followed.
+    expect(row('getppid')).toMatchObject({ calls: 3000, errors: 0 });
+    expect(row('openat')).toMatchObject({ calls: 150, errors: 150, errnos: { ENOENT: 150 } });
+    expect(row('close')).toMatchObject({ calls: 60, errors: 60, errnos: { EBADF: 60 } });
+    expect(row('getppid').seconds).toBeGreaterThan(0);
+    expect(r.syscalls!.hasTime).toBe(true);
+    expect(r.meta?.threads).toBe(4);
+    const profile = r.profile!;
+    const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+    expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(3000);
+  }, 60_000);
+
+  it('follows forked children and exits by itself when the target exits', async () => {
+    const r = await capture(['fork'], { followChildren: true, stacks: false }, 'target-exit');
+    const row = (name: string) => r.syscalls!.rows.find((x) => x.name === name)!;
+    expect(row('getppid').calls).toBe(4000);
+    expect(row('openat').errnos).toEqual({ ENOENT: 200 });
+    expect(row('close').errnos).toEqual({ EBADF: 80 });
+    // main thread, 3 workers, the child's single thread
+    expect(r.meta?.threads).toBe(5);
+    expect(r.profile).toBeUndefined();
+  }, 60_000);
+});
+
+async function waitForLine(child: ResultPromise, wanted: string): Promise<void> {
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.split('\n').includes(wanted)) {
+        child.stdout!.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', () => reject(new Error(`exited before printing ${wanted}; got ${seen}`)));
+  });
+}

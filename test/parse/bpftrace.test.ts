@@ -1,0 +1,162 @@
+// bpftrace output (text and -f json) from real captures on fixtures/bpftrace/src/ground-truth.c:
+// 3 threads x (1000 getppid, 50 openat -> ENOENT, 20 close -> EBADF).
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { profileTotal } from '../../src/model/profile.js';
+import type { SyscallRow } from '../../src/model/syscalls.js';
+import { bpftraceParser } from '../../src/parse/bpftrace.js';
+import { detectTextFormat } from '../../src/parse/detect.js';
+import type { ParseResult, ParseWarning } from '../../src/parse/types.js';
+import { fixture } from '../helpers.js';
+
+async function parseFixture(name: string, arch = 'x86_64'): Promise<{ result: ParseResult; warnings: Omit<ParseWarning, 'file'>[]; head: string[] }> {
+  const file = fixture('bpftrace', name);
+  const head: string[] = [];
+  const warnings: Omit<ParseWarning, 'file'>[] = [];
+  const lines = (async function* () {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      if (head.length < 200) head.push(line);
+      yield line;
+    }
+  })();
+  const result = await bpftraceParser.parse(lines, { file, options: { arch }, warn: (w) => warnings.push(w) });
+  return { result, warnings, head };
+}
+
+function row(result: ParseResult, name: string): SyscallRow | undefined {
+  return result.syscalls?.rows.find((r) => r.name === name);
+}
+
+const GROUND_TRUTH_CALLS = { getppid: 3000, openat: 150, close: 60 };
+
+describe('bpftrace parser', () => {
+  it.each([
+    'raw-syscalls-by-id.txt',
+    'sys-enter-probe.txt',
+    'comm-by-id.txt',
+    'tid-by-id.txt',
+    'netprobe-script.txt',
+    'netprobe-script-stacks.txt',
+    'netprobe-script-stacks.json',
+    'netprobe-script-with-stderr.txt',
+    'hist-mixed.txt',
+  ])('counts the ground-truth calls in %s and is detected without a name hint', async (name) => {
+    const { result, head } = await parseFixture(name);
+    expect(result.format).toBe('bpftrace');
+    for (const [syscall, calls] of Object.entries(GROUND_TRUTH_CALLS)) expect(row(result, syscall)?.calls).toBe(calls);
+    expect(detectTextFormat(head)?.format).toBe('bpftrace');
+  });
+
+  it('reads errors by (syscall, errno) and time from netprobe script output', async () => {
+    const { result, warnings } = await parseFixture('netprobe-script.txt');
+    expect(row(result, 'openat')).toMatchObject({ errors: 150, errnos: { ENOENT: 150 } });
+    expect(row(result, 'close')).toMatchObject({ errors: 60, errnos: { EBADF: 60 } });
+    expect(row(result, 'getppid')!.seconds).toBeGreaterThan(0);
+    expect(result.syscalls!.hasTime).toBe(true);
+    // main thread + 3 workers
+    expect(result.meta?.threads).toBe(4);
+    expect(result.syscalls!.threads).toBe(4);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads an errors-only one-liner keyed by (args->id, -args->ret)', async () => {
+    const { result } = await parseFixture('errors-by-id-errno.txt');
+    expect(result.syscalls!.rows.map((r) => [r.name, r.calls, r.errors, r.errnos])).toEqual([
+      ['close', 0, 60, { EBADF: 60 }],
+      ['openat', 0, 150, { ENOENT: 150 }],
+    ]);
+    expect(result.syscalls!.hasTime).toBe(false);
+  });
+
+  it('counts distinct tids of a (tid, syscall) map as threads', async () => {
+    const { result } = await parseFixture('tid-by-id.txt');
+    expect(result.meta?.threads).toBe(4);
+    expect(result.syscalls!.hasTime).toBe(false);
+  });
+
+  it('strips sys_enter_ probe names to syscall names', async () => {
+    const { result } = await parseFixture('sys-enter-probe.txt');
+    expect(result.syscalls!.rows.map((r) => r.name)).toContain('rt_sigprocmask');
+    expect(result.syscalls!.rows.every((r) => !r.name.includes(':'))).toBe(true);
+  });
+
+  it('reads syscount.bt: syscall ids as calls, the process map skipped with a warning, printf lines warned', async () => {
+    const { result, warnings } = await parseFixture('syscount-bt.txt');
+    expect(row(result, 'getppid')?.calls).toBe(3000);
+    expect(result.syscalls!.rows).toHaveLength(10);
+    expect(warnings.filter((w) => w.kind === 'not-syscalls').map((w) => w.message)).toEqual([
+      'skipped map @process: its keys are not syscalls (process names or ids)',
+    ]);
+    expect(warnings.filter((w) => w.kind === 'printf-line')).toHaveLength(3);
+  });
+
+  it('skips histograms with one warning per map', async () => {
+    const { result, warnings } = await parseFixture('hist-mixed.txt');
+    expect(warnings.map((w) => w.kind)).toEqual(['histogram-skipped', 'histogram-skipped']);
+    expect(result.syscalls!.hasTime).toBe(false);
+  });
+
+  it('turns @stacks[ustack(perf), nr] into a syscall profile with the syscall as leaf (text and JSON agree)', async () => {
+    for (const name of ['netprobe-script-stacks.txt', 'netprobe-script-stacks.json']) {
+      const { result } = await parseFixture(name);
+      const profile = result.profile!;
+      expect(profile.sampleTypes.map((t) => t.type)).toEqual(['calls', 'errors', 'time']);
+      // Identical stack text from different threads is printed once per thread; all of it is summed.
+      expect(profileTotal(profile, 0)).toBe(result.syscalls!.totals.calls);
+      const leaves = new Map<string, number>();
+      for (const s of profile.stacks) {
+        const leaf = profile.frames[s.frames[s.frames.length - 1]!]!;
+        expect(leaf.kind).toBe('syscall');
+        leaves.set(leaf.name, (leaves.get(leaf.name) ?? 0) + s.values[0]!);
+      }
+      expect(leaves.get('getppid')).toBe(3000);
+      const read = profile.stacks.find((s) => profile.frames[s.frames.at(-1)!]!.name === 'read')!;
+      expect(read.frames.map((id) => profile.frames[id]!)).toEqual([
+        { name: '__libc_read', kind: 'user', address: expect.any(Number), module: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
+        { name: 'read', kind: 'syscall' },
+      ]);
+    }
+  });
+
+  it('turns @[ustack, kstack] into a samples/count profile with kernel frames above user frames', async () => {
+    const { result } = await parseFixture('profile-ustack-kstack.txt');
+    const profile = result.profile!;
+    expect(profile.sampleTypes).toEqual([{ type: 'samples', unit: 'count' }]);
+    expect(profileTotal(profile)).toBe(221);
+    const first = profile.stacks[0]!.frames.map((id) => profile.frames[id]!);
+    expect(first[0]).toEqual({ name: '__libc_read', kind: 'user' });
+    expect(first[1]).toEqual({ name: 'entry_SYSCALL_64_after_hwframe', kind: 'kernel' });
+    expect(first.at(-1)!.name).toBe('read_zero');
+    expect(result.syscalls!.rows).toEqual([]);
+  });
+
+  it('names numbers with the capture architecture (aarch64 uses the generic table)', async () => {
+    const { result } = await parseFixture('raw-syscalls-by-id.txt', 'arm64');
+    // x86_64 110 (getppid) is aarch64 110 (timer_settime): the option decides.
+    expect(row(result, 'timer_settime')?.calls).toBe(3000);
+  });
+
+  it('ignores the RLIMIT_MEMLOCK warning when stderr was mixed in', async () => {
+    const { warnings } = await parseFixture('netprobe-script-with-stderr.txt');
+    expect(warnings).toEqual([]);
+  });
+
+  it('rejects input without any map and an unterminated multi-line key', async () => {
+    const parse = (text: string) =>
+      bpftraceParser.parse(
+        (async function* () {
+          yield* text.split('\n');
+        })(),
+        { file: 'x.txt', options: { arch: 'x86_64' }, warn: () => {} },
+      );
+    await expect(parse('Attaching 1 probe...\n\n')).rejects.toThrow(/x\.txt:3: expected bpftrace output with at least one map/);
+    await expect(parse('@[\n    getppid+11\n')).rejects.toThrow(/end of the key of @/);
+  });
+
+  it('does not claim strace logs, perf script or folded stacks', () => {
+    expect(bpftraceParser.detect(['12907 1795333163.998212 getpid() = 12'])).toBe(false);
+    expect(bpftraceParser.detect(['sh 13397 [001]  1349.932318: raw_syscalls:sys_enter: NR 12 (0, 7ffea604120c, 0, 37f, 0, 0)'])).toBe(false);
+    expect(bpftraceParser.detect(['@main;foo;bar 12'])).toBe(false);
+  });
+});
