@@ -104,7 +104,8 @@ export function registerDemo(program: Command): void {
       process.stderr.write(
         `${result.runs.length} servers traced in ${((Date.now() - started) / 1000).toFixed(0)}s${mismatches > 0 ? `, ${mismatches} classified differently than expected` : ''}\n`,
       );
-      process.stdout.write(`report: ${relative(process.cwd(), report) || report}\n`);
+      const shown = relative(process.cwd(), report);
+      process.stdout.write(`report: ${shown.startsWith('..') ? report : shown}\n`);
     });
 }
 
