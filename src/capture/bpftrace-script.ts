@@ -53,7 +53,8 @@ export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
     '  @ns[args->id] = sum(nsecs - @start[tid]);',
     '  delete(@start[tid]);',
     // -4095..-1 is the kernel's error range (IS_ERR_VALUE); larger negative values are valid results.
-    '  if (args->ret < 0 && args->ret >= -4095) { @errors[args->id, -args->ret] = count(); }',
+    // id is -1 when a signal interrupted a blocked call that will be restarted (restart_syscall follows).
+    '  if (args->ret < 0 && args->ret >= -4095 && args->id >= 0) { @errors[args->id, -args->ret] = count(); }',
     '}',
     // exit and exit_group never reach sys_exit; drop their start times (and exiting threads' @track entries).
     `tracepoint:sched:sched_process_exit /@start[tid]/ { delete(@start[tid]); }`,

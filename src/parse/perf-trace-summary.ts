@@ -24,7 +24,7 @@ const SUMMARY_TITLE = /^ Summary of events:\s*$/;
 const THREAD_BLOCK = /^ (.*) \((\d+)\), (\d+) events?, [\d.]+%\s*$/;
 // Newer perf's --summary-mode=total prints one block without a thread.
 const TOTAL_BLOCK = /^ total, (\d+) events?\s*$/;
-const ERRNO_LINE = /^\s+(E[A-Z0-9_]+|errno_\d+|\d+): (\d+)\s*$/;
+const ERRNO_LINE = /^\s+(E[A-Z0-9_]+|errno_\d+|\d+|\(unknown\)): (\d+)\s*$/;
 const DASHES = /^\s+-{3,}[\s-]*$/;
 const UNITS = /^\s+\((msec|usec|%)\)/;
 
@@ -82,7 +82,7 @@ export async function parsePerfTraceSummary(lines: AsyncIterable<string>, ctx: P
 
     const errno = ERRNO_LINE.exec(line);
     if (errno && lastRow !== undefined) {
-      table.addErrno(lastRow, errno[1]!, Number(errno[2]));
+      table.addErrno(lastRow, errno[1] === '(unknown)' ? 'unknown' : errno[1]!, Number(errno[2]));
       continue;
     }
     if (!columns) {

@@ -57,6 +57,7 @@ interface Features {
   waits: number;
   /** Share of failed socket reads (EAGAIN when the source names errnos, any error otherwise). */
   readFailShare: number;
+  errnoDetail: boolean;
   /** open/openat/openat2 calls: files, never sockets. */
   openat: number;
   /** Calls of the nanosleep syscall itself (Go's runtime.usleep), not clock_nanosleep. */
@@ -139,7 +140,7 @@ function classifyEpoll(x: Features): ModelVerdict {
   const sleepPerIo = x.rawNanosleep / io;
   const futexPerIo = f.futex.calls / io;
   const waitLine = `${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write (${pct(x.pwaitShare)} of them epoll_pwait)`;
-  const readLine = `${pct(x.readFailShare)} of reads fail (EAGAIN${x.f.read.eagain > 0 ? '' : ' or other errors'})`;
+  const readLine = `${pct(x.readFailShare)} of reads fail (${x.errnoDetail ? 'EAGAIN' : 'EAGAIN or other errors: the source does not name errnos'})`;
   const sleepLine = `${ratio(sleepPerIo)} nanosleep per read/write`;
   const futexLine = `${ratio(futexPerIo)} futex per read/write`;
   const otherSleeps = f.sleep.calls - x.rawNanosleep;
@@ -217,6 +218,7 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
     io: f.read.calls + f.write.calls,
     waits: f['epoll-wait'].calls + f['poll-select'].calls,
     readFailShare: f.read.calls > 0 ? readFails / f.read.calls : 0,
+    errnoDetail,
     rawNanosleep,
     openat,
     pwaitShare: f['epoll-wait'].calls > 0 ? pwait / f['epoll-wait'].calls : 0,
