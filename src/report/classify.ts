@@ -25,8 +25,11 @@
 //      With a Go runtime, the waits coming from epoll_pwait (the netpoller's only wait; >= 0.9 of epoll
 //      waits) mean goroutine-per-connection (netpoll); a program's own epoll_wait loop on top of the
 //      runtime (>= 0.5 of the waits are epoll_wait: gnet-style reactors) means event-loop reactor.
-//      On arm64 every wait is epoll_pwait, so there the read EAGAIN share decides: the netpoller reads until
-//      EAGAIN before parking a goroutine (>= 0.2 of reads fail under bpftrace), a reactor reads on readiness.
+//      The read EAGAIN share only adds confidence: the netpoller reads until EAGAIN before parking a
+//      goroutine (>= 0.2 of reads fail under bpftrace), but strace slows the server so much that the next
+//      request is usually there already (0-6% under strace). Known limit: arm64 has no epoll_wait, so a Go
+//      reactor's own loop waits with epoll_pwait too and reads as netpoll there.
+//    - Go runtime but the waits are mixed (between the two shares): unknown.
 //    - No Go runtime: event-loop reactor (nginx, redis, memcached, libuv). futex stays small for these
 //      (futex / io <= 0.2; the libuv threadpool and memcached's worker hand-off stay far below that).
 // 5. No readiness waits, no thread per connection: blocking I/O on a pool of threads when the source shows
