@@ -29,8 +29,9 @@ function sources() {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
       const path = join(dir, f);
-      // Skip the two inputs that exist to provoke warnings.
-      if (f === 'empty-line.txt' || f === 'weird-stack-line.txt') continue;
+      // Skip the two inputs that exist to provoke warnings, and -F +srcline text, whose source lines the Perl
+      // collapser reports one by one as unrecognized (which would slow it down unfairly).
+      if (f === 'empty-line.txt' || f === 'weird-stack-line.txt' || f.includes('srcline')) continue;
       if (f.endsWith('.txt')) texts.push(readFileSync(path, 'utf8'));
       else if (f.endsWith('.txt.gz')) texts.push(gunzipSync(readFileSync(path)).toString('utf8'));
     }
