@@ -112,8 +112,11 @@ export async function loadRunDirectory(path: string): Promise<ParseResult> {
   }));
   const threads = typeof run.threads === 'number' ? run.threads : undefined;
   const syscalls = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
-  const profile = (await readProfile(path, SYSCALLS_PPROF)) ?? (await readProfile(path, CPU_PPROF));
+  const syscallProfile = await readProfile(path, SYSCALLS_PPROF);
+  const cpuProfile = await readProfile(path, CPU_PPROF);
+  const profile = syscallProfile ?? cpuProfile;
   const meta = {
+    ...(syscallProfile && cpuProfile ? { cpuProfile } : {}),
     name: run.name,
     requests: run.load?.requests,
     requestsPerSecond: run.load?.requestsPerSecond,

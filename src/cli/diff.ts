@@ -31,6 +31,14 @@ export function registerDiff(program: Command): void {
     .option('--title <text>', 'page title')
     .option('--sample-type <type>', 'sample type to compare (default: each profile\'s default, which must agree)')
     .option('--force', 'overwrite the output file if it exists')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ netprobe diff before.perf.script after.perf.script -o diff.html
+  $ netprobe diff netprobe-out/v1-run/ netprobe-out/v2-run/     syscall stacks of two runs
+  $ netprobe diff old.pb.gz new.pb.gz --no-normalize --strip-hex`,
+    )
     .action(async (baseInput: string, newInput: string, flags: DiffFlags) => {
       const onWarning = printWarnings();
       const base = profileOf(await readInput(baseInput, { onWarning }));

@@ -24,11 +24,23 @@ export function registerFlame(program: Command): void {
     .option('--title <text>', 'page title')
     .option('--sample-type <type>', 'sample type shown first, e.g. calls, errors, time, samples, cpu')
     .option('--force', 'overwrite the output file if it exists')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ perf record -g -p 4242 -- sleep 10 && perf script > perf.script
+  $ netprobe flame perf.script -o cpu.html               CPU flame graph from perf
+  $ netprobe flame cpu.pb.gz --sample-type cpu           Go's runtime/pprof output
+  $ netprobe flame strace-k.log -o syscalls.html         which code paths issue each syscall
+  $ netprobe flame netprobe-out/server-20261122-101500/  a run: syscall and CPU graphs as tabs`,
+    )
     .action(async (input: string, flags: FlameFlags) => {
       const loaded = await readInput(input, { onWarning: printWarnings() });
       const profile = profileOf(loaded);
       const name = input === '-' ? 'stdin' : basename(input.replace(/\/+$/, ''));
-      const html = renderFlameHtml([{ title: describeProfile(profile), profile }], {
+      const graphs = [{ title: describeProfile(profile), profile }];
+      if (loaded.meta?.cpuProfile) graphs.push({ title: describeProfile(loaded.meta.cpuProfile), profile: loaded.meta.cpuProfile });
+      const html = renderFlameHtml(graphs, {
         title: flags.title ?? `Flame graph: ${name}`,
         subtitle: `${loaded.file} (${loaded.format})`,
         sampleType: flags.sampleType,

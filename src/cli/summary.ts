@@ -26,6 +26,15 @@ export function registerSummary(program: Command): void {
     .option('--json', 'print JSON (the syscalls/totals/threads/model fields of run.json)')
     .option('--sort <key>', 'order rows by calls, errors, time or name (default: time when measured, else calls)')
     .option('--top <n>', 'show only the first N rows (totals still cover all)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ strace -f -c -w -o strace-c.txt -- ./server       then:
+  $ netprobe summary strace-c.txt                     table with errors, time and the network model
+  $ netprobe summary netprobe-out/server-20261122-101500/ --sort calls --top 10
+  $ netprobe summary bpftrace.txt --json | jq '.syscalls[] | select(.errors > 0)'`,
+    )
     .action(async (input: string, flags: SummaryFlags) => {
       const sort = parseSort(flags.sort);
       const top = flags.top === undefined ? undefined : parsePositiveInt('--top', flags.top);

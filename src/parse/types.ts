@@ -66,6 +66,8 @@ export interface InputMeta {
   durationSeconds?: number;
   threads?: number;
   backend?: string;
+  /** A run directory's CPU profile when `profile` holds its syscall profile. */
+  cpuProfile?: Profile;
   /** The run.json object, for run directories. */
   run?: unknown;
 }
@@ -78,4 +80,9 @@ export interface TextParser {
    */
   detect(head: readonly string[]): boolean;
   parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult>;
+  /**
+   * Optional fast path with the same result as `parse`: the input as decoded text in pieces of any size (a line
+   * may straddle pieces; `\n` or `\r\n` ends a line). Readers that hold text chunks call it when present.
+   */
+  parseText?(chunks: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult>;
 }
