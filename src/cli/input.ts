@@ -12,6 +12,8 @@ import type { InputFormat, ParseOptions, ParseResult, ParseWarning } from '../pa
 
 const HEAD_LINES = 200;
 const SNIFF_BYTES = 64 * 1024;
+// Large reads: the parsers' cost per chunk is small, the stream machinery's per chunk is not.
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface LoadedInput extends ParseResult {
   file: string;
@@ -45,7 +47,7 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
     }
   }
 
-  const raw: Readable = path === '-' ? process.stdin : createReadStream(path);
+  const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   const bytes = await openMaybeGzip(raw, file);
   const sniffed = await sniff(bytes, SNIFF_BYTES, file);
   const first = sniffed.head;
@@ -59,30 +61,59 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
   }
 
-  const lines = splitLines(sniffed.chunks(), file)[Symbol.asyncIterator]();
-  const head: string[] = [];
-  for (;;) {
-    if (head.length >= HEAD_LINES) break;
-    const next = await lines.next();
-    if (next.done) break;
-    head.push(next.value);
-  }
+  const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
   const parser = options.format ? parserFor(options.format) : detectTextFormat(head);
   if (!parser) {
     const firstLine = head.find((l) => l.trim() !== '') ?? '';
     const lineNo = head.indexOf(firstLine) + 1;
     throw new ParseError(file, lineNo, FORMAT_NAMES, firstLine);
   }
-  const replay = (async function* () {
-    yield* head;
+  const ctx = { file, options, warn };
+  const result = parser.parseText ? await parser.parseText(text, ctx) : await parser.parse(splitLines(text), ctx);
+  return { ...result, file, warnings };
+}
+
+async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) {
+    const text = decoder.write(chunk);
+    if (text !== '') yield text;
+  }
+  const end = decoder.end();
+  if (end !== '') yield end;
+}
+
+// The first `n` lines (as splitLines gives them) for detection, and all the text again from the start. Reading
+// stops once `n` newlines are in, so the last buffered piece is cut only past line `n`.
+async function headLines(chunks: AsyncIterable<string>, n: number): Promise<{ head: string[]; text: AsyncIterable<string> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const buffered: string[] = [];
+  let newlines = 0;
+  let ended = false;
+  while (newlines < n) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    buffered.push(r.value);
+    for (let i = r.value.indexOf('\n'); i >= 0 && newlines < n; i = r.value.indexOf('\n', i + 1)) newlines++;
+  }
+  const head: string[] = [];
+  for await (const line of splitLines(buffered)) {
+    if (head.length >= n) break;
+    head.push(line);
+  }
+  const text = (async function* () {
+    yield* buffered;
+    if (ended) return;
     for (;;) {
-      const next = await lines.next();
-      if (next.done) return;
-      yield next.value;
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
     }
   })();
-  const result = await parser.parse(replay, { file, options, warn });
-  return { ...result, file, warnings };
+  return { head, text };
 }
 
 interface Sniffed {
@@ -140,12 +171,11 @@ async function readAll(chunks: AsyncIterable<Buffer>, file: string): Promise<Uin
   return Buffer.concat(all);
 }
 
-// Splits a byte stream into lines (without terminators, CRLF tolerated); streaming, no whole-file string.
-async function* splitLines(chunks: AsyncIterable<Buffer>, _file: string): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
+// Splits text into lines (without terminators, CRLF tolerated); streaming, no whole-file string.
+async function* splitLines(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
   let rest = '';
   for await (const chunk of chunks) {
-    const text = rest + decoder.write(chunk);
+    const text = rest + chunk;
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -156,7 +186,6 @@ async function* splitLines(chunks: AsyncIterable<Buffer>, _file: string): AsyncG
     }
     rest = text.slice(start);
   }
-  rest += decoder.end();
   if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 

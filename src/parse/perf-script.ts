@@ -18,7 +18,7 @@
 // cpu stays 0 and a third type `<event>/count` carries the summed periods. The default sample type is the
 // one whose totals equal the collapser's counts.
 import { CPU_SAMPLE_TYPES, ProfileBuilder, type Frame, type FrameKind, type Profile, type SampleType } from '../model/profile.js';
-import type { CollapseOptions, ParseContext, ParseResult, TextParser } from './types.js';
+import type { CollapseOptions, ParseContext, ParseResult, ParseWarning, TextParser } from './types.js';
 
 interface Header {
   comm: string;
@@ -331,6 +331,21 @@ export function eventName(event: string): string {
   return /^[ukhIGHpPSDWeb]+$/.test(event.slice(colon + 1)) ? event.slice(0, colon) : event;
 }
 
+// The text fast path caches whole callchains (the lines between a header and the blank line after it): in a
+// profile the same few stacks recur thousands of times, and one Map lookup replaces a lookup per frame line.
+// V8 hashes only the first 16383 characters of a string, so longer keys would all collide.
+const MAX_BLOCK_CHARS = 16383;
+// Distinct callchain texts kept, in characters: bounds memory on inputs where few stacks repeat.
+const BLOCK_CACHE_CHARS = 32 * 1024 * 1024;
+
+interface CachedBlock {
+  /** Frame ids, leaf first. */
+  ids: readonly number[];
+  idsKey: string;
+  /** Number of lines in the block. */
+  lines: number;
+}
+
 interface StackEntry {
   /** Frame ids (our own numbering), leaf first, without the process frame. */
   leafFirst: number[];
@@ -350,6 +365,12 @@ class PerfCollapser {
   private readonly lineCache = [new Map<string, readonly number[]>(), new Map<string, readonly number[]>()];
   private readonly processIds = new Map<string, number>();
   private readonly stacks = new Map<string, StackEntry>();
+  /** Callchain text -> its frames, one cache for `java*` processes and one for the rest (as lineCache). */
+  private readonly blockCache = [new Map<string, CachedBlock>(), new Map<string, CachedBlock>()];
+  private blockCacheChars = 0;
+  /** Warnings and sample ends so far: a callchain during which neither happened can be cached. */
+  private events = 0;
+  private lineNo = 0;
 
   private eventFilter: string | undefined;
   private event: string | undefined;
@@ -372,7 +393,8 @@ class PerfCollapser {
     this.eventFilter = ctx.options.event;
   }
 
-  line(line: string, lineNo: number): void {
+  line(line: string): void {
+    const lineNo = ++this.lineNo;
     if (line.length === 0 || isBlank(line)) {
       this.endSample();
       return;
@@ -382,10 +404,71 @@ class PerfCollapser {
     else this.headerLine(line, lineNo);
   }
 
+  /**
+   * Consumes the complete lines of `text` and returns the index where its unterminated last line starts.
+   * Gives the same results as feeding the lines one by one to line().
+   */
+  text(text: string): number {
+    let pos = 0;
+    // Index of the next empty line's preceding newline at or after pos (-1: none in this text); searching once
+    // per text region keeps inputs without `\n\n` (CRLF, no callchains) linear.
+    let nextBreak = -2;
+    for (;;) {
+      if (this.inSample && !this.skipSample && this.ids.length === 0 && this.lastFrameLine === undefined) {
+        if (nextBreak !== -1 && nextBreak < pos) nextBreak = text.indexOf('\n\n', pos);
+        if (nextBreak > pos && nextBreak - pos <= MAX_BLOCK_CHARS) {
+          pos = this.block(text, pos, nextBreak);
+          continue;
+        }
+      }
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0) return pos;
+      this.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      pos = nl + 1;
+    }
+  }
+
+  /** The last line of the input, when it has no newline. */
+  lastLine(line: string): void {
+    this.line(line.endsWith('\r') ? line.slice(0, -1) : line);
+  }
+
+  // The callchain text[start, end) (end: its last newline) followed by an empty line; returns the index after that line.
+  private block(text: string, start: number, end: number): number {
+    const key = text.slice(start, end);
+    const cache = this.blockCache[this.java]!;
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      this.lineNo += hit.lines + 1;
+      this.record(this.header!, hit.ids, hit.idsKey);
+      this.resetSample();
+      return end + 2;
+    }
+    const events = this.events;
+    const lineNo = this.lineNo;
+    let pos = start;
+    while (pos <= end) {
+      const nl = text.indexOf('\n', pos);
+      this.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      pos = nl + 1;
+    }
+    if (this.events === events && this.inSample && !this.skipSample && this.blockCacheChars + key.length <= BLOCK_CACHE_CHARS) {
+      const ids = this.ids.slice();
+      cache.set(copyString(key), { ids, idsKey: ids.join(','), lines: this.lineNo - lineNo });
+      this.blockCacheChars += key.length;
+    }
+    return pos;
+  }
+
+  private warn(warning: Omit<ParseWarning, 'file'>): void {
+    this.events++;
+    this.ctx.warn(warning);
+  }
+
   private headerLine(line: string, lineNo: number): void {
     const h = parsePerfHeader(line);
     if (!h) {
-      this.ctx.warn({ kind: 'weird-event-line', line: lineNo, message: `not a perf sample header: ${line.trim()}` });
+      this.warn({ kind: 'weird-event-line', line: lineNo, message: `not a perf sample header: ${line.trim()}` });
       return;
     }
     this.inSample = true;
@@ -418,7 +501,7 @@ class PerfCollapser {
           this.srcline(line);
           return;
         }
-        this.ctx.warn({ kind: 'weird-stack-line', line: lineNo, message: `not a perf stack frame: ${line.trim()}` });
+        this.warn({ kind: 'weird-stack-line', line: lineNo, message: `not a perf stack frame: ${line.trim()}` });
         return;
       }
       ids = this.intern(collapsedFrames(parsed, this.java === 1, this.opts));
@@ -475,16 +558,22 @@ class PerfCollapser {
 
   // stackcollapse-perf.pl records a sample only at the blank line after it, so a final sample without one is
   // dropped; the reference outputs depend on it (inferno, which keeps it, differs here).
-  endOfInput(lineNo: number): void {
+  endOfInput(): void {
+    const lineNo = this.lineNo;
     if (this.inSample && !this.skipSample && this.ids.length > 0) {
-      this.ctx.warn({ kind: 'unterminated-sample', line: lineNo, message: 'last sample is not followed by a blank line; dropped as stackcollapse-perf.pl does' });
+      this.warn({ kind: 'unterminated-sample', line: lineNo, message: 'last sample is not followed by a blank line; dropped as stackcollapse-perf.pl does' });
     }
     this.inSample = false;
   }
 
   endSample(): void {
+    this.events++;
     const h = this.header;
-    if (this.inSample && !this.skipSample && h) this.record(h);
+    if (this.inSample && !this.skipSample && h) this.record(h, this.ids, this.ids.join(','));
+    this.resetSample();
+  }
+
+  private resetSample(): void {
     this.inSample = false;
     this.skipSample = false;
     this.header = undefined;
@@ -492,17 +581,17 @@ class PerfCollapser {
     this.lastFrameLine = undefined;
   }
 
-  private record(h: Header): void {
+  private record(h: Header, leafFirst: readonly number[], idsKey: string): void {
     const pname = this.opts.tid || this.opts.pid || h.comm.includes(' ') ? processName(h, this.opts) : h.comm;
     let processFrame = this.processIds.get(pname);
     if (processFrame === undefined) {
       processFrame = this.frameId({ name: pname, kind: 'process' });
       this.processIds.set(pname, processFrame);
     }
-    const key = `${processFrame}|${h.pid}|${h.tid}|${this.ids.join(',')}`;
+    const key = `${processFrame}|${h.pid}|${h.tid}|${idsKey}`;
     let entry = this.stacks.get(key);
     if (entry === undefined) {
-      entry = { leafFirst: this.ids.slice(), processFrame, samples: 0, weight: 0 };
+      entry = { leafFirst: leafFirst.slice(), processFrame, samples: 0, weight: 0 };
       if (h.pid !== '?') entry.pid = Number(h.pid);
       entry.tid = Number(h.tid);
       this.stacks.set(key, entry);
@@ -570,11 +659,21 @@ function detect(head: readonly string[]): boolean {
 
 async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
   const collapser = new PerfCollapser(ctx, ctx.options.collapse ?? {});
-  let lineNo = 0;
-  for await (const line of lines) collapser.line(line, ++lineNo);
-  collapser.endOfInput(lineNo);
-  const profile = collapser.build();
-  return { format: 'perf-script', profile };
+  for await (const line of lines) collapser.line(line);
+  collapser.endOfInput();
+  return { format: 'perf-script', profile: collapser.build() };
 }
 
-export const perfScriptParser: TextParser = { format: 'perf-script', detect, parse };
+async function parseText(chunks: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
+  const collapser = new PerfCollapser(ctx, ctx.options.collapse ?? {});
+  let rest = '';
+  for await (const chunk of chunks) {
+    const text = rest + chunk;
+    rest = text.slice(collapser.text(text));
+  }
+  if (rest !== '') collapser.lastLine(rest);
+  collapser.endOfInput();
+  return { format: 'perf-script', profile: collapser.build() };
+}
+
+export const perfScriptParser: TextParser = { format: 'perf-script', detect, parse, parseText };

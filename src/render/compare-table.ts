@@ -112,6 +112,7 @@ function shortUnit(n: Normalisation): string {
 // Normalised values span 0.01 (rare syscalls per 1,000 requests) to millions (raw counts).
 function formatValue(n: number): string {
   if (n === 0) return '0';
+  if (Number.isInteger(n)) return formatCount(n);
   if (Math.abs(n) >= 100) return formatCount(Math.round(n));
   if (Math.abs(n) >= 10) return n.toFixed(1);
   if (Math.abs(n) >= 0.01) return n.toFixed(2);
