@@ -44,6 +44,25 @@ export interface RunCapture {
   notes: string[];
 }
 
+/** One level of `trace --sweep`: cost per request and memory at one connection count. */
+export interface SweepLevel {
+  connections: number;
+  /** Run directory of this level, relative to the sweep directory. */
+  dir: string;
+  requests: number;
+  requestsPerSecond: number;
+  threads: number | null;
+  /** Target resident memory at the end of the load window. */
+  rssBytes: number | null;
+  /** Idle keep-alive connections held open beside the load for the memory measurement (0 = not measured). */
+  idleConnections: number;
+  /** (RSS with the idle connections - RSS before) / idleConnections. */
+  idleBytesPerConnection: number | null;
+  /** Calls per request by family id, plus `total`. */
+  perRequest: Record<string, number>;
+  model: ModelVerdict;
+}
+
 export interface RunJson {
   schemaVersion: number;
   exporter: string;
@@ -65,6 +84,6 @@ export interface RunJson {
   /** True when the capture was cut short (Ctrl-C). */
   interrupted?: boolean;
   /** Per-level results of `--sweep`, when used. */
-  sweep?: unknown[];
+  sweep?: SweepLevel[];
   files: string[];
 }

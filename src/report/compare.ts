@@ -1,6 +1,6 @@
 // Side-by-side syscall patterns of several runs, by family, normalised per 1,000 requests when request counts
 // are known (else per second of capture, else raw counts), with each run's network model.
-import type { ModelVerdict } from '../model/run.js';
+import type { ModelVerdict, SweepLevel } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { classifyNetworkModel } from './classify.js';
 import { FAMILIES, familyCounts, hasErrnoDetail, type FamilyId } from './families.js';
@@ -19,23 +19,7 @@ export interface CompareRun {
 }
 
 /** One level of `--sweep connections=...`, as stored in the summary run.json's `sweep` array. */
-export interface SweepLevel {
-  connections: number;
-  /** Run directory of this level, relative to the sweep directory. */
-  dir: string;
-  requests: number;
-  requestsPerSecond: number;
-  threads: number | null;
-  /** Target resident memory at the end of the load window. */
-  rssBytes: number | null;
-  /** Idle keep-alive connections held open beside the load for the memory measurement (0 = not measured). */
-  idleConnections: number;
-  /** (RSS with the idle connections - RSS before) / idleConnections. */
-  idleBytesPerConnection: number | null;
-  /** Calls per request by family id, plus `total`. */
-  perRequest: Record<string, number>;
-  model: ModelVerdict;
-}
+export type { SweepLevel };
 
 export type Normalisation = 'per-1000-requests' | 'per-second' | 'raw';
 
