@@ -1,5 +1,5 @@
 // `netprobe flame <input>`: a self-contained flame-graph HTML page from any profile or syscall source.
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
@@ -37,7 +37,7 @@ Examples:
     .action(async (input: string, flags: FlameFlags) => {
       const loaded = await readInput(input, { onWarning: printWarnings() });
       const profile = profileOf(loaded);
-      const name = input === '-' ? 'stdin' : basename(input.replace(/\/+$/, ''));
+      const name = input === '-' ? 'stdin' : basename(resolve(input));
       const graphs = [{ title: describeProfile(profile), profile }];
       if (loaded.meta?.cpuProfile) graphs.push({ title: describeProfile(loaded.meta.cpuProfile), profile: loaded.meta.cpuProfile });
       const html = renderFlameHtml(graphs, {
@@ -61,6 +61,6 @@ export function profileOf(loaded: LoadedInput): Profile {
 export function describeProfile(profile: Profile): string {
   const types = profile.sampleTypes.map((t) => t.type);
   if (types.includes('calls')) return 'syscalls';
-  if (types.includes('cpu') || types.includes('samples')) return 'CPU samples';
+  if (types.includes('cpu') || types.includes('samples')) return 'cpu';
   return types.join(', ');
 }
