@@ -1,6 +1,7 @@
 // The netprobe program: registers every command and is the only place that maps errors to exit codes.
 import { Command, CommanderError } from 'commander';
 import { NetprobeError } from '../model/errors.js';
+import { registerCheck } from './check.js';
 import { registerCompare } from './compare.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
@@ -31,9 +32,10 @@ Examples:
   $ netprobe summary strace-c.txt                   syscall table from any syscall source
   $ netprobe flame perf.script -o flame.html        interactive flame graph
   $ netprobe convert cpu.pprof --format folded      any input to folded, pprof or JSON
+  $ netprobe check --baseline ci/syscalls.json run/    CI gate: exit 1 when syscalls per request regress
   $ netprobe doctor                                 which tracers work here`,
   );
-  for (const register of [registerTrace, registerSummary, registerFlame, registerDiff, registerConvert, registerCompare, registerDemo, registerDoctor]) {
+  for (const register of [registerTrace, registerSummary, registerFlame, registerDiff, registerConvert, registerCompare, registerCheck, registerDemo, registerDoctor]) {
     register(program);
   }
   return program;

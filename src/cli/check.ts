@@ -1,0 +1,300 @@
+// `netprobe check --baseline <file> <input>`: the CI gate. Exit 0 when the input stays within the baseline's
+// limits, 1 when it regressed, 2 for usage errors and unreadable inputs.
+import type { Command } from 'commander';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { syscallsJson } from '../export/json.js';
+import { NetprobeError } from '../model/errors.js';
+import { RUN_SCHEMA_VERSION, type RunJson } from '../model/run.js';
+import { tableFromRows, type SyscallRow } from '../model/syscalls.js';
+import { formatCount } from '../model/units.js';
+import { renderCheckJson, renderCheckMarkdown, renderCheckTable } from '../render/check-table.js';
+import {
+  CHECK_IDS,
+  checkAgainstBaseline,
+  DEFAULT_MAX_INCREASE,
+  DEFAULT_MIN_SHARE,
+  type CheckId,
+  type CheckMeasurement,
+  type CheckOptions,
+  type Limit,
+} from '../report/check.js';
+import { classifyNetworkModel } from '../report/classify.js';
+import { countsPerRequest } from '../report/per-request.js';
+import { familyOf } from '../report/families.js';
+import { printWarnings, writeOutput } from './common.js';
+import { readInput } from './input.js';
+import { syscallTableOf } from './summary.js';
+import { VERSION } from './version.js';
+
+interface CheckFlags {
+  baseline: string;
+  maxIncrease: string;
+  maxTimingIncrease: string;
+  limit: string[];
+  minShare: string;
+  allowModelChange?: boolean;
+  updateBaseline?: boolean;
+  markdown?: boolean;
+  json?: boolean;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('CI gate: compare syscall counts with a baseline; exit 0 when within limits, 1 on a regression')
+    .argument('<input>', 'run directory, run.json or baseline file, strace -c output, strace log, bpftrace output, pprof syscall profile')
+    .requiredOption('--baseline <file>', 'the baseline: a file written by --update-baseline, a run directory or any input above')
+    .option('--max-increase <pct>', 'allowed growth of work checks without their own --limit', `${DEFAULT_MAX_INCREASE * 100}%`)
+    .option('--max-timing-increase <pct>', 'allowed growth of timing checks without their own --limit (off: fail only when they appear)', 'off')
+    .option(
+      '--limit <check=limit>',
+      'limit for one check (repeatable): check is a family (futex, epoll-wait, read, write, ...; a syscall name picks its family), other, total or errors; limit is 5% (relative), 0.2 (absolute, in the comparison unit) or off',
+      collect,
+      [] as string[],
+    )
+    .option('--min-share <pct>', 'checks under this share of all calls in both runs are not gated by the default limits', `${DEFAULT_MIN_SHARE * 100}%`)
+    .option('--allow-model-change', 'do not fail when the network-model label differs from the baseline')
+    .option('--update-baseline', 'write the input as the new baseline file (replacing it) and exit 0')
+    .option('--markdown', 'GitHub-flavoured Markdown (PR comment, $GITHUB_STEP_SUMMARY)')
+    .option('--json', 'the checks as JSON')
+    .addHelpText(
+      'after',
+      `
+Units: calls per request when both runs know their request count (run directories traced with --load or
+--load-cmd), else calls per second of capture when both know its length, else raw counts.
+Checks:
+  work    successful calls of read, write, accept, epoll-ctl, thread-create (clone/fork), io-uring and of
+          other syscalls. Deterministic under the same load: gated by --max-increase (default 10%).
+  timing  futex, epoll-wait, poll-select, sleep (nanosleep), sched-yield, signals, errors (EAGAIN...) and
+          total. They follow scheduling (Go's futex calls per request vary 2.6x between identical runs), so
+          by default they fail only when they appear: from under --min-share of all calls in the baseline
+          to over it; --max-timing-increase gates their amounts.
+  model   the network-model label must stay the same unless --allow-model-change.
+Checks under --min-share of all calls in both runs are "small" and not gated unless named in --limit.
+A check fails when it exceeds baseline + limit; "better" means it dropped by more than the limit (refresh the
+baseline with --update-baseline to lock the gain in).
+Exit status: 0 passed, 1 regression found, 2 usage error or unreadable input.
+
+Examples:
+  $ netprobe trace -o run --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080
+  $ netprobe check --baseline ci/syscalls-baseline.json --update-baseline run      record the baseline
+  $ netprobe check --baseline ci/syscalls-baseline.json run                        gate: exit 1 on a regression
+  $ netprobe check --baseline ci/syscalls-baseline.json run --limit futex=50% --limit total=0.5
+  $ netprobe check --baseline base.strace-c.txt new.strace-c.txt --max-increase 5%
+
+GitHub Actions step (the job fails on exit 1; the table lands in the job summary):
+  - run: |
+      sudo netprobe trace -o run --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080
+      netprobe check --baseline ci/syscalls-baseline.json run --markdown | tee -a "$GITHUB_STEP_SUMMARY"`,
+    )
+    .action(async (input: string, flags: CheckFlags) => {
+      await checkCommand(() => readMeasurement(input), input, flags);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Validates the flags and the baseline, measures (reads the input or captures), then updates or checks. */
+async function checkCommand(measure: () => Promise<LoadedMeasurement>, shownInput: string, flags: CheckFlags): Promise<void> {
+  if (flags.markdown && flags.json) throw new NetprobeError('usage', 'Expected at most one of `--markdown` and `--json`');
+  const options = checkOptions(flags);
+  if (flags.updateBaseline) {
+    await writeBaseline(flags.baseline, await measure());
+    return;
+  }
+  // The baseline first: a missing one should not cost a capture.
+  const baseline = await readMeasurement(flags.baseline).catch((err: unknown) => {
+    if (err instanceof NetprobeError && /no such file/.test(err.message)) {
+      throw new NetprobeError('input', `baseline ${flags.baseline} does not exist`, {
+        hint: `Record one with \`netprobe check --baseline ${flags.baseline} --update-baseline ${shownInput}\` and commit it.`,
+      });
+    }
+    throw err;
+  });
+  const current = await measure();
+  const result = checkAgainstBaseline(baseline.measurement, current.measurement, options);
+  const text = flags.json ? renderCheckJson(result) : flags.markdown ? renderCheckMarkdown(result) : renderCheckTable(result);
+  await writeOutput(undefined, text);
+  // A regression is a verdict, not an error: main.ts returns this exit code after a normal finish.
+  if (!result.passed) process.exitCode = 1;
+}
+
+// Replacing the file is the point of --update-baseline, so no --force.
+async function writeBaseline(path: string, current: LoadedMeasurement): Promise<void> {
+  await writeFile(path, `${JSON.stringify(baselineJson(current), null, 2)}\n`).catch((cause: Error) => {
+    throw new NetprobeError('input', `cannot write ${path}: ${cause.message}`, { cause });
+  });
+  const m = current.measurement;
+  const load = m.requests ? `${formatCount(m.requests)} requests` : m.durationSeconds ? `${m.durationSeconds} s of capture` : 'no request count or duration';
+  process.stderr.write(`netprobe: baseline written to ${path} (${formatCount(m.syscalls.totals.calls)} calls, ${load})\n`);
+}
+
+/** The library options from the flags; every malformed value is a usage error naming the flag. */
+export function checkOptions(flags: Pick<CheckFlags, 'maxIncrease' | 'maxTimingIncrease' | 'limit' | 'minShare' | 'allowModelChange'>): CheckOptions {
+  const limits: Partial<Record<CheckId, Limit>> = {};
+  for (const spec of flags.limit) {
+    const [id, limit] = parseLimitSpec(spec);
+    limits[id] = limit;
+  }
+  return {
+    maxIncrease: parsePercent('--max-increase', flags.maxIncrease),
+    ...(flags.maxTimingIncrease === 'off' ? {} : { maxTimingIncrease: parsePercent('--max-timing-increase', flags.maxTimingIncrease) }),
+    minShare: parsePercent('--min-share', flags.minShare),
+    limits,
+    allowModelChange: flags.allowModelChange === true,
+  };
+}
+
+function parsePercent(name: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+  if (!m) throw new NetprobeError('usage', `Expected \`${name}\` to be a percentage like 10%, got \`${value}\``);
+  return Number(m[1]) / 100;
+}
+
+/** `futex=50%`, `total=0.5`, `clone=off` -> the check and its limit. */
+export function parseLimitSpec(spec: string): [CheckId, Limit] {
+  const eq = spec.indexOf('=');
+  const name = eq < 0 ? '' : spec.slice(0, eq).trim();
+  const value = eq < 0 ? '' : spec.slice(eq + 1).trim();
+  if (!name || !value) {
+    throw new NetprobeError('usage', `Expected \`--limit\` like futex=50%, total=0.5 or clone=off, got \`${spec}\``);
+  }
+  const id = checkIdOf(name);
+  if (!id) {
+    throw new NetprobeError('usage', `\`--limit ${spec}\`: ${name} is not a syscall family, total or errors`, {
+      hint: `Checks: ${CHECK_IDS.join(', ')} (a syscall name such as epoll_wait or clone picks its family).`,
+    });
+  }
+  if (value === 'off') return [id, { kind: 'off' }];
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value);
+  if (!m) throw new NetprobeError('usage', `Expected the limit in \`--limit ${spec}\` to be a percentage (5%), an amount (0.2) or off, got \`${value}\``);
+  const n = Number(m[1]);
+  return [id, m[2] ? { kind: 'relative', fraction: n / 100 } : { kind: 'absolute', amount: n }];
+}
+
+function checkIdOf(name: string): CheckId | undefined {
+  if ((CHECK_IDS as readonly string[]).includes(name)) return name as CheckId;
+  return familyOf(name);
+}
+
+interface LoadedMeasurement {
+  measurement: CheckMeasurement;
+  /** The input's format (`run` for run directories, run.json and baseline files). */
+  format: string;
+  /** The run.json (or baseline file) the measurement came from, when it did. */
+  run?: Partial<RunJson> & { capture?: { seconds?: number } };
+}
+
+/** Any syscall source, plus run.json-shaped files (written by --update-baseline) under any name. */
+async function readMeasurement(path: string): Promise<LoadedMeasurement> {
+  const name = displayName(path);
+  if (path !== '-' && (await isJsonFile(path))) return measurementFromRunJson(path, name, await readRunJson(path));
+  const loaded = await readInput(path, { onWarning: printWarnings() });
+  const syscalls = syscallTableOf(loaded);
+  const run = loaded.meta?.run as LoadedMeasurement['run'];
+  if (run) return measurementFromRunJson(path, name, run);
+  const meta = loaded.meta ?? {};
+  return {
+    format: loaded.format,
+    measurement: {
+      name,
+      syscalls,
+      ...(meta.requests ? { requests: meta.requests } : {}),
+      ...(meta.durationSeconds ? { durationSeconds: meta.durationSeconds } : {}),
+      ...(meta.threads ? { threads: meta.threads } : {}),
+    },
+  };
+}
+
+function displayName(path: string): string {
+  return path === '-' ? 'stdin' : path.replace(/\/+$/, '');
+}
+
+// run.json and baseline files are small JSON objects; every other input is sniffed and streamed by readInput.
+async function isJsonFile(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return false;
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(64), 0, 64, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').trimStart().startsWith('{');
+  } finally {
+    await file.close();
+  }
+}
+
+async function readRunJson(path: string): Promise<LoadedMeasurement['run'] & object> {
+  const text = await readFile(path, 'utf8').catch((cause: Error) => {
+    throw new NetprobeError('input', `${path}: cannot read (${cause.message})`, { cause });
+  });
+  let run: unknown;
+  try {
+    run = JSON.parse(text);
+  } catch (cause) {
+    throw new NetprobeError('input', `${path}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  const rows = (run as { syscalls?: unknown })?.syscalls;
+  if (!Array.isArray(rows) || !rows.every((r: Partial<SyscallRow>) => typeof r?.name === 'string' && typeof r.calls === 'number')) {
+    throw new NetprobeError('input', `${path}: expected a netprobe run.json or baseline file with a \`syscalls\` array of {name, calls, ...}`, {
+      hint: 'Write a baseline with `netprobe check --baseline <file> --update-baseline <input>`.',
+    });
+  }
+  return run as LoadedMeasurement['run'] & object;
+}
+
+function measurementFromRunJson(path: string, name: string, run: NonNullable<LoadedMeasurement['run']>): LoadedMeasurement {
+  const rows: SyscallRow[] = (run.syscalls ?? []).map((r) => ({
+    name: String(r.name),
+    calls: Number(r.calls) || 0,
+    errors: Number(r.errors) || 0,
+    errnos: { ...(r.errnos ?? {}) },
+    seconds: Number(r.seconds) || 0,
+  }));
+  const threads = typeof run.threads === 'number' ? run.threads : undefined;
+  const syscalls = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
+  const requests = run.load?.requests;
+  // The capture window, not the whole run: with --port the target's startup is not in the counts.
+  const durationSeconds = run.capture?.seconds ?? run.durationSeconds;
+  if (typeof run.schemaVersion === 'number' && run.schemaVersion > RUN_SCHEMA_VERSION) {
+    throw new NetprobeError('input', `${path}: schemaVersion ${run.schemaVersion} is newer than this netprobe understands`, { hint: 'Upgrade netprobe.' });
+  }
+  return {
+    format: 'run',
+    measurement: {
+      name,
+      syscalls,
+      ...(typeof requests === 'number' && requests > 0 ? { requests } : {}),
+      ...(typeof durationSeconds === 'number' && durationSeconds > 0 ? { durationSeconds } : {}),
+      ...(threads ? { threads } : {}),
+    },
+    run,
+  };
+}
+
+/**
+ * The baseline file: the run.json fields a check reads (syscalls, totals, load, capture length, threads) plus
+ * name, command, backend and model for the reader. No `files`: nothing else travels with a baseline.
+ */
+function baselineJson({ measurement: m, run, format }: LoadedMeasurement): Partial<RunJson> {
+  const table = syscallsJson(m.syscalls);
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    exporter: `netprobe@${VERSION}`,
+    name: run?.name ?? basename(m.name),
+    command: run?.command ?? null,
+    // For a file input, what produced the counts (strace-summary, bpftrace, ...).
+    backend: run?.backend ?? format,
+    ...(run?.startedAt ? { startedAt: run.startedAt } : {}),
+    // The capture window (see measurementFromRunJson), so that per-second checks read the same length back.
+    durationSeconds: m.durationSeconds ?? 0,
+    load: run?.load ?? null,
+    syscalls: table.syscalls,
+    totals: table.totals,
+    perRequest: m.requests ? countsPerRequest(m.syscalls, m.requests) : null,
+    threads: table.threads,
+    model: classifyNetworkModel(m.syscalls, { ...(m.requests ? { requests: m.requests } : {}), ...(m.threads ? { threads: m.threads } : {}) }),
+  };
+}

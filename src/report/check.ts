@@ -1,0 +1,271 @@
+// The CI gate's decision: does a measurement use more syscalls than its baseline allows?
+//
+// Both runs are normalised the same way (per request when both know their request count, else per second of
+// capture when both know its length, else raw counts) and compared check by check. Checks come in two kinds,
+// because syscall counts are deterministic only for the work a request needs:
+// - work: the successful calls of read/recv, write/send, accept, epoll_ctl, clone/fork, io_uring and of every
+//   syscall outside the families. Traced repeatedly under the same load (fixtures/servers go-nethttp and
+//   c-epoll, 5,000 requests over 4 connections, bpftrace and strace), these moved by at most 6% per request.
+// - timing: futex, epoll/poll waits, sleeps, yields, preemption signals, failed calls (EAGAIN: a read that
+//   came too early) and therefore the total. These follow scheduling, not code: in the same captures Go's
+//   futex calls per request ranged 0.53..1.38, its epoll waits 0.67..2.20 and the C reactor's epoll waits
+//   0.45..0.73. By default a timing check fails only when it appears: under `minShare` of all calls in the
+//   baseline, over it now (a lock or a sleep in a server that had none, failing reads in one that had a
+//   stray EAGAIN); `maxTimingIncrease` gates their amounts.
+// Families too small to matter (a few madvise or clone calls jitter by large ratios) stay out of the gate
+// unless the user names them.
+import type { ModelVerdict } from '../model/run.js';
+import type { SyscallTable } from '../model/syscalls.js';
+import { classifyNetworkModel } from './classify.js';
+import { FAMILIES, familyCounts, type FamilyId } from './families.js';
+
+export interface CheckMeasurement {
+  /** Shown in the verdict: the run name or the file's name. */
+  name: string;
+  syscalls: SyscallTable;
+  /** Requests served during the capture. */
+  requests?: number;
+  /** Length of the capture window in seconds. */
+  durationSeconds?: number;
+  threads?: number;
+  /** The run's network model; classified from `syscalls` when absent. */
+  model?: ModelVerdict;
+}
+
+export type CheckId = FamilyId | 'other' | 'total' | 'errors';
+export type CheckKind = 'work' | 'timing';
+
+/** How much a value may grow over its baseline. */
+export type Limit =
+  /** By this fraction of the baseline (0.1 = 10%). */
+  | { kind: 'relative'; fraction: number }
+  /** By this amount, in the comparison's unit (calls per request, per second, or calls). */
+  | { kind: 'absolute'; amount: number }
+  /** Only from under `minShare` of all calls to over it: the default of timing checks. */
+  | { kind: 'appearance' }
+  /** Not gated. */
+  | { kind: 'off' };
+
+export interface CheckOptions {
+  /** Allowed relative growth of work checks without their own limit. Default 0.10. */
+  maxIncrease?: number;
+  /** Allowed relative growth of timing checks without their own limit. Default: only their appearance is gated. */
+  maxTimingIncrease?: number;
+  /** Limits for single checks; they replace the defaults above and ignore `minShare`. Default none. */
+  limits?: Partial<Record<CheckId, Limit>>;
+  /**
+   * A check (other than total) under this share of all calls in both runs is too small to gate with a default
+   * limit: a handful of calls jitters by large ratios. Default 0.01.
+   */
+  minShare?: number;
+  /** Accept a different network-model label. Default false. */
+  allowModelChange?: boolean;
+}
+
+export const DEFAULT_MAX_INCREASE = 0.1;
+export const DEFAULT_MIN_SHARE = 0.01;
+
+const TIMING_FAMILIES: ReadonlySet<FamilyId> = new Set(['futex', 'epoll-wait', 'poll-select', 'sleep', 'sched-yield', 'signals']);
+
+/** Every check in the order they are reported: work first, then timing. */
+export const CHECK_IDS: readonly CheckId[] = [
+  ...FAMILIES.filter((f) => !TIMING_FAMILIES.has(f.id)).map((f) => f.id),
+  'other',
+  ...FAMILIES.filter((f) => TIMING_FAMILIES.has(f.id)).map((f) => f.id),
+  'total',
+  'errors',
+];
+
+export function checkKind(id: CheckId): CheckKind {
+  return id === 'total' || id === 'errors' || TIMING_FAMILIES.has(id as FamilyId) ? 'timing' : 'work';
+}
+
+export function checkTitle(id: CheckId): string {
+  const family = FAMILIES.find((f) => f.id === id);
+  if (family) return family.title;
+  return { other: 'other syscalls', total: 'total', errors: 'errors' }[id as 'other' | 'total' | 'errors'];
+}
+
+export type CheckNormalisation = 'per-request' | 'per-second' | 'raw';
+
+/**
+ * `fail`: grew beyond its limit. `improved`: shrank by more than its limit allows it to grow (the baseline
+ * could be tightened). `small`: under `minShare` in both runs, not gated. `off`: not gated by its limit.
+ */
+export type Verdict = 'pass' | 'fail' | 'improved' | 'small' | 'off';
+
+export interface CountCheck {
+  id: CheckId;
+  kind: CheckKind;
+  title: string;
+  /** Normalised as `CheckResult.normalisation` says; work checks count successful calls only. */
+  baseline: number;
+  current: number;
+  /** (current - baseline) / baseline; null when the baseline is 0. */
+  change: number | null;
+  limit: Limit;
+  /** Whether the limit came from `limits` rather than a default. */
+  explicitLimit: boolean;
+  verdict: Verdict;
+}
+
+export interface ModelCheck {
+  baseline: ModelVerdict;
+  current: ModelVerdict;
+  verdict: 'pass' | 'fail' | 'off';
+}
+
+export interface RunFacts {
+  name: string;
+  requests: number | null;
+  durationSeconds: number | null;
+}
+
+export interface CheckResult {
+  passed: boolean;
+  normalisation: CheckNormalisation;
+  baseline: RunFacts;
+  current: RunFacts;
+  checks: CountCheck[];
+  model: ModelCheck;
+  /** Caveats about the comparison itself, in words. */
+  notes: string[];
+}
+
+/** Compares a measurement with its baseline and decides whether it regressed. */
+export function checkAgainstBaseline(baseline: CheckMeasurement, current: CheckMeasurement, options: CheckOptions = {}): CheckResult {
+  const minShare = options.minShare ?? DEFAULT_MIN_SHARE;
+  const limits = options.limits ?? {};
+  const defaults: Record<CheckKind, Limit> = {
+    work: { kind: 'relative', fraction: options.maxIncrease ?? DEFAULT_MAX_INCREASE },
+    timing: options.maxTimingIncrease === undefined ? { kind: 'appearance' } : { kind: 'relative', fraction: options.maxTimingIncrease },
+  };
+  const normalisation = normalisationOf(baseline, current);
+  const base = normalisedCounts(baseline, normalisation);
+  const cur = normalisedCounts(current, normalisation);
+
+  const checks: CountCheck[] = [];
+  for (const id of CHECK_IDS) {
+    const b = base.get(id)!;
+    const c = cur.get(id)!;
+    const explicit = limits[id];
+    // Checks neither run has anything for say nothing; total and errors always appear.
+    if (b.value === 0 && c.value === 0 && !explicit && id !== 'total' && id !== 'errors') continue;
+    const kind = checkKind(id);
+    const limit = explicit ?? defaults[kind];
+    const small = !explicit && id !== 'total' && Math.max(b.share, c.share) < minShare;
+    checks.push({
+      id,
+      kind,
+      title: checkTitle(id),
+      baseline: b.value,
+      current: c.value,
+      change: b.value === 0 ? null : (c.value - b.value) / b.value,
+      limit,
+      explicitLimit: explicit !== undefined,
+      verdict: small ? 'small' : verdictOf(b, c, limit, minShare),
+    });
+  }
+
+  const model = modelCheck(baseline, current, options.allowModelChange === true);
+  return {
+    passed: checks.every((c) => c.verdict !== 'fail') && model.verdict !== 'fail',
+    normalisation,
+    baseline: facts(baseline),
+    current: facts(current),
+    checks,
+    model,
+    notes: notesFor(baseline, current, normalisation),
+  };
+}
+
+function normalisationOf(a: CheckMeasurement, b: CheckMeasurement): CheckNormalisation {
+  if (positive(a.requests) && positive(b.requests)) return 'per-request';
+  if (positive(a.durationSeconds) && positive(b.durationSeconds)) return 'per-second';
+  return 'raw';
+}
+
+function positive(n: number | undefined): n is number {
+  return n !== undefined && Number.isFinite(n) && n > 0;
+}
+
+interface Normalised {
+  value: number;
+  /** Share of the run's calls (0..1), for the small-check rule. */
+  share: number;
+}
+
+function normalisedCounts(run: CheckMeasurement, normalisation: CheckNormalisation): Map<CheckId, Normalised> {
+  const divisor = normalisation === 'per-request' ? run.requests! : normalisation === 'per-second' ? run.durationSeconds! : 1;
+  const { totals } = run.syscalls;
+  const entry = (n: number): Normalised => ({ value: n / divisor, share: totals.calls > 0 ? n / totals.calls : 0 });
+  const families = familyCounts(run.syscalls);
+  const out = new Map<CheckId, Normalised>();
+  let familyCalls = 0;
+  let familyErrors = 0;
+  for (const f of FAMILIES) {
+    const { calls, errors } = families[f.id];
+    familyCalls += calls;
+    familyErrors += errors;
+    // A failed read is one that came too early (EAGAIN): scheduling, so it counts under errors, not work.
+    out.set(f.id, entry(TIMING_FAMILIES.has(f.id) ? calls : calls - errors));
+  }
+  out.set('other', entry(totals.calls - familyCalls - (totals.errors - familyErrors)));
+  out.set('total', entry(totals.calls));
+  out.set('errors', entry(totals.errors));
+  return out;
+}
+
+// Relative slack so that a value equal to its limit, after floating-point division, still passes.
+const EPSILON = 1e-9;
+
+function verdictOf(b: Normalised, c: Normalised, limit: Limit, minShare: number): Verdict {
+  if (limit.kind === 'off') return 'off';
+  if (limit.kind === 'appearance') {
+    // A baseline with 1 failed accept in 19,095 calls has no errors to speak of; 1,617 failed reads do count.
+    if (b.share < minShare) return c.share >= minShare ? 'fail' : 'pass';
+    return c.share < minShare ? 'improved' : 'pass';
+  }
+  const baseline = b.value;
+  const current = c.value;
+  const margin = limit.kind === 'relative' ? baseline * limit.fraction : limit.amount;
+  const slack = EPSILON * Math.max(1, baseline);
+  if (current > baseline + margin + slack) return 'fail';
+  if (current < baseline - margin - slack) return 'improved';
+  return 'pass';
+}
+
+function modelCheck(baseline: CheckMeasurement, current: CheckMeasurement, allowChange: boolean): ModelCheck {
+  const b = baseline.model ?? classify(baseline);
+  const c = current.model ?? classify(current);
+  const verdict = allowChange ? 'off' : b.label === c.label ? 'pass' : 'fail';
+  return { baseline: b, current: c, verdict };
+}
+
+function classify(run: CheckMeasurement): ModelVerdict {
+  const threads = run.threads ?? run.syscalls.threads;
+  return classifyNetworkModel(run.syscalls, {
+    ...(positive(run.requests) ? { requests: run.requests } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  });
+}
+
+function facts(run: CheckMeasurement): RunFacts {
+  return {
+    name: run.name,
+    requests: positive(run.requests) ? run.requests : null,
+    durationSeconds: positive(run.durationSeconds) ? run.durationSeconds : null,
+  };
+}
+
+function notesFor(baseline: CheckMeasurement, current: CheckMeasurement, normalisation: CheckNormalisation): string[] {
+  const notes: string[] = [];
+  if (normalisation !== 'per-request' && positive(baseline.requests) !== positive(current.requests)) {
+    const known = positive(baseline.requests) ? 'the baseline' : 'the current run';
+    notes.push(`only ${known} knows its request count, so the runs are compared ${normalisation === 'raw' ? 'by raw counts' : 'per second'}`);
+  }
+  if (normalisation === 'raw') {
+    notes.push('raw counts are only comparable when both runs served the same load (same request count or duration)');
+  }
+  return notes;
+}

@@ -1,0 +1,172 @@
+// `netprobe check` on real captures: verdicts and exit codes, outputs, baselines, usage errors, and a real
+// capture of the example C reactor against a copy of it that writes each response in 32-byte pieces.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixture, runCli, toolAvailable } from '../helpers.js';
+import { freePort } from '../e2e/trace-support.js';
+
+// strace -c tables carry no request count: these compare by raw counts (2,655 Go requests, 4,771 C ones).
+const EPOLL = fixture('models', 'example-c-epoll-c1.strace.txt');
+const GO = fixture('models', 'example-go-nethttp-c1.strace.txt');
+const EPOLL_BPFTRACE = fixture('models', 'example-c-epoll-c1.bpftrace.txt');
+const PERF = fixture('render', 'dd-bs512.perf');
+
+const tmp = mkdtempSync(join(tmpdir(), 'netprobe-check-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('netprobe check', () => {
+  it('passes an input against itself (exit 0)', async () => {
+    const r = await runCli(['check', '--baseline', EPOLL, EPOLL]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`netprobe check: ${EPOLL} against baseline ${EPOLL}, raw call counts`);
+    expect(r.stdout).toMatch(/\nwrite\/send\s+4,771\s+4,771\s+0%\s+\+10%\s+ok\n/);
+    expect(r.stdout).toMatch(/\nepoll wait\s+4,772\s+4,772\s+0%\s+new only\s+ok\n/);
+    expect(r.stdout).toContain('\nnetwork model: event-loop reactor (epoll)  ok\n');
+    expect(r.stdout).toMatch(/\nPASSED: \d+ checks within limits, same network model\n$/);
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('fails Go net/http against a C epoll baseline on futex, nanosleep and errors (exit 1)', async () => {
+    const r = await runCli(['check', '--baseline', EPOLL, GO]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/\nfutex\s+0\s+4,731\s+new\s+new only\s+FAIL\n/);
+    expect(r.stdout).toMatch(/\nnanosleep\s+0\s+4,275\s+new\s+new only\s+FAIL\n/);
+    // One failed accept4 in the baseline, 1,617 failed reads and futex waits now.
+    expect(r.stdout).toMatch(/\nerrors\s+1\s+1,617\s+x1,617\s+new only\s+FAIL\n/);
+    // Fewer requests were served under strace, so the raw work counts dropped.
+    expect(r.stdout).toMatch(/\nwrite\/send\s+4,771\s+2,655\s+-44%\s+\+10%\s+better\n/);
+    expect(r.stdout).toContain('\nnote: raw counts are only comparable when both runs served the same load (same request count or duration)\n');
+    expect(r.stdout).toContain(
+      '\nnetwork model: event-loop reactor (epoll) -> goroutine-per-connection (netpoll)  FAIL (pass --allow-model-change if intended)\n',
+    );
+    const verdict = r.stdout.trimEnd().split('\n').at(-1)!;
+    expect(verdict).toBe(
+      'FAILED: futex appeared (0 -> 4,731), nanosleep appeared (0 -> 4,275), errors appeared (1 -> 1,617), network model event-loop reactor (epoll) -> goroutine-per-connection (netpoll)',
+    );
+    expect(r.stderr).toBe('');
+  });
+
+  it('passes the same pair once its failures are accepted with --limit and --allow-model-change', async () => {
+    const limits = ['--limit', 'futex=off', '--limit', 'nanosleep=off', '--limit', 'errors=1700'];
+    const r = await runCli(['check', '--baseline', EPOLL, GO, ...limits, '--allow-model-change']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/\nfutex\s+0\s+4,731\s+new\s+off\s+off\n/);
+    // An absolute limit, in the comparison's unit (raw calls here): up to 1 + 1,700 errors.
+    expect(r.stdout).toMatch(/\nerrors\s+1\s+1,617\s+x1,617\s+\+1700\s+ok\n/);
+    expect(r.stdout).toContain('\nnetwork model: event-loop reactor (epoll) -> goroutine-per-connection (netpoll)  not gated\n');
+  });
+
+  it('--markdown prints a PR comment, --json the checks', async () => {
+    const md = await runCli(['check', '--baseline', EPOLL, GO, '--markdown']);
+    expect(md.exitCode).toBe(1);
+    expect(md.stdout).toMatch(/^### ❌ netprobe check found a regression\n/);
+    expect(md.stdout).toContain('\n| check | baseline | current | change | limit | verdict |\n| --- | ---: | ---: | ---: | ---: | --- |\n');
+    expect(md.stdout).toContain('\n| futex | 0 | 4,731 | new | new only | **FAIL** |\n');
+
+    const json = await runCli(['check', '--baseline', EPOLL, GO, '--json']);
+    expect(json.exitCode).toBe(1);
+    const result = JSON.parse(json.stdout) as { passed: boolean; normalisation: string; checks: { id: string; verdict: string; baseline: number; current: number }[] };
+    expect(result.passed).toBe(false);
+    expect(result.normalisation).toBe('raw');
+    expect(result.checks.filter((c) => c.verdict === 'fail').map((c) => c.id)).toEqual(['futex', 'sleep', 'errors']);
+    expect(result.checks.find((c) => c.id === 'write')).toMatchObject({ baseline: 4771, current: 2655, verdict: 'improved' });
+  });
+
+  it('--update-baseline writes a run.json-shaped baseline that check reads back', async () => {
+    const baseline = join(tmp, 'baseline.json');
+    const w = await runCli(['check', '--baseline', baseline, '--update-baseline', EPOLL_BPFTRACE]);
+    expect(w.exitCode).toBe(0);
+    expect(w.stdout).toBe('');
+    expect(w.stderr).toBe(`netprobe: baseline written to ${baseline} (163,202 calls, no request count or duration)\n`);
+    const json = JSON.parse(readFileSync(baseline, 'utf8')) as Record<string, unknown>;
+    expect(json).toMatchObject({ schemaVersion: 1, backend: 'bpftrace', load: null, totals: { calls: 163202, errors: 2 }, model: { label: 'event-loop reactor (epoll)' } });
+    expect((json.syscalls as { name: string }[]).map((s) => s.name)).toContain('epoll_wait');
+
+    expect((await runCli(['check', '--baseline', baseline, EPOLL_BPFTRACE])).exitCode).toBe(0);
+    expect((await runCli(['check', '--baseline', baseline, GO])).exitCode).toBe(1);
+    // Updating is the flag's purpose: an existing baseline is replaced.
+    expect((await runCli(['check', '--baseline', baseline, '--update-baseline', GO])).exitCode).toBe(0);
+    expect((await runCli(['check', '--baseline', baseline, GO])).exitCode).toBe(0);
+  });
+
+  it('exits 2 for a bad or missing baseline', async () => {
+    const noSyscalls = join(tmp, 'not-a-baseline.json');
+    writeFileSync(noSyscalls, '{"name": "x"}\n');
+    const bad = await runCli(['check', '--baseline', noSyscalls, EPOLL]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/not-a-baseline\.json: expected a netprobe run\.json or baseline file with a `syscalls` array/);
+
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, '{"syscalls": [');
+    const r = await runCli(['check', '--baseline', broken, EPOLL]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/broken\.json: not valid JSON/);
+
+    const perf = await runCli(['check', '--baseline', PERF, EPOLL]);
+    expect(perf.exitCode).toBe(2);
+    expect(perf.stderr).toMatch(/dd-bs512\.perf has no syscall counts/);
+
+    const missing = await runCli(['check', '--baseline', join(tmp, 'nope.json'), EPOLL]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(`netprobe: baseline ${join(tmp, 'nope.json')} does not exist\n`);
+    expect(missing.stderr).toContain(`hint: Record one with \`netprobe check --baseline ${join(tmp, 'nope.json')} --update-baseline ${EPOLL}\``);
+  });
+
+  it('exits 2 on malformed options', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--limit', 'futex'], /Expected `--limit` like futex=50%, total=0.5 or clone=off, got `futex`/],
+      [['--limit', 'getpid=5%'], /getpid is not a syscall family, total or errors/],
+      [['--limit', 'write=lots'], /Expected the limit in `--limit write=lots` to be a percentage/],
+      [['--max-increase', '0.1'], /Expected `--max-increase` to be a percentage like 10%, got `0.1`/],
+      [['--markdown', '--json'], /Expected at most one of `--markdown` and `--json`/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['check', '--baseline', EPOLL, EPOLL, ...args]);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    const noBaseline = await runCli(['check', EPOLL]);
+    expect(noBaseline.exitCode).toBe(2);
+    expect(noBaseline.stderr).toMatch(/required option '--baseline <file>' not specified/);
+  });
+});
+
+// Real captures: the example C reactor twice (per request, passes), then a copy whose write() sends at most
+// 32 bytes per call, three writes per 75-byte response (fails on write/send only).
+describe.skipIf(!toolAvailable('strace', ['-V']) || !toolAvailable('gcc'))('netprobe check on run directories', () => {
+  it('passes a second capture of the same server and fails the one with small writes', async () => {
+    const source = readFileSync(fixture('servers', 'c-epoll', 'server.c'), 'utf8');
+    const slow = source.replace('c->out_used - c->out_sent);', '(c->out_used - c->out_sent) > 32 ? 32 : (c->out_used - c->out_sent));');
+    expect(slow).not.toBe(source);
+    writeFileSync(join(tmp, 'small-writes.c'), slow);
+    execFileSync('gcc', ['-O2', '-o', join(tmp, 'c-epoll'), fixture('servers', 'c-epoll', 'server.c')]);
+    execFileSync('gcc', ['-O2', '-o', join(tmp, 'small-writes'), join(tmp, 'small-writes.c')]);
+
+    const trace = async (binary: string, out: string) => {
+      const port = await freePort();
+      const r = await runCli(['trace', '--backend', 'strace', '-o', join(tmp, out), '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-n', '3000', '--', join(tmp, binary), String(port)]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return join(tmp, out);
+    };
+    const first = await trace('c-epoll', 'run-1');
+    const second = await trace('c-epoll', 'run-2');
+    const regressed = await trace('small-writes', 'run-3');
+
+    const baseline = join(tmp, 'runs-baseline.json');
+    const w = await runCli(['check', '--baseline', baseline, '--update-baseline', first]);
+    expect(w.stderr).toMatch(/\(\d[\d,]* calls, 3,000 requests\)\n$/);
+
+    const same = await runCli(['check', '--baseline', baseline, second]);
+    expect(same.exitCode, same.stdout).toBe(0);
+    expect(same.stdout.split('\n')[0]).toMatch(/, calls per request$/);
+    expect(same.stdout).toMatch(/\nwrite\/send\s+1\.00\s+1\.00\s+0%\s+\+10%\s+ok\n/);
+
+    const worse = await runCli(['check', '--baseline', baseline, regressed]);
+    expect(worse.exitCode, worse.stdout).toBe(1);
+    expect(worse.stdout).toMatch(/\nwrite\/send\s+1\.00\s+3\.00\s+\+200%\s+\+10%\s+FAIL\n/);
+    expect(worse.stdout.trimEnd().split('\n').at(-1)).toBe('FAILED: write/send +200% (1.00 -> 3.00/req, limit +10%)');
+  });
+});

@@ -1,0 +1,152 @@
+// checkAgainstBaseline on real captures (fixtures/models): verdicts, limits, small checks, units, the model.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readInput } from '../../src/cli/input.js';
+import { tableFromRows, type SyscallTable } from '../../src/model/syscalls.js';
+import { checkAgainstBaseline, type CheckMeasurement, type CheckResult } from '../../src/report/check.js';
+import { fixture } from '../helpers.js';
+
+// A capture with the request count wrk reported for the same window ("49094 requests in 3.00s").
+async function capture(name: string, tracer: 'strace' | 'bpftrace'): Promise<CheckMeasurement> {
+  const syscalls = (await readInput(fixture('models', `${name}.${tracer}.txt`))).syscalls!;
+  const m = /(\d+) requests in/.exec(readFileSync(fixture('models', `${name}.${tracer}.load.txt`), 'utf8'));
+  return { name, syscalls, requests: Number(m![1]) };
+}
+
+/** The same table with one syscall's calls (and errors) multiplied, as a code change would do. */
+function scaled(run: CheckMeasurement, syscall: string, factor: number): CheckMeasurement {
+  const rows = run.syscalls.rows.map((r) => (r.name === syscall ? { ...r, calls: Math.round(r.calls * factor), errors: Math.round(r.errors * factor) } : r));
+  return { ...run, syscalls: tableFromRows(rows, run.syscalls.hasTime) };
+}
+
+function verdicts(result: CheckResult): Record<string, string> {
+  return Object.fromEntries(result.checks.map((c) => [c.id, c.verdict]));
+}
+
+describe('checkAgainstBaseline', () => {
+  it('passes a capture against itself, per request, with every change at 0', async () => {
+    const go = await capture('example-go-nethttp-c1', 'bpftrace');
+    const r = checkAgainstBaseline(go, go);
+    expect(r.passed).toBe(true);
+    expect(r.normalisation).toBe('per-request');
+    expect(r.checks.every((c) => c.change === 0 || c.change === null)).toBe(true);
+    expect(r.checks.map((c) => c.verdict)).not.toContain('fail');
+    expect(r.model.verdict).toBe('pass');
+    expect(r.model.current.label).toBe('goroutine-per-connection (netpoll)');
+    // Work first, then timing; families neither run uses are left out.
+    expect(r.checks.map((c) => c.id)).toEqual(['read', 'write', 'accept', 'epoll-ctl', 'other', 'futex', 'epoll-wait', 'sleep', 'sched-yield', 'signals', 'total', 'errors']);
+    expect(r.checks.find((c) => c.id === 'poll-select')).toBeUndefined();
+  });
+
+  it('fails Go net/http against a C epoll baseline: futex and nanosleep appear, the model changes', async () => {
+    const epoll = await capture('example-c-epoll-c1', 'bpftrace');
+    const go = await capture('example-go-nethttp-c1', 'bpftrace');
+    const r = checkAgainstBaseline(epoll, go);
+    expect(r.passed).toBe(false);
+    const v = verdicts(r);
+    expect(v.futex).toBe('fail');
+    expect(v.sleep).toBe('fail');
+    // 2 failed calls in the baseline's 163,202 are none to speak of; Go's EAGAIN reads are 14% of its calls.
+    expect(v.errors).toBe('fail');
+    // Epoll waits were there before: their amount follows scheduling and is not gated by default.
+    expect(v['epoll-wait']).toBe('pass');
+    const futex = r.checks.find((c) => c.id === 'futex')!;
+    expect(futex).toMatchObject({ kind: 'timing', baseline: 0, change: null, limit: { kind: 'appearance' } });
+    expect(futex.current).toBeCloseTo(41768 / 49094, 9);
+    // Reads count successful calls only: Go's EAGAIN reads (41,793) are scheduling, not work.
+    const read = r.checks.find((c) => c.id === 'read')!;
+    expect(read.current).toBeCloseTo((95220 - 41793) / 49094, 9);
+    expect(read.baseline).toBeCloseTo(40798 / 40796, 9);
+    expect(v.read).toBe('pass');
+    // Go re-arms nothing per request; the C reactor calls epoll_ctl once per request.
+    expect(v['epoll-ctl']).toBe('improved');
+    expect(r.model).toMatchObject({
+      verdict: 'fail',
+      baseline: { label: 'event-loop reactor (epoll)' },
+      current: { label: 'goroutine-per-connection (netpoll)' },
+    });
+  });
+
+  it('limits: a default 10% on work, per-check percentages, absolute amounts, off', async () => {
+    const base = await capture('example-c-epoll-c1', 'bpftrace');
+    const moreWrites = scaled(base, 'write', 1.2);
+    expect(verdicts(checkAgainstBaseline(base, moreWrites)).write).toBe('fail');
+    expect(checkAgainstBaseline(base, moreWrites, { maxIncrease: 0.25 }).passed).toBe(true);
+    expect(checkAgainstBaseline(base, moreWrites, { limits: { write: { kind: 'relative', fraction: 0.2 } } }).passed).toBe(true);
+    // 0.2 more writes per request exceeds an absolute 0.1 per request, not 0.25.
+    expect(checkAgainstBaseline(base, moreWrites, { limits: { write: { kind: 'absolute', amount: 0.1 } } }).passed).toBe(false);
+    expect(checkAgainstBaseline(base, moreWrites, { limits: { write: { kind: 'absolute', amount: 0.25 } } }).passed).toBe(true);
+    const off = checkAgainstBaseline(base, moreWrites, { limits: { write: { kind: 'off' } } });
+    expect(off.passed).toBe(true);
+    expect(verdicts(off).write).toBe('off');
+    // Fewer writes than the limit allows more of: worth tightening the baseline.
+    expect(verdicts(checkAgainstBaseline(base, scaled(base, 'write', 0.8))).write).toBe('improved');
+  });
+
+  it('timing checks fail only on appearance by default; maxTimingIncrease gates their amounts', async () => {
+    const go = await capture('example-go-nethttp-c1', 'bpftrace');
+    const moreFutex = scaled(go, 'futex', 2);
+    const lenient = checkAgainstBaseline(go, moreFutex);
+    expect(lenient.passed).toBe(true);
+    expect(lenient.checks.find((c) => c.id === 'futex')).toMatchObject({ verdict: 'pass', change: 1 });
+    // The total grew by 14% too (futex is 14% of the calls) but is a timing check as well.
+    expect(verdicts(lenient).total).toBe('pass');
+    const strict = checkAgainstBaseline(go, moreFutex, { maxTimingIncrease: 0.1 });
+    expect(verdicts(strict).futex).toBe('fail');
+    expect(verdicts(strict).total).toBe('fail');
+    expect(strict.passed).toBe(false);
+  });
+
+  it('leaves checks under minShare of all calls out of the gate unless a limit names them', async () => {
+    // Keep-alive load: 4 accept4 calls for 49,094 requests, far under 1% of the calls even when ten times more.
+    const go = await capture('example-go-nethttp-c1', 'bpftrace');
+    const moreAccepts = scaled(go, 'accept4', 10);
+    const r = checkAgainstBaseline(go, moreAccepts);
+    expect(r.checks.find((c) => c.id === 'accept')).toMatchObject({ verdict: 'small' });
+    expect(r.passed).toBe(true);
+    expect(verdicts(checkAgainstBaseline(go, moreAccepts, { limits: { accept: { kind: 'relative', fraction: 0.1 } } })).accept).toBe('fail');
+    expect(verdicts(checkAgainstBaseline(go, moreAccepts, { minShare: 0 })).accept).toBe('fail');
+  });
+
+  it('compares per second when only durations are known, raw counts otherwise, and says why', async () => {
+    const redis = (await readInput(fixture('models', 'redis-c50.strace.txt'))).syscalls!;
+    const perSecond = checkAgainstBaseline({ name: 'a', syscalls: redis, durationSeconds: 3 }, { name: 'b', syscalls: redis, durationSeconds: 6 });
+    expect(perSecond.normalisation).toBe('per-second');
+    const total = perSecond.checks.find((c) => c.id === 'total')!;
+    expect([total.baseline, total.current, total.change]).toEqual([redis.totals.calls / 3, redis.totals.calls / 6, -0.5]);
+    // Half the calls per second: the work checks count as improved, nothing fails.
+    expect(perSecond.passed).toBe(true);
+    expect(perSecond.notes).toEqual([]);
+
+    const raw = checkAgainstBaseline({ name: 'a', syscalls: redis, requests: 40000 }, { name: 'b', syscalls: redis });
+    expect(raw.normalisation).toBe('raw');
+    expect(raw.checks.find((c) => c.id === 'total')!.baseline).toBe(redis.totals.calls);
+    expect(raw.notes).toEqual([
+      'only the baseline knows its request count, so the runs are compared by raw counts',
+      'raw counts are only comparable when both runs served the same load (same request count or duration)',
+    ]);
+  });
+
+  it('accepts a model change when told to', async () => {
+    const epoll = await capture('example-c-epoll-c1', 'strace');
+    const go = await capture('example-go-nethttp-c1', 'strace');
+    const r = checkAgainstBaseline(epoll, go, {
+      allowModelChange: true,
+      limits: { futex: { kind: 'off' }, sleep: { kind: 'off' }, errors: { kind: 'off' }, read: { kind: 'off' } },
+    });
+    expect(r.model.verdict).toBe('off');
+    expect(r.checks.filter((c) => c.verdict === 'fail')).toEqual([]);
+    expect(r.passed).toBe(true);
+  });
+
+  it('reports an empty capture against a real one without dividing by zero', async () => {
+    const epoll = await capture('example-c-epoll-c1', 'bpftrace');
+    const empty: CheckMeasurement = { name: 'empty', syscalls: tableFromRows([], false) as SyscallTable, requests: 1 };
+    const r = checkAgainstBaseline(empty, epoll);
+    expect(r.checks.filter((c) => c.kind === 'work').every((c) => c.change === null)).toBe(true);
+    // Reads, writes and epoll_ctl are new work: a fail, not a silent pass.
+    expect(verdicts(r).write).toBe('fail');
+    expect(r.model.verdict).toBe('fail');
+  });
+});
+
