@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // netprobe convert --format folded vs FlameGraph's stackcollapse-perf.pl on the same perf script text:
 // throughput of each, the ratio, and netprobe's peak RSS. `--large` uses a 500 MB input instead of 60 MB.
+// Each command runs RUNS times and the medians are reported: the machine may be shared.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,7 @@ const DATA = join(ROOT, 'bench', 'data');
 const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
 const large = process.argv.includes('--large');
 const targetBytes = (large ? 500 : 60) * 1024 * 1024;
+const RUNS = large ? 1 : 3;
 
 function perlCollapser() {
   const dirs = [process.env.FLAMEGRAPH_DIR, join(DATA, 'FlameGraph')].filter(Boolean);
@@ -77,6 +79,21 @@ function timed(cmd, args) {
   return { seconds, cpuSeconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+function timedRuns(cmd, args) {
+  const runs = Array.from({ length: RUNS }, () => timed(cmd, args));
+  const rss = runs.map((r) => r.peakRssMb).filter((v) => v !== undefined);
+  return {
+    seconds: median(runs.map((r) => r.seconds)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+    peakRssMb: rss.length > 0 ? Math.max(...rss) : undefined,
+  };
+}
+
 const bin = join(ROOT, 'bin', 'netprobe.js');
 if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
   console.log('SKIP collapse bench: dist/ is missing; run `npm run build` (npm run bench does) first.');
@@ -86,10 +103,15 @@ const input = await ensureInput();
 const mb = statSync(input).size / 1024 / 1024;
 console.log(`input: ${input} (${mb.toFixed(1)} MB of perf script text)`);
 
-const ours = timed(process.execPath, [bin, 'convert', input, '--format', 'folded']);
+console.log(`median of ${RUNS} run(s) each`);
+
+const ours = timedRuns(process.execPath, [bin, 'convert', input, '--format', 'folded']);
 const report = (name, r) =>
   console.log(`${name.padEnd(34)} wall ${r.seconds.toFixed(2)} s (${(mb / r.seconds).toFixed(1)} MB/s), cpu ${r.cpuSeconds.toFixed(2)} s (${(mb / r.cpuSeconds).toFixed(1)} MB/s), peak RSS ${r.peakRssMb?.toFixed(0) ?? '?'} MB`);
 report('netprobe convert --format folded', ours);
+// The fixed cost in the figures above (node, loading the CLI): it weighs on small inputs only.
+const startup = timedRuns(process.execPath, [bin, '--version']);
+console.log(`${'netprobe startup (--version)'.padEnd(34)} wall ${startup.seconds.toFixed(2)} s, cpu ${startup.cpuSeconds.toFixed(2)} s`);
 
 const perl = perlCollapser();
 if (!perl) {
@@ -97,7 +119,7 @@ if (!perl) {
     '  git clone --depth 1 https://github.com/brendangregg/FlameGraph bench/data/FlameGraph\n' +
     'or point FLAMEGRAPH_DIR at a FlameGraph checkout.');
 } else {
-  const theirs = timed('perl', [perl, input]);
+  const theirs = timedRuns('perl', [perl, input]);
   report('stackcollapse-perf.pl', theirs);
   console.log(`throughput ratio netprobe/perl: ${(theirs.cpuSeconds / ours.cpuSeconds).toFixed(2)}x by CPU time, ${(theirs.seconds / ours.seconds).toFixed(2)}x by wall time`);
 }

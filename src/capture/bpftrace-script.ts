@@ -18,6 +18,11 @@ export interface BpftraceScriptOptions {
   pid: number;
   /** Also trace processes the target forks, and their children. */
   followChildren: boolean;
+  /**
+   * Processes descending from the target that exist already (pre-forked workers): traced from BEGIN on,
+   * with their threads and children. Only with `followChildren` (default none).
+   */
+  descendants?: readonly number[];
   /** Collect user stacks (frame-pointer `ustack`) per syscall. */
   stacks: boolean;
 }
@@ -27,11 +32,15 @@ export const BPFTRACE_READY_LINE = 'netprobe: probes attached';
 /** The bpftrace program text for one capture. */
 export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
   const { pid, followChildren, stacks } = options;
-  if (!Number.isSafeInteger(pid) || pid <= 0) throw new RangeError(`pid must be a positive integer, got ${pid}`);
+  const descendants = options.descendants ?? [];
+  for (const p of [pid, ...descendants]) if (!Number.isSafeInteger(p) || p <= 0) throw new RangeError(`pid must be a positive integer, got ${p}`);
+  if (descendants.length > 0 && !followChildren) throw new RangeError('descendants are traced only with followChildren');
 
   // bpftrace's `pid` is the tgid, so one comparison covers every thread of the target.
   const traced = followChildren ? '@track[pid]' : `pid == ${pid}`;
-  const lines = [`BEGIN { printf("${BPFTRACE_READY_LINE}\\n");${followChildren ? ` @track[${pid}] = 1;` : ''} }`];
+  // Seeded before the ready line, so every listed process counts from the moment the spawner is told.
+  const seeds = followChildren ? [pid, ...descendants].map((p) => ` @track[${p}] = 1;`).join('') : '';
+  const lines = [`BEGIN {${seeds} printf("${BPFTRACE_READY_LINE}\\n"); }`];
 
   if (followChildren) {
     lines.push(

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { NetprobeError } from '../model/errors.js';
 import type { LoadResult } from '../model/run.js';
-import { parseLoadOutput } from '../parse/load-output.js';
+import { parseLoadOutput, type LoadOutputSummary } from '../parse/load-output.js';
 
 export interface LoadCommandOptions {
   /** Aborting interrupts the command (SIGINT to its process group, then SIGTERM, then SIGKILL). */
@@ -13,7 +13,10 @@ export interface LoadCommandOptions {
 }
 
 export interface CommandLoadResult extends LoadResult {
-  /** False when neither the output nor `requests` gave a count; `requests` is then 0. */
+  /**
+   * False when neither the output, `requests` nor the command line gave a count; `requests` is then 0 and only
+   * `requestsPerSecond` is meaningful.
+   */
   requestsKnown: boolean;
   /** What the command printed (stdout, then stderr), kept for the run directory's raw/ folder. */
   output: string;
@@ -42,20 +45,57 @@ export async function runLoadCommand(cmd: string, opts: LoadCommandOptions = {})
     );
   }
 
-  const counted = parsed?.requests ?? opts.requests ?? null;
+  const quiet = parsed?.testRates ? quietRedisBenchmarkLoad(parsed.testRates, redisBenchmarkRequestsPerTest(cmd)) : null;
+  const counted = parsed?.requests ?? opts.requests ?? quiet?.requests ?? null;
   const requests = counted ?? 0;
-  const durationSeconds = parsed?.durationSeconds ?? wallSeconds;
+  const durationSeconds = parsed?.durationSeconds ?? quiet?.durationSeconds ?? wallSeconds;
   const result: CommandLoadResult = {
     requests,
     errors: parsed?.errors ?? 0,
     durationSeconds,
-    requestsPerSecond: parsed?.requestsPerSecond ?? (durationSeconds > 0 ? requests / durationSeconds : 0),
+    requestsPerSecond: rateOf(parsed, counted, durationSeconds),
     generator: cmd,
     requestsKnown: counted !== null,
     output,
   };
   if (parsed?.latencyMs) result.latencyMs = parsed.latencyMs;
   return result;
+}
+
+// A count given by --requests beside a -q rate: the rate stays the generator's own measurement.
+function rateOf(parsed: LoadOutputSummary | null, counted: number | null, durationSeconds: number): number {
+  if (parsed?.requestsPerSecond != null) return parsed.requestsPerSecond;
+  return counted !== null && durationSeconds > 0 ? counted / durationSeconds : 0;
+}
+
+/** redis-benchmark's default `-n` (its --help: "Total number of requests (default 100000)"). */
+const REDIS_BENCHMARK_DEFAULT_REQUESTS = 100_000;
+
+/**
+ * Requests each test of a redis-benchmark command line makes: its `-n`, or the default. Null when the line does
+ * not run redis-benchmark exactly once (a wrapper script, two invocations): the count is then unknown.
+ */
+export function redisBenchmarkRequestsPerTest(cmd: string): number | null {
+  const words = cmd.split(/\s+/).filter((w) => w !== '');
+  const starts = words.flatMap((w, i) => (/(^|\/)redis-benchmark$/.test(w) ? [i] : []));
+  if (starts.length !== 1) return null;
+  let requests = REDIS_BENCHMARK_DEFAULT_REQUESTS;
+  for (let i = starts[0]! + 1; i < words.length && !/^(\||\|\||&&|;|&)$/.test(words[i]!); i++) {
+    // redis-benchmark takes `-n` only as a separate word (`-n 20000`) and reads it with atoi.
+    if (words[i] === '-n') {
+      const n = Number(words[i + 1]);
+      if (!Number.isInteger(n) || n <= 0) return null;
+      requests = n;
+    }
+  }
+  return requests;
+}
+
+// -q prints one rate per completed test; each test made `perTest` requests in perTest / rate seconds.
+function quietRedisBenchmarkLoad(rates: readonly number[], perTest: number | null): { requests: number; durationSeconds: number } | null {
+  if (perTest === null || rates.some((r) => !(r > 0))) return null;
+  const durationSeconds = rates.reduce((s, r) => s + perTest / r, 0);
+  return { requests: perTest * rates.length, durationSeconds: Math.round(durationSeconds * 1000) / 1000 };
 }
 
 interface GroupRun {

@@ -19,21 +19,47 @@ export interface ProbeResult {
 
 export interface Environment {
   root: boolean;
+  /** The syscall tracepoints can be read here (tracefs mounted and readable by this user). */
   tracefs: boolean;
+  /**
+   * Where tracefs is mounted (from /proc/mounts), when it is: mounted but not `tracefs` means this user
+   * may not read it (mode 0700 for root), which mounting again does not fix.
+   */
+  tracefsMount?: string;
   /** kernel.perf_event_paranoid, when readable. */
   perfParanoid?: number;
 }
 
-export const TRACEFS_EVENTS = '/sys/kernel/tracing/events';
+export const TRACEFS_DIR = '/sys/kernel/tracing';
+export const TRACEFS_EVENTS = `${TRACEFS_DIR}/events`;
 export const MOUNT_TRACEFS = 'mount -t tracefs nodev /sys/kernel/tracing';
 
 export async function probeEnvironment(): Promise<Environment> {
   const paranoid = await readFile('/proc/sys/kernel/perf_event_paranoid', 'utf8').catch(() => undefined);
+  const mount = await tracefsMountPoint();
   return {
     root: typeof process.getuid === 'function' && process.getuid() === 0,
     tracefs: existsSync(TRACEFS_EVENTS),
+    ...(mount !== undefined ? { tracefsMount: mount } : {}),
     perfParanoid: paranoid === undefined ? undefined : Number(paranoid.trim()),
   };
+}
+
+// /proc/mounts lines: `nodev /sys/kernel/tracing tracefs rw,relatime 0 0` (spaces in paths are `\040`).
+async function tracefsMountPoint(): Promise<string | undefined> {
+  const mounts = await readFile('/proc/mounts', 'utf8').catch(() => '');
+  const points = mounts
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter((f) => f[2] === 'tracefs')
+    .map((f) => f[1]!.replace(/\\040/g, ' '));
+  return points.find((p) => p === TRACEFS_DIR) ?? points[0];
+}
+
+/** What is wrong with tracefs, for a probe's detail, and its fix. */
+export function tracefsProblem(env: Environment): { detail: string; fix: string } {
+  if (env.tracefsMount === undefined) return { detail: `tracefs is not mounted (${TRACEFS_EVENTS} missing)`, fix: MOUNT_TRACEFS };
+  return { detail: `tracefs is mounted at ${env.tracefsMount} but not readable by this user`, fix: 'sudo netprobe ...   # run as root' };
 }
 
 interface Trial {
@@ -79,7 +105,8 @@ export async function probePerf(env: Environment): Promise<ProbeResult> {
   }
   const v = /perf version (\S+)/.exec(version.output)?.[1];
   if (!env.tracefs) {
-    return { name: 'perf', ok: false, version: v, detail: `tracefs is not mounted (${TRACEFS_EVENTS} missing): no syscall tracepoints`, fix: MOUNT_TRACEFS };
+    const problem = tracefsProblem(env);
+    return { name: 'perf', ok: false, version: v, detail: `${problem.detail}: no syscall tracepoints`, fix: problem.fix };
   }
   const t = await trial('perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']);
   if (t.ok) return { name: 'perf', ok: true, version: v, detail: 'syscall tracepoints work (perf stat -e raw_syscalls:sys_enter true)' };
@@ -113,7 +140,7 @@ export async function probeBpftrace(env: Environment): Promise<ProbeResult> {
   if (version.missing) return { name: 'bpftrace', ok: false, detail: 'bpftrace is not installed', fix: 'apt-get install bpftrace' };
   const v = /v?(\d+\.\d+\.\d+)/.exec(version.output)?.[1];
   if (!env.root) return { name: 'bpftrace', ok: false, version: v, detail: 'bpftrace needs root', fix: 'sudo netprobe ...   # run as root' };
-  if (!env.tracefs) return { name: 'bpftrace', ok: false, version: v, detail: `tracefs is not mounted (${TRACEFS_EVENTS} missing)`, fix: MOUNT_TRACEFS };
+  if (!env.tracefs) return { name: 'bpftrace', ok: false, version: v, ...tracefsProblem(env) };
   const t = await trial('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter /pid == 0/ { } BEGIN { exit(); }']);
   if (t.ok) return { name: 'bpftrace', ok: true, version: v, detail: 'attaches to raw_syscalls tracepoints' };
   return { name: 'bpftrace', ok: false, version: v, detail: `bpftrace failed: ${firstLine(t.output)}`, fix: 'apt-get install --reinstall bpftrace   # and check dmesg for BPF errors' };

@@ -27,6 +27,17 @@ export function runName(command: readonly string[] | undefined, pid: number | un
   return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '') || 'run';
 }
 
+/** Refuses an explicit `--out` that exists, before anything is started (createRunDirectory checks again). */
+export function assertNewRunDirectory(outDir: string | undefined): void {
+  if (outDir !== undefined && existsSync(resolve(outDir))) throw outDirExists(outDir);
+}
+
+function outDirExists(outDir: string): NetprobeError {
+  return new NetprobeError('usage', `${outDir} already exists; not overwriting it`, {
+    hint: 'Choose a new path with --out, or leave it out for a fresh netprobe-out/<name>-<timestamp>.',
+  });
+}
+
 /**
  * Creates the run directory and its raw/ folder. An explicit `outDir` must not exist yet; the default
  * `netprobe-out/<name>-<timestamp>` gets a `-2`, `-3`... suffix when two runs start in the same second.
@@ -34,9 +45,7 @@ export function runName(command: readonly string[] | undefined, pid: number | un
 export async function createRunDirectory(outDir: string | undefined, name: string, now = new Date()): Promise<string> {
   if (outDir !== undefined) {
     const dir = resolve(outDir);
-    if (existsSync(dir)) {
-      throw new NetprobeError('usage', `${outDir} already exists; not overwriting it`, { hint: 'Choose a new path with --out, or leave it out for a fresh netprobe-out/<name>-<timestamp>.' });
-    }
+    if (existsSync(dir)) throw outDirExists(outDir);
     await mkdirFresh(dir, outDir);
     return dir;
   }

@@ -1,7 +1,7 @@
 // Lifecycle of every process netprobe starts (the target, tracers, load commands): spawn from argv in its
 // own process group, keep the last stderr lines, stop with SIGINT -> SIGTERM -> SIGKILL, reap the group.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { access, constants, readFile } from 'node:fs/promises';
+import { access, constants, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -150,11 +150,17 @@ function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => voi
 
 // `kill -STOP $$` parks the shell before exec, so a tracer can attach to the pid and see the target from
 // its first instruction; the command is passed as positional parameters, never interpolated into the script.
+// Why a stop signal and not a read on a pipe: the stopped shell sits in group-stop *between* syscalls, so
+// neither ptrace's attach interrupt nor the SIGCONT cuts a blocking call short (a shell blocked in read(2)
+// would see its read interrupted and restarted by strace's attach, and that would be counted), and the
+// SIGCONT reaches the shell, not the server it becomes. A running target is never signalled: SIGCONT to
+// a server makes its epoll_wait fail with EINTR (signal(7)) and Go's handler adds rt_sigreturn/restart_syscall,
+// all of which a tracer would report as the server's own errors.
 const HOLD_SCRIPT = 'kill -STOP $$ && exec "$@"';
 
 export interface Target {
   process: ManagedProcess;
-  /** Lets a held target run (SIGCONT). */
+  /** Lets a held target run (SIGCONT); a no-op for a target that was not started held. */
   resume(): void;
 }
 
@@ -166,7 +172,12 @@ export async function startTarget(command: readonly string[], options: { held?: 
   const proc = new ManagedProcess(file!, args, { label: command[0]! });
   if (proc.pid < 0) await proc.exited;
   if (options.held) await waitUntilStopped(proc);
-  return { process: proc, resume: () => proc.signal('SIGCONT') };
+  return {
+    process: proc,
+    resume: () => {
+      if (options.held) proc.signal('SIGCONT');
+    },
+  };
 }
 
 // The held start execs through sh, which would turn a typo into "exited with 127"; say it up front instead.
@@ -199,6 +210,40 @@ export async function processState(pid: number): Promise<string | undefined> {
   return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
+/**
+ * The process and every process descending from it (children, their children...), parent first; threads are
+ * not listed (tracers follow every thread of a process). Pre-forking servers (nginx, gunicorn, php-fpm) do
+ * their work in children that exist before any tracer attaches, so attaching to the parent alone sees nothing.
+ * Read from the `ppid` field of every /proc/<pid>/stat: /proc/<pid>/task/<tid>/children needs
+ * CONFIG_PROC_CHILDREN and misses children whose parent thread has exited.
+ */
+export async function processTree(pid: number): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const children = new Map<number, number[]>();
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (e) => {
+        const ppid = parentPid(await readFile(`/proc/${e}/stat`, 'utf8').catch(() => ''));
+        if (ppid === undefined) return;
+        const list = children.get(ppid) ?? [];
+        list.push(Number(e));
+        children.set(ppid, list);
+      }),
+  );
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []).sort((a, b) => a - b));
+  return tree;
+}
+
+// `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so fields are counted after the last `)`.
+function parentPid(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const ppid = Number(fields[1]);
+  return state && state !== 'Z' && state !== 'X' && Number.isInteger(ppid) ? ppid : undefined;
+}
+
 /** Resident memory of a process in bytes (VmRSS), or undefined. */
 export async function residentBytes(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
@@ -212,13 +257,16 @@ export async function processAlive(pid: number): Promise<boolean> {
   return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
-/** The error for a target that exited or crashed when it should be running, with its last stderr lines. */
-export function targetFailed(proc: ManagedProcess, what: string, exit?: ProcessExit): NetprobeError {
+/**
+ * The error for a target that exited or crashed when it should be running, with its last stderr lines;
+ * `portFrom` names the option the waited-for port came from (`--port`, or the `--load` URL).
+ */
+export function targetFailed(proc: ManagedProcess, what: string, exit?: ProcessExit, portFrom = '--port'): NetprobeError {
   const how = exit ? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`) : 'failed';
   const tail = proc.stderrTail().filter((l) => l.trim() !== '');
   const shown = tail.length > 0 ? `\n${tail.slice(-10).map((l) => `  | ${l}`).join('\n')}` : ' (no stderr output)';
   return new NetprobeError('environment', `${proc.label} ${how} ${what}${shown}`, {
-    hint: 'Run the command on its own to check it starts, and that the port given with --port is the one it listens on.',
+    hint: `Run the command on its own to check it starts, and that the port given with ${portFrom} is the one it listens on.`,
   });
 }
 

@@ -7,11 +7,15 @@
 //   stopped: startup and shutdown syscalls stay out of the per-request figures (`load`).
 // - a command without a port: the target is held stopped before exec until the tracers count, then runs to
 //   its exit (or for --duration): every syscall from exec on (`whole run`).
-// - --pid: from attach until the load ends, --duration passes, the process exits or Ctrl-C (`attached`).
-// Tracers stop before the target so bpftrace can still symbolise the target's stacks while it is alive.
+// - --pid: from attach (once the port is ready, when there is one) until the load ends, --duration passes,
+//   the process exits or Ctrl-C (`attached`).
+// When attaching to a running process, the tracers get it and every process descending from it: pre-forking
+// servers (nginx, php-fpm) work in children that exist before the attach. Later forks are followed by each
+// backend. Tracers stop before the target so bpftrace can still symbolise the target's stacks while it is alive.
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
@@ -23,24 +27,30 @@ import { buildRunJson, overheadRatio, type NetprobeRunJson, type RunCapture } fr
 import type { ParseWarning } from '../parse/types.js';
 import { renderFlameHtml } from '../render/flame-html.js';
 import { classifyNetworkModel } from '../report/classify.js';
+import { familyCounts } from '../report/families.js';
 import { countsPerRequest } from '../report/per-request.js';
 import { attachBpftrace } from './backends/bpftrace.js';
 import { attachPerfCpu, attachPerfSyscalls } from './backends/perf.js';
 import { attachStrace } from './backends/strace.js';
 import { selectBackend, type BackendChoice } from './backend-select.js';
 import { runLoadCommand } from './load-cmd.js';
-import { runHttpLoad } from './load-http.js';
+import { loopbackTarget, runHttpLoad } from './load-http.js';
+import { shownPath } from './parse-file.js';
 import { probeCpuSampling } from './probes.js';
 import { waitForPort } from './ready.js';
-import { createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
-import { processAlive, residentBytes, startTarget, targetFailed, type ProcessExit, type Target } from './target.js';
+import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
+import { processAlive, processTree, residentBytes, startTarget, targetFailed, type ProcessExit, type Target } from './target.js';
 import type { AttachOptions, BackendName, TraceOptions, TraceProgress, TraceResult, Tracer, TracerOutput } from './types.js';
 
-const PORT_TIMEOUT_MS = 30_000;
+const DEFAULT_READY_TIMEOUT_SECONDS = 30;
 const LOAD_OUTPUT = 'raw/load-cmd.txt';
+/** Below this many socket reads+writes per request, the server's work was probably not traced. */
+const MIN_READ_WRITE_PER_REQUEST = 0.5;
 
 export async function runTrace(options: TraceOptions): Promise<TraceResult> {
-  const plan = planCapture(options);
+  // Everything the user can get wrong is refused here, before a backend is probed or anything started.
+  const plan = await planCapture(options);
+  assertNewRunDirectory(options.outDir);
   const clock = Date.now();
   const progress = (phase: TraceProgress['phase'], extra: Omit<TraceProgress, 'phase' | 'elapsedSeconds'> = {}) =>
     options.onProgress?.({ phase, elapsedSeconds: (Date.now() - clock) / 1000, ...extra });
@@ -48,11 +58,15 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   progress('starting', { message: 'checking backends' });
   const choice: BackendChoice =
     options.backend === 'auto' ? await selectBackend({ needsStacks: options.syscallStacks }) : { backend: options.backend, reason: 'requested' };
-  if (options.backend === 'auto') progress('starting', { message: choice.reason });
   if (choice.backend === 'perf' && options.syscallStacks) {
     throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', { hint: 'Use --backend bpftrace or strace with --syscall-stacks.' });
   }
   const cpuEvent = options.cpu ? await cpuSamplingEvent() : undefined;
+  // perf's syscall recording runs in the kernel on every syscall of the target, so the sampler sees it
+  // (perf_trace_sys_enter, perf_swevent_event) as the target's own CPU time.
+  if (options.cpu && choice.backend === 'perf') {
+    plan.notes.push("the CPU profile includes the perf syscall tracer's in-kernel cost; --backend bpftrace adds much less");
+  }
   const name = options.name ?? runName(options.command, options.pid);
   const dir = await createRunDirectory(options.outDir, name);
   const startedAt = new Date();
@@ -72,6 +86,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     const table: SyscallTable = syscallOut?.syscalls ?? tableFromRows([], false);
     const load = captured?.load ?? null;
     const requests = load && load.requests > 0 ? load.requests : undefined;
+    const sanity = captured ? sanityNotes(table, requests) : [];
 
     progress('writing');
     const syscallProfile: Profile = syscallOut?.profile ?? profileFromSyscalls(table);
@@ -94,7 +109,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
       seconds: captured?.seconds ?? 0,
       backendReason: choice.reason,
       time: 'wall',
-      notes: [...plan.notes, ...outputs.flatMap((o) => o.notes), ...(captured?.notes ?? [])],
+      notes: [...plan.notes, ...outputs.flatMap((o) => o.notes), ...(captured?.notes ?? []), ...sanity],
     };
     const run: NetprobeRunJson = buildRunJson({
       exporter: options.exporter ?? defaultExporter(),
@@ -132,14 +147,17 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
 }
 
 interface Plan {
-  /** Port to wait for before the capture window opens (started commands only). */
+  /** Port to wait for before the capture window opens. */
   port?: number;
+  /** The option the port came from, for messages: `--port` or `--load`. */
+  portFrom: '--port' | '--load';
+  readyTimeoutMs: number;
   window: RunCapture['window'];
   notes: string[];
   commandText?: string;
 }
 
-function planCapture(options: TraceOptions): Plan {
+async function planCapture(options: TraceOptions): Promise<Plan> {
   const hasCommand = options.command !== undefined && options.command.length > 0;
   if (hasCommand === (options.pid !== undefined)) {
     throw new NetprobeError('usage', hasCommand ? 'give either a command or --pid, not both' : 'nothing to trace: give a command after `--`, or --pid');
@@ -148,23 +166,29 @@ function planCapture(options: TraceOptions): Plan {
   if (options.measureOverhead && (!hasCommand || !(options.load || options.loadCmd))) {
     throw new NetprobeError('usage', '--measure-overhead needs a command to restart and a load (--load or --load-cmd)');
   }
-  if (options.pid !== undefined) {
-    if (!Number.isInteger(options.pid) || options.pid <= 0) throw new NetprobeError('usage', `Expected \`--pid\` to be a process id, got \`${options.pid}\``);
-    return { window: 'attached', notes: ['child processes that existed before the attach are not traced'] };
+  if (options.pid !== undefined && (!Number.isInteger(options.pid) || options.pid <= 0)) {
+    throw new NetprobeError('usage', `Expected \`--pid\` to be a process id, got \`${options.pid}\``);
   }
-  const port = options.port ?? (options.load ? portOfUrl(options.load.url) : undefined);
+  const timeout = options.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
+  if (!(timeout > 0)) throw new NetprobeError('usage', `Expected \`--ready-timeout\` to be a positive duration, got \`${timeout}\``);
+  // The load generator refuses https:// and other machines; say so now, not after the target started.
+  const loadPort = options.load ? (await loopbackTarget(options.load.url)).port : undefined;
+  const port = options.port ?? loadPort;
+  const common = { port, portFrom: options.port !== undefined ? '--port' : '--load', readyTimeoutMs: timeout * 1000 } as const;
+  if (options.pid !== undefined) return { ...common, window: 'attached', notes: [] };
   const commandText = options.command!.join(' ');
-  if (port !== undefined) return { port, window: 'load', notes: [], commandText };
-  return { window: 'whole run', notes: options.load || options.loadCmd ? ['no --port: startup syscalls are counted with the load'] : [], commandText };
+  if (port !== undefined) return { ...common, window: 'load', notes: [], commandText };
+  return { ...common, window: 'whole run', notes: options.loadCmd ? ['no --port: startup syscalls are counted with the load'] : [], commandText };
 }
 
-function portOfUrl(url: string): number | undefined {
-  try {
-    const u = new URL(url);
-    return u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : undefined;
-  } catch {
-    return undefined; // the load generator reports the bad URL
-  }
+/** Caveats that only the counts reveal: an empty capture, or a server whose work was not seen. */
+function sanityNotes(table: SyscallTable, requests: number | undefined): string[] {
+  if (table.totals.calls === 0) return ['no syscalls captured: the target made none in the capture window'];
+  if (requests === undefined) return [];
+  const families = familyCounts(table);
+  const perRequest = (families.read.calls + families.write.calls) / requests;
+  if (perRequest >= MIN_READ_WRITE_PER_REQUEST) return [];
+  return [`only ${perRequest.toFixed(1)} read/write calls per request: the server's work may happen in processes netprobe did not trace`];
 }
 
 async function cpuSamplingEvent(): Promise<'cycles' | 'cpu-clock'> {
@@ -192,6 +216,20 @@ async function collectAll(tracers: Tracer[]): Promise<TracerOutput[]> {
   const out: TracerOutput[] = [];
   for (const t of tracers) out.push(await t.collect());
   return out;
+}
+
+// A pre-forking server may still be forking its workers when its port starts accepting (nginx listens, then
+// forks): list the tree once it has stopped changing (or after about a second), so no worker is forked between
+// the listing and the attach.
+async function settledProcessTree(pid: number): Promise<number[]> {
+  let tree = await processTree(pid);
+  for (let i = 0; i < 10; i++) {
+    await sleep(100);
+    const next = await processTree(pid);
+    if (next.join() === tree.join()) return tree;
+    tree = next;
+  }
+  return tree;
 }
 
 const ATTACH: Record<BackendName, (o: AttachOptions) => Promise<Tracer>> = {
@@ -228,9 +266,9 @@ class Session {
   async untracedPass(plan: Plan): Promise<LoadResult | undefined> {
     const target = await this.startTarget(false);
     try {
-      if (plan.port !== undefined && !(await this.waitForPort(plan.port, target))) return undefined;
+      if (plan.port !== undefined && !(await this.waitForPort(plan, target))) return undefined;
       const load = await this.runLoad(target, 'untraced-load');
-      if (target.process.hasExited) throw targetFailed(target.process, 'during the untraced load', await target.process.exited);
+      if (target.process.hasExited) throw targetFailed(target.process, 'during the untraced load', await target.process.exited, plan.portFrom);
       return load;
     } finally {
       await target.process.stop();
@@ -244,16 +282,23 @@ class Session {
     const pid = target?.process.pid ?? this.options.pid!;
     this.runDir = runDir;
     if (!target && !(await processAlive(pid))) throw new NetprobeError('usage', `no running process with pid ${pid}`);
-    if (target && plan.port !== undefined && !(await this.waitForPort(plan.port, target))) return undefined;
+    if (plan.port !== undefined && !(await this.waitForPort(plan, target))) return undefined;
     if (this.aborted) return undefined;
 
     this.progress('capturing', { message: `attaching ${backend}` });
-    const attach: AttachOptions = { pid, runDir, syscallStacks: this.options.syscallStacks ?? false, straceLog: this.options.straceLog ?? false };
+    // A held target is one process that has not run yet; a running one may have forked its workers.
+    const pids = held ? [pid] : await settledProcessTree(pid);
+    const attach: AttachOptions = { pid, pids, runDir, syscallStacks: this.options.syscallStacks ?? false, straceLog: this.options.straceLog ?? false };
     this.tracers.push(await ATTACH[backend](attach));
     if (cpuEvent) this.tracers.push(await attachPerfCpu({ ...attach, event: cpuEvent }));
+    const notes: string[] = [];
+    if (pids.length > 1) notes.push(`traced ${pids.length - 1} child process${pids.length > 2 ? 'es' : ''} of pid ${pid} that existed before the attach`);
+    if (!held) {
+      const late = (await processTree(pid)).filter((p) => !pids.includes(p));
+      if (late.length > 0) notes.push(`process${late.length > 1 ? 'es' : ''} ${late.join(', ')} started while ${backend} attached: if forked before it counted, missing from the counts`);
+    }
     target?.resume();
     const opened = Date.now();
-    const notes: string[] = [];
 
     let load: LoadResult | null = null;
     if (this.options.load || this.options.loadCmd) {
@@ -271,7 +316,7 @@ class Session {
     let exit: ProcessExit | undefined;
     if (target) {
       exit = await target.process.stop();
-      if (diedEarly && !this.aborted) throw targetFailed(target.process, `during the load (tracer output kept in ${runDir}/raw)`, exit);
+      if (diedEarly && !this.aborted) throw targetFailed(target.process, `during the load (tracer output kept in ${shownPath(join(runDir, 'raw'))})`, exit, plan.portFrom);
     } else if (!(await processAlive(pid))) {
       notes.push(`process ${pid} exited during the capture`);
     }
@@ -286,21 +331,26 @@ class Session {
     return this.target;
   }
 
-  /** False when interrupted while waiting. */
-  private async waitForPort(port: number, target: Target): Promise<boolean> {
+  /** False when interrupted while waiting. Without a started target, waits on the attached --pid. */
+  private async waitForPort(plan: Plan, target: Target | undefined): Promise<boolean> {
+    const port = plan.port!;
     this.progress('waiting-for-port', { message: `waiting for 127.0.0.1:${port}` });
     const ac = new AbortController();
     const stopWaiting = () => ac.abort();
     this.options.signal?.addEventListener('abort', stopWaiting);
-    target.process.exited.then(stopWaiting, stopWaiting);
+    target?.process.exited.then(stopWaiting, stopWaiting);
+    const pidFile = `/proc/${this.options.pid}`;
+    const isAlive = target ? () => !target.process.hasExited : () => existsSync(pidFile);
+    const hint = `Check that the target listens on 127.0.0.1:${port} (the port of ${plan.portFrom === '--port' ? '--port' : 'the --load URL'}), or give it longer with --ready-timeout.`;
     try {
-      await waitForPort(port, { timeoutMs: PORT_TIMEOUT_MS, signal: ac.signal, isAlive: () => !target.process.hasExited });
+      await waitForPort(port, { timeoutMs: plan.readyTimeoutMs, signal: ac.signal, isAlive });
     } catch (e) {
       if (this.aborted) return false;
-      if (target.process.hasExited) throw targetFailed(target.process, `before listening on port ${port}`, await target.process.exited);
+      if (target?.process.hasExited) throw targetFailed(target.process, `before listening on port ${port}`, await target.process.exited, plan.portFrom);
+      if (!target && !isAlive()) throw new NetprobeError('environment', `process ${this.options.pid} exited before accepting connections on 127.0.0.1:${port}`);
       if (e instanceof NetprobeError) {
-        const tail = target.process.stderrTail().filter((l) => l.trim() !== '').slice(-10);
-        throw new NetprobeError(e.code, tail.length ? `${e.message}\n${tail.map((l) => `  | ${l}`).join('\n')}` : e.message, { hint: e.hint, cause: e });
+        const tail = (target?.process.stderrTail() ?? []).filter((l) => l.trim() !== '').slice(-10);
+        throw new NetprobeError(e.code, tail.length ? `${e.message}\n${tail.map((l) => `  | ${l}`).join('\n')}` : e.message, { hint, cause: e });
       }
       throw e;
     } finally {

@@ -21,11 +21,17 @@ export interface HttpLoadSpec {
 export interface TraceOptions {
   /** Command to start (argv); exclusive with pid. */
   command?: string[];
-  /** Attach to this running process (all threads). */
+  /** Attach to this running process (all threads) and the processes descending from it. */
   pid?: number;
   backend: BackendName | 'auto';
-  /** Wait until the target accepts connections on 127.0.0.1:port before capturing the load window. */
+  /**
+   * Wait until the target accepts connections on 127.0.0.1:port before the capture window opens (default:
+   * the port of the `load` URL). A started command runs untraced until then; with `pid`, netprobe attaches
+   * once the port is ready.
+   */
   port?: number;
+  /** Give up waiting for the port after this many seconds (default 30). */
+  readyTimeoutSeconds?: number;
   /** Built-in HTTP/1.1 keep-alive load. */
   load?: HttpLoadSpec;
   /** External load command, run through the shell the user chose (`sh -c`), e.g. `wrk -c50 -d5s http://...`. */
@@ -88,8 +94,13 @@ export interface CaptureInfo {
 
 /** Where a backend writes and what it traces. */
 export interface AttachOptions {
-  /** Process to trace: all its threads, and processes it forks from now on. */
+  /** The target process (the capture ends when it exits). */
   pid: number;
+  /**
+   * Every process to trace: `pid` first, then its descendants at attach time (pre-forked workers); all
+   * their threads, and the processes they fork from now on.
+   */
+  pids: readonly number[];
   /** Absolute path of the run directory (tracer output goes under raw/). */
   runDir: string;
   syscallStacks: boolean;

@@ -1,7 +1,7 @@
 // `netprobe doctor`: which backends work here, why not, and the exact command that fixes each.
 import type { Command } from 'commander';
 import { chooseBackend } from '../capture/backend-select.js';
-import { probeBackends, probeCpuSampling, probeEnvironment, type ProbeResult } from '../capture/probes.js';
+import { probeBackends, probeCpuSampling, probeEnvironment, TRACEFS_DIR, type Environment, type ProbeResult } from '../capture/probes.js';
 import { NetprobeError } from '../model/errors.js';
 import { renderTable } from '../render/table.js';
 
@@ -36,10 +36,15 @@ Examples:
     });
 }
 
-function renderDoctor(env: Awaited<ReturnType<typeof probeEnvironment>>, backends: ProbeResult[], cpu: ProbeResult, auto: string | null): string {
+function tracefsState(env: Environment): string {
+  if (env.tracefs) return `readable (${env.tracefsMount ?? TRACEFS_DIR})`;
+  return env.tracefsMount === undefined ? 'not mounted' : `mounted at ${env.tracefsMount}, not readable (run as root)`;
+}
+
+function renderDoctor(env: Environment, backends: ProbeResult[], cpu: ProbeResult, auto: string | null): string {
   const rows = [...backends, cpu].map((p) => [p.name === 'cpu' ? 'cpu (--cpu)' : p.name, p.ok ? 'works' : 'does not work', p.version ?? '', p.detail]);
   const out = [
-    `root: ${env.root ? 'yes' : 'no'}   tracefs: ${env.tracefs ? 'mounted' : 'not mounted'}   perf_event_paranoid: ${env.perfParanoid ?? 'unknown'}`,
+    `root: ${env.root ? 'yes' : 'no'}   tracefs: ${tracefsState(env)}   perf_event_paranoid: ${env.perfParanoid ?? 'unknown'}`,
     '',
     renderTable(['backend', 'status', 'version', 'detail'], rows, { align: ['left', 'left', 'left', 'left'] }).trimEnd(),
   ];

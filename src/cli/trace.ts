@@ -1,6 +1,6 @@
 // `netprobe trace`: run (or attach to) a server under a tracer, drive load, write a run directory, print the summary.
 import { Option, type Command } from 'commander';
-import { relative } from 'node:path';
+import { shownPath } from '../capture/parse-file.js';
 import { runSweep } from '../capture/sweep.js';
 import { runTrace } from '../capture/trace.js';
 import type { BackendName, TraceOptions, TraceProgress, TraceResult } from '../capture/types.js';
@@ -16,6 +16,7 @@ interface TraceFlags {
   pid?: string;
   backend: BackendName | 'auto';
   port?: string;
+  readyTimeout: string;
   load?: string;
   loadCmd?: string;
   connections: string;
@@ -36,9 +37,10 @@ export function registerTrace(program: Command): void {
     .command('trace')
     .description('run a command (or attach to a process) under strace, perf or bpftrace, drive load, and write a run directory')
     .argument('[command...]', 'command to start and trace (after `--`)')
-    .option('-p, --pid <pid>', 'attach to this running process (all threads) instead of starting one')
+    .option('-p, --pid <pid>', 'attach to this running process (all threads) and the processes descending from it, instead of starting one')
     .addOption(new Option('-b, --backend <name>', 'syscall tracer').choices(['auto', 'bpftrace', 'perf', 'strace']).default('auto'))
-    .option('--port <n>', 'wait until the started command accepts connections on 127.0.0.1:<n>; capture only the load window')
+    .option('--port <n>', 'wait until the target accepts connections on 127.0.0.1:<n>; capture only the load window (with --pid: attach then)')
+    .option('--ready-timeout <time>', 'give up waiting for the port (--port or the --load URL) after this long', '30s')
     .option('--load <url>', 'built-in HTTP/1.1 keep-alive load on a loopback URL (its port is waited for)')
     .option('--load-cmd <cmd>', 'external load command run with sh -c (wrk, redis-benchmark, ...)')
     .option('-c, --connections <n>', 'connections of the built-in load', '50')
@@ -58,6 +60,8 @@ export function registerTrace(program: Command): void {
 Backends: auto picks the lowest-overhead one that works here (bpftrace > perf > strace) and says why.
 Capture window: with --port (or a --load URL) the tracer attaches once the port is ready and stops when the
 load ends, so per-request figures hold only the load; without a port, from exec to exit (or --duration).
+Processes: the tracer follows every thread, and when it attaches to a running process (--port, --load, --pid)
+also the child processes that already exist (pre-forked workers such as nginx's); later forks are followed.
 Ctrl-C stops load, tracer and target in that order, writes what was captured and exits 130.
 
 Examples:
@@ -86,6 +90,7 @@ function traceOptions(command: string[], flags: TraceFlags): TraceOptions {
     pid: flags.pid === undefined ? undefined : parsePositiveInt('--pid', flags.pid),
     backend: flags.backend,
     port: flags.port === undefined ? undefined : parsePort(flags.port),
+    readyTimeoutSeconds: parseDurationOption('--ready-timeout', flags.readyTimeout),
     load: flags.load ? { url: flags.load, connections, durationSeconds, requests } : undefined,
     loadCmd: flags.loadCmd,
     requests,
@@ -158,18 +163,12 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
   }
 }
 
-/** Progress on stderr, only when stderr is a terminal; the backend choice is always said (one line). */
+/** Progress on stderr, only when stderr is a terminal (the backend choice is in the summary and run.json). */
 function progressPrinter(): { update: (p: TraceProgress) => void; done: () => void } {
   const tty = process.stderr.isTTY === true;
   let shown = false;
   return {
     update(p) {
-      if (p.message?.startsWith('auto:')) {
-        if (shown) process.stderr.write('\r\x1b[K');
-        process.stderr.write(`netprobe: ${p.message}\n`);
-        shown = false;
-        return;
-      }
       if (!tty) return;
       const rate = p.requestsPerSecond === undefined ? '' : `  ${formatCount(Math.round(p.requestsPerSecond))} req/s`;
       const message = p.message ? `  ${p.message}` : '';
@@ -181,11 +180,6 @@ function progressPrinter(): { update: (p: TraceProgress) => void; done: () => vo
       shown = false;
     },
   };
-}
-
-function shownPath(dir: string): string {
-  const rel = relative(process.cwd(), dir);
-  return rel && !rel.startsWith('..') ? rel : dir;
 }
 
 /** The printed summary: what was traced and how, the per-request table, the verdict and the files. */

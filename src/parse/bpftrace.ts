@@ -15,6 +15,7 @@
 //   	7f988f0332ec __libc_read+76 (/usr/lib/x86_64-linux-gnu/libc.so.6)
 //   , 0]: 1                           -> profile sample __libc_read;read (calls 1)
 //   {"type": "map", "data": {"@errors": {"3,9": 60}}}   -> close: 60 errors, EBADF 60
+//   netprobe: probes attached         (and then only blank lines) -> an empty table: the target was idle
 //
 // Which map means what is decided by its key shape and name (see classify()); maps that are not about
 // syscalls (`@[comm]`, `@process[...]`), unkeyed counters and histograms are skipped with a warning.
@@ -72,6 +73,8 @@ class BpftraceReader {
   private pendingKey: { map: string; lines: string[]; line: number } | undefined;
   private histogram: string | undefined;
   private sawMap = false;
+  /** netprobe's own script printed its ready line: no maps then means no syscalls, not a wrong input. */
+  private netprobeScript = false;
 
   constructor(
     private readonly ctx: ParseContext,
@@ -84,7 +87,11 @@ class BpftraceReader {
       if (HIST_BUCKET.test(text)) return;
       this.histogram = undefined;
     }
-    if (text.trim() === '' || ATTACHING.test(text) || text === NETPROBE_READY) return;
+    if (text === NETPROBE_READY) {
+      this.netprobeScript = true;
+      return;
+    }
+    if (text.trim() === '' || ATTACHING.test(text)) return;
     if (MEMLOCK_WARNING.test(text)) return;
     if (JSON_EVENT.test(text)) return this.jsonLine(text, lineNo);
 
@@ -137,7 +144,8 @@ class BpftraceReader {
     if (type === 'attached_probes') return;
     if (type === 'printf') {
       const printed = typeof data === 'string' ? data.trim() : '';
-      if (printed !== NETPROBE_READY && printed !== '') {
+      if (printed === NETPROBE_READY) this.netprobeScript = true;
+      else if (printed !== '') {
         this.warnOnce(`printf:${printed}`, 'printf-line', lineNo, `skipped printf output: ${printed}`);
       }
       return;
@@ -241,7 +249,8 @@ class BpftraceReader {
     if (this.pendingKey) {
       throw new ParseError(this.ctx.file, lineNo, `the end of the key of ${this.pendingKey.map} (\`]: <count>\`) before the end of input`);
     }
-    if (!this.sawMap) throw new ParseError(this.ctx.file, Math.max(lineNo, 1), 'bpftrace output with at least one map of counts');
+    // bpftrace prints nothing for an empty map: an idle target under netprobe's script leaves no map at all.
+    if (!this.sawMap && !this.netprobeScript) throw new ParseError(this.ctx.file, Math.max(lineNo, 1), 'bpftrace output with at least one map of counts');
     const d = this.data;
     // One source of call counts, the most direct one: a calls map, else per-thread maps, else syscall stacks.
     const calls = d.calls.size > 0 ? d.calls : d.perThreadCalls.size > 0 ? d.perThreadCalls : d.stackCalls;
@@ -252,10 +261,11 @@ class BpftraceReader {
       const errors = Object.values(errnos).reduce((a, b) => a + b, 0);
       table.add(name, calls.get(name) ?? 0, errors, (d.nanoseconds.get(name) ?? 0) / 1e9, errnos);
     }
-    table.hasTime = d.hasTime;
+    // netprobe's script always keeps @ns and @threads, so an empty capture still says: no time, no threads.
+    table.hasTime = d.hasTime || this.netprobeScript;
     for (const t of d.threads) table.seeThread(t);
 
-    const result: ParseResult = { format: 'bpftrace', syscalls: table.build() };
+    const result: ParseResult = { format: 'bpftrace', syscalls: table.build(this.netprobeScript ? d.threads.size : undefined) };
     const profile = this.profile();
     if (profile) result.profile = profile;
     if (d.threads.size > 0) result.meta = { threads: d.threads.size };

@@ -23,7 +23,9 @@
 //       latency summary (msec):
 //               avg       min       p50       p95       p99       max
 //             0.797     0.072     0.591     2.511     5.103     8.959
-// With `-q` it prints only `PING_INLINE: 54054.05 requests per second, p50=0.575 msec`: no request count.
+// With `-q` it prints only `PING_INLINE: 54054.05 requests per second, p50=0.575 msec` per test: no request
+// count and no duration. Every test runs the same `-n` requests, so the command line (src/capture/load-cmd.ts)
+// turns the rates into a count and a duration.
 
 export interface LoadOutputSummary {
   tool: 'wrk' | 'redis-benchmark';
@@ -34,6 +36,8 @@ export interface LoadOutputSummary {
   durationSeconds: number | null;
   requestsPerSecond: number | null;
   latencyMs?: { p50: number; p90: number; p99: number; max: number };
+  /** redis-benchmark `-q`: the requests per second of each completed test, in order (each made `-n` requests). */
+  testRates?: number[];
 }
 
 /** Reads whichever known generator's summary the text holds; null when it is none of them. */
@@ -91,8 +95,7 @@ interface RedisSection {
 export function parseRedisBenchmarkOutput(text: string): LoadOutputSummary | null {
   const lines = splitLines(text);
   const sections: RedisSection[] = [];
-  let quietRps = 0;
-  let quietTests = 0;
+  const quietRates: number[] = [];
   let current: RedisSection | null = null;
   let summaryColumns: string[] | null = null;
   for (const line of lines) {
@@ -117,14 +120,12 @@ export function parseRedisBenchmarkOutput(text: string): LoadOutputSummary | nul
       }
       summaryColumns = null;
     } else if ((m = /^[A-Za-z_]+(?: \([^)]*\))?: ([\d.]+) requests per second/.exec(line))) {
-      quietRps += Number(m[1]);
-      quietTests++;
+      quietRates.push(Number(m[1]));
     }
   }
   if (sections.length === 0) {
-    if (quietTests === 0) return null;
-    // -q: each test's rate, but neither counts nor durations; the mean rate is the honest aggregate.
-    return { tool: 'redis-benchmark', requests: null, errors: 0, durationSeconds: null, requestsPerSecond: round3(quietRps / quietTests) };
+    if (quietRates.length === 0) return null;
+    return { tool: 'redis-benchmark', requests: null, errors: 0, durationSeconds: null, requestsPerSecond: round3(equalCountRate(quietRates)), testRates: quietRates };
   }
   const requests = sections.reduce((s, x) => s + x.requests, 0);
   const seconds = sections.reduce((s, x) => s + x.seconds, 0);
@@ -141,6 +142,11 @@ export function parseRedisBenchmarkOutput(text: string): LoadOutputSummary | nul
     result.latencyMs = { p50: only.summary.p50, p90: only.p90, p99: only.summary.p99, max: only.summary.max };
   }
   return result;
+}
+
+/** Overall rate of tests that each made the same number of requests: total requests / total time (harmonic mean). */
+export function equalCountRate(rates: readonly number[]): number {
+  return rates.length / rates.reduce((s, r) => s + 1 / r, 0);
 }
 
 // redis-benchmark redraws its progress line with bare carriage returns.

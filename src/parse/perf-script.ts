@@ -48,9 +48,10 @@ export function parsePerfHeader(line: string): Header | null {
     if (slash === -2) continue;
     const header = parseAfterPid(line, pos);
     if (!header) continue;
-    const comm = line.slice(0, start).trim();
-    if (slash < 0) return { comm, pid: '?', tid: line.slice(start, pos), ...header };
-    return { comm, pid: line.slice(start, slash), tid: line.slice(slash + 1, pos), ...header };
+    header.comm = line.slice(0, start).trim();
+    header.pid = slash < 0 ? '?' : line.slice(start, slash);
+    header.tid = line.slice(slash < 0 ? start : slash + 1, pos);
+    return header;
   }
 }
 
@@ -65,7 +66,8 @@ function pidTidSlash(line: string, start: number, end: number): number {
   return slash;
 }
 
-function parseAfterPid(line: string, pos: number): Omit<Header, 'comm' | 'pid' | 'tid'> | null {
+// Returns the header with comm, pid and tid still empty.
+function parseAfterPid(line: string, pos: number): Header | null {
   const n = line.length;
   pos = skipSpaces(line, pos);
   if (line.charCodeAt(pos) === 91 /* [ */) {
@@ -80,9 +82,11 @@ function parseAfterPid(line: string, pos: number): Omit<Header, 'comm' | 'pid' |
   // Optional period.
   let period: number | undefined;
   p = pos;
-  while (p < n && isDigit(line.charCodeAt(p))) p++;
+  let value = 0;
+  for (let c = line.charCodeAt(p); isDigit(c); c = line.charCodeAt(++p)) value = value * 10 + (c - 48);
   if (p > pos && line.charCodeAt(p) === 32) {
-    period = Number(line.slice(pos, p));
+    // Beyond 15 digits the running sum may round differently from Number().
+    period = p - pos > 15 ? Number(line.slice(pos, p)) : value;
     pos = skipSpaces(line, p);
   }
   // Event name: one word ending at the first `:` followed by a space or the end of line
@@ -92,7 +96,7 @@ function parseAfterPid(line: string, pos: number): Omit<Header, 'comm' | 'pid' |
     if (c === 32 || c === 9) return null;
     if (c === 58 && (q + 1 === n || line.charCodeAt(q + 1) === 32)) {
       if (q === pos) return null;
-      return { event: line.slice(pos, q), period, tail: line.slice(q + 1).trim() };
+      return { comm: '', pid: '', tid: '', event: line.slice(pos, q), period, tail: q + 1 === n ? '' : line.slice(q + 1).trim() };
     }
   }
   return null;
@@ -332,21 +336,36 @@ export function eventName(event: string): string {
 }
 
 // The text fast path caches whole callchains (the lines between a header and the blank line after it): in a
-// profile the same few stacks recur thousands of times, and one Map lookup replaces a lookup per frame line.
-// V8 hashes only the first 16383 characters of a string, so longer keys would all collide.
-const MAX_BLOCK_CHARS = 16383;
+// profile the same few stacks recur thousands of times, and comparing one callchain text replaces a lookup per
+// frame line. Hashing whole callchains would cost more than comparing them, so the cache is keyed by a
+// fingerprint of a few characters and each bucket holds a few texts that are compared in full. Longer callchains
+// go line by line; shorter ones cut by the end of a text chunk wait for the next chunk to be looked up whole.
+const MAX_BLOCK_CHARS = 16 * 1024;
+const BUCKET_SIZE = 8;
 // Distinct callchain texts kept, in characters: bounds memory on inputs where few stacks repeat.
-const BLOCK_CACHE_CHARS = 32 * 1024 * 1024;
+const BLOCK_CACHE_CHARS = 16 * 1024 * 1024;
 
 interface CachedBlock {
+  text: string;
   /** Frame ids, leaf first. */
   ids: readonly number[];
   idsKey: string;
   /** Number of lines in the block. */
   lines: number;
+  /** tid -> the stack of this callchain in that thread, when its process and pid still match (a shortcut into `stacks`). */
+  threads: Map<string, StackEntry>;
+}
+
+function fingerprint(text: string, start: number, end: number): number {
+  const n = end - start;
+  let h = n;
+  for (let i = 1; i <= 16; i++) h = (Math.imul(h, 31) + text.charCodeAt(start + (((n - 1) * i) >> 4))) | 0;
+  return h;
 }
 
 interface StackEntry {
+  /** The pid as printed, which with the process frame, tid and frames tells stacks apart. */
+  pidText: string;
   /** Frame ids (our own numbering), leaf first, without the process frame. */
   leafFirst: number[];
   processFrame: number;
@@ -366,13 +385,16 @@ class PerfCollapser {
   private readonly processIds = new Map<string, number>();
   private readonly stacks = new Map<string, StackEntry>();
   /** Callchain text -> its frames, one cache for `java*` processes and one for the rest (as lineCache). */
-  private readonly blockCache = [new Map<string, CachedBlock>(), new Map<string, CachedBlock>()];
+  private readonly blockCache = [new Map<number, CachedBlock[]>(), new Map<number, CachedBlock[]>()];
   private blockCacheChars = 0;
   /** Warnings and sample ends so far: a callchain during which neither happened can be cached. */
   private events = 0;
   private lineNo = 0;
 
   private eventFilter: string | undefined;
+  /** eventName() of the last header's event, which is nearly always the one before. */
+  private rawEvent = '';
+  private rawEventName = '';
   private event: string | undefined;
   private samplesWithPeriod = 0;
   private samplesWithoutPeriod = 0;
@@ -382,6 +404,8 @@ class PerfCollapser {
   private skipSample = false;
   private header: Header | undefined;
   private java = 0;
+  /** Root frame name of the current sample. */
+  private processName = '';
   private readonly ids: number[] = [];
   private lastFrameLine: string | undefined;
   private lastGroupStart = 0;
@@ -405,10 +429,12 @@ class PerfCollapser {
   }
 
   /**
-   * Consumes the complete lines of `text` and returns the index where its unterminated last line starts.
-   * Gives the same results as feeding the lines one by one to line().
+   * Consumes lines of `text` and returns the index of the first one it left for later: the unterminated last
+   * line, or a callchain the text does not finish (so that it can be looked up whole with the next text).
+   * Gives the same results as feeding the lines one by one to line(). `final`: no more text follows, so only
+   * the unterminated last line is left.
    */
-  text(text: string): number {
+  text(text: string, final = false): number {
     let pos = 0;
     // Index of the next empty line's preceding newline at or after pos (-1: none in this text); searching once
     // per text region keeps inputs without `\n\n` (CRLF, no callchains) linear.
@@ -420,6 +446,7 @@ class PerfCollapser {
           pos = this.block(text, pos, nextBreak);
           continue;
         }
+        if (nextBreak === -1 && !final && text.length - pos <= MAX_BLOCK_CHARS) return pos;
       }
       const nl = text.indexOf('\n', pos);
       if (nl < 0) return pos;
@@ -436,13 +463,18 @@ class PerfCollapser {
   // The callchain text[start, end) (end: its last newline) followed by an empty line; returns the index after that line.
   private block(text: string, start: number, end: number): number {
     const key = text.slice(start, end);
+    const fp = fingerprint(text, start, end);
     const cache = this.blockCache[this.java]!;
-    const hit = cache.get(key);
-    if (hit !== undefined) {
-      this.lineNo += hit.lines + 1;
-      this.record(this.header!, hit.ids, hit.idsKey);
-      this.resetSample();
-      return end + 2;
+    const bucket = cache.get(fp);
+    if (bucket !== undefined) {
+      for (let i = 0; i < bucket.length; i++) {
+        const hit = bucket[i]!;
+        if (hit.text !== key) continue;
+        this.lineNo += hit.lines + 1;
+        this.record(this.header!, hit.ids, hit.idsKey, hit.threads);
+        this.resetSample();
+        return end + 2;
+      }
     }
     const events = this.events;
     const lineNo = this.lineNo;
@@ -452,9 +484,12 @@ class PerfCollapser {
       this.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
       pos = nl + 1;
     }
-    if (this.events === events && this.inSample && !this.skipSample && this.blockCacheChars + key.length <= BLOCK_CACHE_CHARS) {
+    const fits = (bucket?.length ?? 0) < BUCKET_SIZE && this.blockCacheChars + key.length <= BLOCK_CACHE_CHARS;
+    if (fits && this.events === events && this.inSample && !this.skipSample) {
       const ids = this.ids.slice();
-      cache.set(copyString(key), { ids, idsKey: ids.join(','), lines: this.lineNo - lineNo });
+      const entry = { text: copyString(key), ids, idsKey: ids.join(','), lines: this.lineNo - lineNo, threads: new Map() };
+      if (bucket) bucket.push(entry);
+      else cache.set(fp, [entry]);
       this.blockCacheChars += key.length;
     }
     return pos;
@@ -475,14 +510,19 @@ class PerfCollapser {
     this.header = h;
     this.ids.length = 0;
     this.lastFrameLine = undefined;
-    const event = eventName(h.event);
+    if (h.event !== this.rawEvent) {
+      this.rawEvent = h.event;
+      this.rawEventName = eventName(h.event);
+    }
+    const event = this.rawEventName;
     if (this.eventFilter === undefined) this.eventFilter = event;
     if (event !== this.eventFilter && h.event !== this.eventFilter) {
       this.skipSample = true;
       return;
     }
     this.event ??= event;
-    this.java = processName(h, this.opts) === 'java' ? 1 : 0;
+    this.processName = this.opts.tid || this.opts.pid || h.comm.includes(' ') ? processName(h, this.opts) : h.comm;
+    this.java = this.processName === 'java' ? 1 : 0;
     // Without a callchain perf prints the single frame on the header line; a tracepoint prints its payload there.
     if (h.tail !== '' && /^[0-9a-fA-F]+ +\S/.test(h.tail) && h.tail.endsWith(')')) {
       this.frameLine(h.tail, lineNo);
@@ -577,24 +617,29 @@ class PerfCollapser {
     this.inSample = false;
     this.skipSample = false;
     this.header = undefined;
-    this.ids.length = 0;
+    // Setting an array's length is a runtime call even when it changes nothing; most samples end here empty.
+    if (this.ids.length !== 0) this.ids.length = 0;
     this.lastFrameLine = undefined;
   }
 
-  private record(h: Header, leafFirst: readonly number[], idsKey: string): void {
-    const pname = this.opts.tid || this.opts.pid || h.comm.includes(' ') ? processName(h, this.opts) : h.comm;
+  private record(h: Header, leafFirst: readonly number[], idsKey: string, threads?: Map<string, StackEntry>): void {
+    const pname = this.processName;
     let processFrame = this.processIds.get(pname);
     if (processFrame === undefined) {
       processFrame = this.frameId({ name: pname, kind: 'process' });
       this.processIds.set(pname, processFrame);
     }
-    const key = `${processFrame}|${h.pid}|${h.tid}|${idsKey}`;
-    let entry = this.stacks.get(key);
-    if (entry === undefined) {
-      entry = { leafFirst: leafFirst.slice(), processFrame, samples: 0, weight: 0 };
-      if (h.pid !== '?') entry.pid = Number(h.pid);
-      entry.tid = Number(h.tid);
-      this.stacks.set(key, entry);
+    let entry = threads?.get(h.tid);
+    if (entry === undefined || entry.processFrame !== processFrame || entry.pidText !== h.pid) {
+      const key = `${processFrame}|${h.pid}|${h.tid}|${idsKey}`;
+      entry = this.stacks.get(key);
+      if (entry === undefined) {
+        entry = { pidText: h.pid, leafFirst: leafFirst.slice(), processFrame, samples: 0, weight: 0 };
+        if (h.pid !== '?') entry.pid = Number(h.pid);
+        entry.tid = Number(h.tid);
+        this.stacks.set(key, entry);
+      }
+      threads?.set(h.tid, entry);
     }
     entry.samples++;
     if (h.period !== undefined) {
@@ -668,10 +713,11 @@ async function parseText(chunks: AsyncIterable<string>, ctx: ParseContext): Prom
   const collapser = new PerfCollapser(ctx, ctx.options.collapse ?? {});
   let rest = '';
   for await (const chunk of chunks) {
-    const text = rest + chunk;
+    const text = rest === '' ? chunk : rest + chunk;
     rest = text.slice(collapser.text(text));
   }
-  if (rest !== '') collapser.lastLine(rest);
+  const last = collapser.text(rest, true);
+  if (last < rest.length) collapser.lastLine(rest.slice(last));
   collapser.endOfInput();
   return { format: 'perf-script', profile: collapser.build() };
 }

@@ -91,11 +91,18 @@ const SHORT_LABELS: Record<ModelLabel, string> = {
   unknown: 'unknown',
 };
 
-// strace -c cannot split errors by errno; say so once instead of leaving readers to guess what n/a means.
+// strace -c counts errors without naming their errnos; say so once, naming each source's format, instead of
+// leaving readers to guess what n/a means.
 function errnoNote(comparison: Comparison): string[] {
-  const missing = comparison.columns.filter((c) => !c.errnoDetail).map((c) => c.name);
-  if (missing.length === 0) return [];
-  return [`EAGAIN n/a: ${missing.join(', ')} do not break errors down by errno (strace -c); see the errors row.`];
+  const bySource = new Map<string, string[]>();
+  for (const c of comparison.columns.filter((col) => !col.errnoDetail)) {
+    const source = c.sourceFormat ?? 'their source';
+    bySource.set(source, [...(bySource.get(source) ?? []), c.name]);
+  }
+  return [...bySource].map(
+    ([source, names]) =>
+      `EAGAIN n/a: ${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} errors without errno names (${source}); see the errors row.`,
+  );
 }
 
 function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {

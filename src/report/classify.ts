@@ -4,7 +4,7 @@
 // capture length do not matter, and each was calibrated on the real captures in fixtures/models/
 // (nginx, redis, memcached, Node, Go net/http, Python http.server, netprobe's example servers; strace and
 // bpftrace; 1, 50 and 200 connections, keep-alive and one request per connection). "io" below is the
-// socket read + write families.
+// read + write families (read/recv*, write/send*): their calls on any descriptor, sockets and files alike.
 //
 // 1. Enough evidence at all: at least MIN_IO_CALLS reads/writes, and at least one accept or readiness
 //    wait (epoll/poll/select). A CLI tool (ls, a compiler) reads and writes but never waits for
@@ -36,11 +36,14 @@
 //    several threads and reads never EAGAIN (thread-per-connection, lower confidence); otherwise unknown.
 import type { ModelVerdict } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
+import { formatCount } from '../model/units.js';
 import { familyCounts, hasErrnoDetail, type FamilyCounts } from './families.js';
 
 export interface ClassifyContext {
   requests?: number;
   threads?: number;
+  /** What produced the table (e.g. `strace -c`), named when the evidence depends on it; default `the source`. */
+  source?: string;
 }
 
 const MIN_IO_CALLS = 100;
@@ -58,7 +61,7 @@ interface Features {
   f: FamilyCounts;
   io: number;
   waits: number;
-  /** Share of failed socket reads (EAGAIN when the source names errnos, any error otherwise). */
+  /** Share of failed read-family calls (EAGAIN when the source names errnos, any error otherwise). */
   readFailShare: number;
   errnoDetail: boolean;
   /** open/openat/openat2 calls: files, never sockets. */
@@ -69,6 +72,7 @@ interface Features {
   pwaitShare: number;
   threads?: number;
   requests?: number;
+  source?: string;
 }
 
 /** The network model a syscall mix points to, with the ratios that decided it. */
@@ -78,7 +82,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   const evidence: string[] = [];
 
   if (io < MIN_IO_CALLS) {
-    return unknown([`only ${io} socket read/write calls (at least ${MIN_IO_CALLS} are needed to judge)`, ...contextNotes(x)]);
+    return unknown([`only ${formatCount(io)} read/write-family calls (at least ${MIN_IO_CALLS} are needed to judge)`, ...contextNotes(x)]);
   }
   if (f.accept.calls === 0 && x.openat >= FILE_OPEN_PER_READ * f.read.calls) {
     return unknown([
@@ -88,7 +92,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   }
   if (f.accept.calls === 0 && x.waits === 0) {
     return unknown([
-      `${io} read/write calls but no accept and no epoll/poll/select wait: nothing shows the process serving connections`,
+      `${formatCount(io)} read/write-family calls but no accept and no epoll/poll/select wait: nothing shows the process serving connections`,
       ...contextNotes(x),
     ]);
   }
@@ -98,7 +102,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   const enoughAccepts = f.accept.calls >= (x.waits === 0 ? 1 : MIN_ACCEPTS);
   if (enoughAccepts && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
     evidence.push(
-      `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${f['thread-create'].calls} / ${f.accept.calls})`,
+      `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${formatCount(f['thread-create'].calls)} / ${formatCount(f.accept.calls)})`,
       `${pct(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
     );
     if (f['epoll-wait'].calls > 0) evidence.push(`${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
@@ -109,7 +113,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
 
   if (f['poll-select'].calls > f['epoll-wait'].calls) {
     evidence.push(
-      `poll/select waits: ${f['poll-select'].calls} vs ${f['epoll-wait'].calls} epoll waits`,
+      `poll/select waits: ${formatCount(f['poll-select'].calls)} vs ${formatCount(f['epoll-wait'].calls)} epoll waits`,
       `${ratio(f['poll-select'].calls / io)} poll/select calls per read/write`,
     );
     if (f.accept.calls > 0) evidence.push(`${ratio(clonePerAccept)} thread creations per accept: no thread per connection`);
@@ -126,14 +130,14 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
       label: 'thread-per-connection (blocking)',
       confidence: 0.5,
       evidence: [
-        `no epoll/poll/select waits on ${threads} threads: I/O blocks in read/write`,
+        `no epoll/poll/select waits on ${formatCount(threads)} threads: I/O blocks in read/write`,
         `${pct(x.readFailShare)} of reads fail`,
         `only ${ratio(clonePerAccept)} thread creations per accept: threads were started before the capture (a pool?)`,
       ],
     };
   }
   return unknown([
-    `${f.accept.calls} accepts but no readiness waits and no thread per connection (${ratio(clonePerAccept)} clones per accept)`,
+    `${formatCount(f.accept.calls)} accepts but no readiness waits and no thread per connection (${ratio(clonePerAccept)} clones per accept)`,
     ...contextNotes(x),
   ]);
 }
@@ -143,7 +147,7 @@ function classifyEpoll(x: Features): ModelVerdict {
   const sleepPerIo = x.rawNanosleep / io;
   const futexPerIo = f.futex.calls / io;
   const waitLine = `${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write (${pct(x.pwaitShare)} of them epoll_pwait)`;
-  const readLine = `${pct(x.readFailShare)} of reads fail (${x.errnoDetail ? 'EAGAIN' : 'EAGAIN or other errors: the source does not name errnos'})`;
+  const readLine = `${pct(x.readFailShare)} of reads fail (${x.errnoDetail ? 'EAGAIN' : `EAGAIN or other errors: ${x.source ?? 'the source'} does not name errnos`})`;
   const sleepLine = `${ratio(sleepPerIo)} nanosleep per read/write`;
   const futexLine = `${ratio(futexPerIo)} futex per read/write`;
   const otherSleeps = f.sleep.calls - x.rawNanosleep;
@@ -198,8 +202,8 @@ function classifyEpoll(x: Features): ModelVerdict {
 // Other Go runtime habits that add confidence but are not required (they depend on load and GC).
 function goExtras(f: FamilyCounts): string[] {
   const extras: string[] = [];
-  if (f['sched-yield'].calls > 0) extras.push(`${f['sched-yield'].calls} sched_yield (scheduler spinning)`);
-  if (f.signals.calls > 0) extras.push(`${f.signals.calls} tgkill/rt_sigreturn (goroutine preemption signals)`);
+  if (f['sched-yield'].calls > 0) extras.push(`${formatCount(f['sched-yield'].calls)} sched_yield (scheduler spinning)`);
+  if (f.signals.calls > 0) extras.push(`${formatCount(f.signals.calls)} tgkill/rt_sigreturn (goroutine preemption signals)`);
   return extras;
 }
 
@@ -227,14 +231,15 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
     pwaitShare: f['epoll-wait'].calls > 0 ? pwait / f['epoll-wait'].calls : 0,
     ...(threads !== undefined ? { threads } : {}),
     ...(ctx.requests !== undefined ? { requests: ctx.requests } : {}),
+    ...(ctx.source !== undefined ? { source: ctx.source } : {}),
   };
 }
 
 // What the source knew beyond counts; not used to decide, but lets a reader check the scale.
 function contextNotes(x: Features): string[] {
   const notes: string[] = [];
-  if (x.requests !== undefined && x.requests > 0) notes.push(`${ratio(x.io / x.requests)} reads/writes per request (${x.requests} requests)`);
-  if (x.threads !== undefined) notes.push(`${x.threads} thread${x.threads === 1 ? '' : 's'} made syscalls`);
+  if (x.requests !== undefined && x.requests > 0) notes.push(`${ratio(x.io / x.requests)} reads/writes per request (${formatCount(x.requests)} requests)`);
+  if (x.threads !== undefined) notes.push(`${formatCount(x.threads)} thread${x.threads === 1 ? '' : 's'} made syscalls`);
   return notes;
 }
 
@@ -253,7 +258,7 @@ function clamp(confidence: number): number {
 
 function ratio(n: number): string {
   if (n === 0) return '0';
-  if (n >= 100) return n.toFixed(0);
+  if (n >= 100) return formatCount(Math.round(n));
   if (n >= 1) return n.toFixed(2);
   return n.toPrecision(2);
 }

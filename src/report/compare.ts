@@ -9,6 +9,12 @@ export interface CompareRun {
   /** Column title: the run name or the file's basename. */
   name: string;
   syscalls: SyscallTable;
+  /** Tracer that produced the counts (`strace`, `perf`, `bpftrace`), when known. */
+  backend?: string;
+  /** Where the run came from (the path the user gave). */
+  source?: string;
+  /** The kind of table, in words, e.g. `strace -c` or `bpftrace syscall counts`; named in notes about errnos. */
+  sourceFormat?: string;
   requests?: number;
   requestsPerSecond?: number;
   /** Length of the capture in seconds. */
@@ -25,13 +31,16 @@ export type Normalisation = 'per-1000-requests' | 'per-second' | 'raw';
 
 export interface CompareColumn {
   name: string;
+  backend: string | null;
+  source: string | null;
+  sourceFormat: string | null;
   normalisation: Normalisation;
   requests: number | null;
   requestsPerSecond: number | null;
   durationSeconds: number | null;
   threads: number | null;
   model: ModelVerdict;
-  /** Whether EAGAIN can be told apart from other errors (not with strace -c). */
+  /** Whether EAGAIN can be counted: false only when the run has errors without errno names (strace -c). */
   errnoDetail: boolean;
 }
 
@@ -76,6 +85,9 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
     const threads = run.threads ?? run.syscalls.threads ?? null;
     columns.push({
       name: run.name,
+      backend: run.backend ?? null,
+      source: run.source ?? null,
+      sourceFormat: run.sourceFormat ?? null,
       normalisation,
       requests: run.requests ?? null,
       requestsPerSecond: run.requestsPerSecond ?? (run.requests && run.durationSeconds ? run.requests / run.durationSeconds : null),
@@ -84,6 +96,7 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
       model: classifyNetworkModel(run.syscalls, {
         ...(run.requests !== undefined ? { requests: run.requests } : {}),
         ...(threads !== null ? { threads } : {}),
+        ...(run.sourceFormat !== undefined ? { source: run.sourceFormat } : {}),
       }),
       errnoDetail,
     });

@@ -75,7 +75,10 @@ export function eagainCount(row: SyscallRow): number {
   return (row.errnos.EAGAIN ?? 0) + (row.errnos.EWOULDBLOCK ?? 0);
 }
 
-/** Whether the table breaks errors down by errno at all (strace -c does not; bpftrace maps and logs do). */
+/**
+ * Whether EAGAIN can be counted: the table names errnos (bpftrace maps, strace logs), or it has no errors at all
+ * and so nothing to break down. Only a table with errors but no errno names (strace -c) cannot tell.
+ */
 export function hasErrnoDetail(table: SyscallTable): boolean {
-  return table.rows.some((r) => Object.keys(r.errnos).length > 0);
+  return table.totals.errors === 0 || table.rows.some((r) => Object.keys(r.errnos).length > 0);
 }

@@ -19,14 +19,23 @@ describe('bpftraceSyscallScript text', () => {
     expect(plain).not.toContain('ustack');
     expect(plain).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
     const follow = bpftraceSyscallScript({ pid: 42, followChildren: true, stacks: true });
-    expect(follow).toContain(`BEGIN { printf("${BPFTRACE_READY_LINE}\\n"); @track[42] = 1; }`);
+    expect(follow).toContain(`BEGIN { @track[42] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
     expect(follow).toContain('/@track[pid]/');
     expect(follow).toContain('@stacks[ustack(perf), args->id] = count();');
     expect(follow).toContain('END { clear(@start); clear(@track); }');
   });
 
+  it('seeds existing descendants (pre-forked workers) into @track before announcing it is attached', () => {
+    const script = bpftraceSyscallScript({ pid: 42, followChildren: true, descendants: [43, 44], stacks: false });
+    expect(script).toContain(`BEGIN { @track[42] = 1; @track[43] = 1; @track[44] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
+    // The capture still ends with the target itself, not with a worker.
+    expect(script).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
+    expect(() => bpftraceSyscallScript({ pid: 42, followChildren: false, descendants: [43], stacks: false })).toThrow(RangeError);
+  });
+
   it('rejects a pid that is not a positive integer', () => {
     expect(() => bpftraceSyscallScript({ pid: 0, followChildren: false, stacks: false })).toThrow(RangeError);
+    expect(() => bpftraceSyscallScript({ pid: 1, followChildren: true, descendants: [-1], stacks: false })).toThrow(RangeError);
   });
 });
 

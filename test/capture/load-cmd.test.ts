@@ -1,9 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleServers } from '../../src/capture/example-servers.js';
-import { runLoadCommand } from '../../src/capture/load-cmd.js';
+import { redisBenchmarkRequestsPerTest, runLoadCommand } from '../../src/capture/load-cmd.js';
+import { waitForPort } from '../../src/capture/ready.js';
 import { NetprobeError } from '../../src/model/errors.js';
-import { IN_CI } from '../helpers.js';
+import { fixture, IN_CI } from '../helpers.js';
 import { startServer, TEST_SERVER_CACHE, type RunningServer } from './server-process.js';
 
 // `wrk --version` exits 1 even when wrk works, so probe for the binary instead.
@@ -11,6 +17,16 @@ const wrkPath = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p)
 if (!wrkPath) {
   if (IN_CI) throw new Error('wrk is required under CI=true but is not installed (.ci/run must install it)');
   console.warn('SKIP: wrk not available on this machine');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Whether pid is still a live process (a zombie waiting for init to reap it counts as gone). */
@@ -69,6 +85,22 @@ describe('runLoadCommand', () => {
     expect(r.output).toBe('some other tool\n');
   });
 
+  it('counts the requests of redis-benchmark -q from its -n and the tests it completed', async () => {
+    // A stand-in replays the real output under the command line that produced it (fixtures/load/README.md).
+    const bin = await mkdtemp(join(tmpdir(), 'netprobe-fake-redis-benchmark-'));
+    await writeFile(join(bin, 'redis-benchmark'), `#!/bin/sh\ncat '${fixture('load', 'redis-benchmark-quiet.txt')}'\n`, { mode: 0o755 });
+    const r = await runLoadCommand(`PATH='${bin}':$PATH redis-benchmark -h 127.0.0.1 -p 6379 -t ping -n 20000 -c 50 -q`).finally(() =>
+      rm(bin, { recursive: true, force: true }),
+    );
+    expect(r).toMatchObject({ requests: 40000, requestsKnown: true, errors: 0, durationSeconds: 0.846 });
+    expect(r.requestsPerSecond).toBeCloseTo(r.requests / r.durationSeconds, 0);
+  });
+
+  it('says the count is unknown (never 0 requests at a real rate) when -q output comes from an unknown command line', async () => {
+    const r = await runLoadCommand(`cat '${fixture('load', 'redis-benchmark-quiet.txt')}'`);
+    expect(r).toMatchObject({ requests: 0, requestsKnown: false, requestsPerSecond: 47281.318 });
+  });
+
   it('reports requests 0 and requestsKnown false when nothing tells the count', async () => {
     const r = await runLoadCommand('true');
     expect(r).toMatchObject({ requests: 0, requestsKnown: false });
@@ -100,5 +132,45 @@ describe('runLoadCommand', () => {
     const r = await runLoadCommand('sleep 60 >/dev/null 2>&1 & echo $!');
     const pid = Number(r.output.trim());
     expect(await gone(pid)).toBe(true);
+  });
+});
+
+// .ci/run does not install redis-server yet, so its absence skips (visibly) even under CI.
+const redisReady = ['redis-server', 'redis-benchmark'].every((tool) => ['/usr/bin', '/usr/local/bin'].some((d) => existsSync(`${d}/${tool}`)));
+if (!redisReady) console.warn('SKIP: redis-server/redis-benchmark not available on this machine');
+
+describe.runIf(redisReady)('runLoadCommand with a live redis-benchmark -q', () => {
+  let redis: ChildProcess | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitForPort(port, { timeoutMs: 10_000 });
+  });
+  afterAll(async () => {
+    if (redis && redis.exitCode === null) {
+      const exited = new Promise((r) => redis!.once('exit', r));
+      redis.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('reports the requests it made, with a rate that matches them', async () => {
+    const r = await runLoadCommand(`redis-benchmark -h 127.0.0.1 -p ${port} -t ping -n 2000 -c 10 -q`);
+    expect(r).toMatchObject({ requests: 4000, requestsKnown: true, errors: 0 });
+    expect(r.requestsPerSecond).toBeCloseTo(r.requests / r.durationSeconds, -1);
+  });
+});
+
+describe('redisBenchmarkRequestsPerTest', () => {
+  it.each([
+    ['redis-benchmark -h 127.0.0.1 -p 6379 -t ping -n 20000 -c 50 -q', 20000],
+    ['/usr/bin/redis-benchmark -q -t set,get', 100000],
+    ['redis-benchmark -q -n 500 | tee out.txt', 500],
+    ['./bench.sh -n 500', null],
+    ['redis-benchmark -q -n 10; redis-benchmark -q -n 20', null],
+    ['redis-benchmark -q -n lots', null],
+  ])('%s -> %s', (cmd, expected) => {
+    expect(redisBenchmarkRequestsPerTest(cmd)).toBe(expected);
   });
 });

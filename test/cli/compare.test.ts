@@ -1,11 +1,19 @@
 // `netprobe compare` on real captures: the table, --markdown, --json, and its usage/input errors.
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { distinguishNames } from '../../src/cli/compare.js';
+import { tableFromRows } from '../../src/model/syscalls.js';
 import { fixture, runCli } from '../helpers.js';
 
 const GO = fixture('models', 'go-nethttp-c50.strace.txt');
 const NGINX = fixture('models', 'nginx-1worker-c50.strace.txt');
 const PYTHON = fixture('models', 'python-httpserver-c1.strace.txt');
 const PERF = fixture('render', 'dd-bs512.perf');
+// One Go server traced three times, once per backend, and a sweep of the C thread-per-connection server.
+const RUNS = ['strace', 'perf', 'bpftrace'].map((b) => fixture('models', 'runs', `go-nethttp-${b}`));
+const SWEEP = fixture('models', 'runs', 'c-threads-sweep');
 
 describe('netprobe compare', () => {
   it('prints the runs side by side with their network models', async () => {
@@ -62,5 +70,81 @@ describe('netprobe compare', () => {
     const both = await runCli(['compare', GO, '--markdown', '--json']);
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('Expected at most one of `--markdown` and `--json`');
+  });
+
+  it('tells runs of one server apart by backend, and names the source format of missing errnos', async () => {
+    const r = await runCli(['compare', ...RUNS]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[1]).toMatch(/^\s+go-nethttp \[strace\]\s+go-nethttp \[perf\]\s+go-nethttp \[bpftrace\]$/);
+    expect(r.stdout).toContain('\nEAGAIN n/a: go-nethttp [strace] has errors without errno names (strace -c); see the errors row.\n');
+    const json = JSON.parse((await runCli(['compare', ...RUNS, '--json'])).stdout) as {
+      columns: { name: string; backend: string; source: string; sourceFormat: string; errnoDetail: boolean }[];
+    };
+    expect(json.columns.map((c) => [c.name, c.backend, c.source, c.sourceFormat, c.errnoDetail])).toEqual([
+      ['go-nethttp [strace]', 'strace', RUNS[0], 'strace -c', false],
+      ['go-nethttp [perf]', 'perf', RUNS[1], 'perf trace -s', true],
+      ['go-nethttp [bpftrace]', 'bpftrace', RUNS[2], 'bpftrace output', true],
+    ]);
+  });
+
+  it('does not claim a missing errno breakdown for a run without errors', async () => {
+    const r = await runCli(['compare', fixture('models', 'node-http-c200.bpftrace.txt'), GO]);
+    expect(r.stdout).toMatch(/\nEAGAIN\s+0\s+n\/a\n/);
+    expect(r.stdout).toContain('EAGAIN n/a: go-nethttp-c50.strace.txt has errors without errno names (strace -c)');
+    expect(r.stdout).not.toContain('node-http-c200.bpftrace.txt has errors');
+  });
+
+  it('shows a sweep directory as one column per level, with the sweep table', async () => {
+    const r = await runCli(['compare', SWEEP]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[1]).toMatch(/^\s+c-threads-c10\s+c-threads-c50$/);
+    expect(r.stdout).toMatch(/\nmodel\s+thread\/conn\s+thread\/conn\n/);
+    expect(r.stdout).toContain('\nSweep c-threads: cost per request as connections grow\n');
+    expect(r.stdout).toMatch(/\n10\s+[\d,]+\s+2\.00\s/);
+    expect(r.stdout).toMatch(/\n50\s+[\d,]+\s+2\.02\s/);
+  });
+
+  it('names the level a sweep summary stands for when its level directories are gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netprobe-compare-sweep-'));
+    try {
+      await mkdir(join(dir, 'c-threads-sweep'));
+      await copyFile(join(SWEEP, 'run.json'), join(dir, 'c-threads-sweep', 'run.json'));
+      const r = await runCli(['compare', join(dir, 'c-threads-sweep')]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.split('\n')[1]).toMatch(/^\s+c-threads @ 50 connections \(last sweep level\)$/);
+      expect(r.stdout).toContain('\nSweep c-threads: cost per request as connections grow\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('distinguishNames', () => {
+  const syscalls = tableFromRows([], false);
+  const names = (runs: { name: string; backend?: string; source?: string }[]) =>
+    distinguishNames(runs.map((r) => ({ ...r, syscalls }))).map((r) => r.name);
+
+  it('adds the backend when runs of one name differ in backend', () => {
+    expect(names([{ name: 'go', backend: 'strace' }, { name: 'go', backend: 'bpftrace' }, { name: 'nginx', backend: 'strace' }])).toEqual([
+      'go [strace]',
+      'go [bpftrace]',
+      'nginx',
+    ]);
+  });
+
+  it('uses the shortest end of the path that differs otherwise', () => {
+    expect(
+      names([
+        { name: 'go', backend: 'bpftrace', source: 'netprobe-out/go-20261122-085800/' },
+        { name: 'go', backend: 'bpftrace', source: 'netprobe-out/go-20261122-090000/run.json' },
+        { name: 'run', source: 'before/run.json' },
+        { name: 'run', source: 'after/run.json' },
+      ]),
+    ).toEqual(['go-20261122-085800', 'go-20261122-090000', 'run (before)', 'run (after)']);
+    expect(names([{ name: 'go.txt', source: 'before/go.txt' }, { name: 'go.txt', source: 'after/go.txt' }])).toEqual(['before/go.txt', 'after/go.txt']);
+  });
+
+  it('numbers the same input given twice', () => {
+    expect(names([{ name: 'a', source: 'a.txt' }, { name: 'a', source: 'a.txt' }])).toEqual(['a (1)', 'a (2)']);
   });
 });

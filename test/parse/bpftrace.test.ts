@@ -142,6 +142,14 @@ describe('bpftrace parser', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("reads netprobe's script output without any map (an idle target) as an empty table with no threads", async () => {
+    const { result, warnings, head } = await parseFixture('netprobe-script-idle.txt');
+    expect(result.syscalls).toEqual({ rows: [], totals: { calls: 0, errors: 0, seconds: 0 }, hasTime: true, threads: 0 });
+    expect(result.profile).toBeUndefined();
+    expect(warnings).toEqual([]);
+    expect(detectTextFormat(head)?.format).toBe('bpftrace');
+  });
+
   it('rejects input without any map and an unterminated multi-line key', async () => {
     const parse = (text: string) =>
       bpftraceParser.parse(

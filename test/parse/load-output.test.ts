@@ -55,13 +55,15 @@ describe('parseRedisBenchmarkOutput', () => {
     });
   });
 
-  it('-q output has rates but no request count', () => {
+  it('-q output has each test\'s rate but no request count; the overall rate weighs the tests by their time', () => {
     expect(parseLoadOutput(load('redis-benchmark-quiet.txt'))).toEqual({
       tool: 'redis-benchmark',
       requests: null,
       errors: 0,
       durationSeconds: null,
-      requestsPerSecond: 48035.425,
+      // Both tests made -n 20000 requests: 40000 / (20000/54054.05 + 20000/42016.80), not the mean of the rates.
+      requestsPerSecond: 47281.318,
+      testRates: [54054.05, 42016.8],
     });
   });
 

@@ -12,8 +12,8 @@ async function table(file: string) {
 describe('renderCompareTable', () => {
   it('prints one column per run, family rows, facts and the full model of each run', async () => {
     const c = compareRuns([
-      { name: 'go-nethttp', syscalls: await table('go-nethttp-c50.strace.txt'), requests: 32249, durationSeconds: 3 },
-      { name: 'redis', syscalls: await table('redis-c50.strace.txt'), requests: 40000, durationSeconds: 3 },
+      { name: 'go-nethttp', syscalls: await table('go-nethttp-c50.strace.txt'), requests: 32249, durationSeconds: 3, sourceFormat: 'strace -c' },
+      { name: 'redis', syscalls: await table('redis-c50.strace.txt'), requests: 40000, durationSeconds: 3, sourceFormat: 'strace -c' },
     ]);
     const text = renderCompareTable(c, { color: false });
     const lines = text.split('\n');
@@ -25,7 +25,7 @@ describe('renderCompareTable', () => {
     expect(text).toMatch(/\nmodel\s+netpoll\s+reactor\n/);
     expect(text).toContain('  go-nethttp: goroutine-per-connection (netpoll) ');
     expect(text).toContain('  redis: event-loop reactor (epoll) ');
-    expect(text).toContain('EAGAIN n/a: go-nethttp, redis do not break errors down by errno (strace -c)');
+    expect(text).toContain('EAGAIN n/a: go-nethttp, redis have errors without errno names (strace -c); see the errors row.');
     expect(text).not.toContain('\u001b[');
   });
 

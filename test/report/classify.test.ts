@@ -65,7 +65,7 @@ describe('classifyNetworkModel evidence and edge cases', () => {
 
   it('says unknown, with the reason, for an empty table', () => {
     const verdict = classifyNetworkModel(tableFromRows([], false));
-    expect(verdict).toEqual({ label: 'unknown', confidence: 0, evidence: [expect.stringMatching(/only 0 socket read\/write calls/)] });
+    expect(verdict).toEqual({ label: 'unknown', confidence: 0, evidence: [expect.stringMatching(/^only 0 read\/write-family calls/)] });
   });
 
   it('classifies an arm64-style table (epoll_pwait only) of a reactor the same way', async () => {
@@ -75,6 +75,24 @@ describe('classifyNetworkModel evidence and edge cases', () => {
       nginx.hasTime,
     );
     expect(classifyNetworkModel(arm64).label).toBe(REACTOR);
+  });
+
+  it('prints counts with thousands separators', async () => {
+    const verdict = classifyNetworkModel(await table('go-nethttp-c200.bpftrace.txt'));
+    const yields = (await table('go-nethttp-c200.bpftrace.txt')).rows.find((r) => r.name === 'sched_yield')!.calls;
+    expect(yields).toBeGreaterThanOrEqual(1000);
+    expect(verdict.evidence).toContain(`${yields.toLocaleString('en-US')} sched_yield (scheduler spinning)`);
+  });
+
+  it('names errnos for a bpftrace table with no errors at all (nothing to break down)', async () => {
+    const node = await table('node-http-c200.bpftrace.txt');
+    expect(node.totals.errors).toBe(0);
+    expect(classifyNetworkModel(node).evidence).toContain('0% of reads fail (EAGAIN)');
+  });
+
+  it('names the source when errors come without errnos', async () => {
+    const verdict = classifyNetworkModel(await table('go-nethttp-c50.strace.txt'), { source: 'strace -c' });
+    expect(verdict.evidence.join('\n')).toMatch(/of reads fail \(EAGAIN or other errors: strace -c does not name errnos\)/);
   });
 
   it('reports the thread count it was given', async () => {

@@ -80,6 +80,19 @@ describe('compareRuns', () => {
     expect(c.columns[0]!.errnoDetail).toBe(true);
   });
 
+  it('counts EAGAIN as 0 for a table without errors, whatever its source: there is nothing to break down', async () => {
+    const node = await table('node-http-c200.bpftrace.txt');
+    expect(node.totals.errors).toBe(0);
+    const c = compareRuns([{ name: 'node', syscalls: node, backend: 'bpftrace', source: 'node.txt', sourceFormat: 'bpftrace output' }]);
+    expect(row(c, 'eagain')!.values).toEqual([0]);
+    expect(c.columns[0]).toMatchObject({ errnoDetail: true, backend: 'bpftrace', source: 'node.txt', sourceFormat: 'bpftrace output' });
+  });
+
+  it('names the source format in the evidence when errors come without errnos', async () => {
+    const c = compareRuns([{ name: 'go', syscalls: await table('go-nethttp-c50.strace.txt'), sourceFormat: 'strace -c' }]);
+    expect(c.columns[0]!.model.evidence.join('\n')).toContain('EAGAIN or other errors: strace -c does not name errnos');
+  });
+
   it('carries sweep levels through for the curves', async () => {
     const go = await table('go-nethttp-c1.strace.txt');
     const level: SweepLevel = {

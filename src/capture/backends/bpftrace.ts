@@ -1,13 +1,14 @@
 // bpftrace backend: counts every syscall of the target in the kernel (calls, errors by errno, wall time,
 // optionally user stacks); the lowest overhead, since nothing crosses to user space per call.
 // `bpftrace raw/netprobe.bt`, stdout copied untouched to raw/bpftrace.txt; the maps are printed when
-// bpftrace gets SIGINT or when the target's main thread exits (the script calls exit()).
+// bpftrace gets SIGINT or when the target's main thread exits (the script calls exit()). The target's
+// existing descendants (pre-forked workers) are written into the script; later forks are followed in-kernel.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetprobeError } from '../../model/errors.js';
 import { bpftraceParser } from '../../parse/bpftrace.js';
 import { BPFTRACE_READY_LINE, bpftraceSyscallScript } from '../bpftrace-script.js';
-import { parseFile } from '../parse-file.js';
+import { parseFile, shownPath } from '../parse-file.js';
 import { ManagedProcess, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -17,7 +18,13 @@ import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   const scriptFile = 'raw/netprobe.bt';
   const output = 'raw/bpftrace.txt';
-  await writeFile(join(options.runDir, scriptFile), bpftraceSyscallScript({ pid: options.pid, followChildren: true, stacks: options.syscallStacks }));
+  const script = bpftraceSyscallScript({
+    pid: options.pid,
+    followChildren: true,
+    descendants: options.pids.filter((pid) => pid !== options.pid),
+    stacks: options.syscallStacks,
+  });
+  await writeFile(join(options.runDir, scriptFile), script);
 
   let ready!: () => void;
   const attached = new Promise<void>((resolve) => (ready = resolve));
@@ -38,8 +45,8 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
       await proc.stop({ graceMs: 30_000 });
     },
     async collect(): Promise<TracerOutput> {
-      const parsed = await parseFile(bpftraceParser, join(options.runDir, output), output);
-      if (!parsed.syscalls) throw new NetprobeError('input', `${output}: bpftrace printed no syscall maps`);
+      const parsed = await parseFile(bpftraceParser, join(options.runDir, output));
+      if (!parsed.syscalls) throw new NetprobeError('input', `${shownPath(join(options.runDir, output))}: bpftrace printed no syscall maps`);
       const lost = proc.stderrTail().find((l) => /lost \d+ events|map.*full/i.test(l));
       return {
         syscalls: parsed.syscalls,

@@ -1,9 +1,10 @@
 // perf backends: syscalls from the raw_syscalls tracepoints, and CPU stack sampling for `--cpu`.
 //
-// Syscalls: `perf trace record -p PID` (= perf record of raw_syscalls:sys_enter/sys_exit) then
+// Syscalls: `perf trace record -p PID[,CHILD...]` (= perf record of raw_syscalls:sys_enter/sys_exit) then
 // `perf trace -i <data> -s --errno-summary`. Live `perf trace -s -p PID` was the first choice, but perf 6.1
 // does not follow threads created after it attached (observed: only the main thread's block), which loses
-// every thread-per-connection worker; perf record -p inherits to new threads and children.
+// every thread-per-connection worker; perf record -p inherits to new threads and children. Child processes that
+// exist before the attach (pre-forked workers) are listed after the target: perf does not look for them.
 // Both recorders start disabled (`-D -1`) and are enabled through a control FIFO that acknowledges, so
 // "attached" means "counting" — perf prints nothing when it is ready. The syscall perf.data is deleted
 // once summarised (tens of MB per second of load); raw/perf-trace-summary.txt is perf's own output.
@@ -16,8 +17,8 @@ import { execa } from 'execa';
 import { NetprobeError } from '../../model/errors.js';
 import { perfScriptParser } from '../../parse/perf-script.js';
 import { perfTraceSummaryParser } from '../../parse/perf-trace-summary.js';
-import { parseFile } from '../parse-file.js';
-import { ManagedProcess, waitForTracer } from '../target.js';
+import { parseFile, shownPath } from '../parse-file.js';
+import { ManagedProcess, processAlive, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
 export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer> {
@@ -28,7 +29,7 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
   }
   const data = 'raw/perf-syscalls.data';
   const summary = 'raw/perf-trace-summary.txt';
-  const recorder = await startRecorder(['trace', 'record', '-q', '-o', join(options.runDir, data), '-p', String(options.pid)]);
+  const recorder = await startRecorder(['trace', 'record', '-q', '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
   return {
     stop: () => recorder.stop(),
     async collect(): Promise<TracerOutput> {
@@ -37,12 +38,12 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
         timeout: 300_000,
       });
       if (r.exitCode !== 0) {
-        throw new NetprobeError('environment', `perf trace -i ${data} failed: ${lastLines(String(r.stderr))}`);
+        throw new NetprobeError('environment', `perf trace -i ${shownPath(join(options.runDir, data))} failed: ${lastLines(String(r.stderr))}`);
       }
       // Every syscall is a record (about 40 MB/s against a fast server): the summary is what is kept.
       await rm(join(options.runDir, data), { force: true });
-      const parsed = await parseFile(perfTraceSummaryParser, join(options.runDir, summary), summary);
-      if (!parsed.syscalls) throw new NetprobeError('input', `${summary}: no syscall summary in perf's output`);
+      const parsed = await parseFile(perfTraceSummaryParser, join(options.runDir, summary));
+      if (!parsed.syscalls) throw new NetprobeError('input', `${shownPath(join(options.runDir, summary))}: no syscall summary in perf's output`);
       const lost = /LOST (\d+) events/.exec(String(r.stderr) + String(r.stdout));
       return {
         syscalls: parsed.syscalls,
@@ -61,7 +62,7 @@ export type CpuEvent = 'cycles' | 'cpu-clock';
 export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }): Promise<Tracer> {
   const data = 'raw/perf-cpu.data';
   const script = 'raw/perf-cpu.script';
-  const recorder = await startRecorder(['record', '-q', '-g', '-F', '99', '-e', options.event, '-o', join(options.runDir, data), '-p', String(options.pid)]);
+  const recorder = await startRecorder(['record', '-q', '-g', '-F', '99', '-e', options.event, '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
   return {
     stop: () => recorder.stop(),
     async collect(): Promise<TracerOutput> {
@@ -74,7 +75,7 @@ export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }
       } as const);
       await new Promise<void>((resolve) => (out.closed ? resolve() : out.on('close', resolve)));
       if (r.exitCode !== 0) throw new NetprobeError('environment', `perf script failed: ${lastLines(String(r.stderr))}`);
-      const parsed = await parseFile(perfScriptParser, join(options.runDir, script), script);
+      const parsed = await parseFile(perfScriptParser, join(options.runDir, script));
       return {
         syscalls: { rows: [], totals: { calls: 0, errors: 0, seconds: 0 }, hasTime: false },
         profile: parsed.profile,
@@ -84,6 +85,12 @@ export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }
       };
     },
   };
+}
+
+// perf refuses to start when one listed pid is gone; a pre-forked worker may have exited since it was listed.
+async function pidList(pids: readonly number[]): Promise<string> {
+  const alive = await Promise.all(pids.map(async (pid, i) => (i === 0 || (await processAlive(pid)) ? pid : undefined)));
+  return alive.filter((pid) => pid !== undefined).join(',');
 }
 
 interface Recorder {

@@ -1,15 +1,19 @@
-// strace backend: ptrace every thread of the target (and what it forks); highest overhead, works anywhere.
+// strace backend: ptrace every thread of the target, of its existing child processes and of what they fork
+// later; highest overhead, works anywhere.
 //
-// Default: `strace -f -c -w -o raw/strace-summary.txt -p PID` — the `-c` table with wall time per syscall
-// (`-w`: entry to exit, like the other backends; without it strace counts system CPU time). That table has
-// error counts but no errno names, so `--strace-log` (and `--syscall-stacks`, which adds `-k`) keep the
-// full log instead: `strace -f -tt -T -yy [-k] -o raw/strace.log -p PID`, parsed for errnos and `-T` times.
+// Default: `strace -f -c -w -o raw/strace-summary.txt -p PID [-p CHILD ...]` — the `-c` table with wall time
+// per syscall (`-w`: entry to exit, like the other backends; without it strace counts system CPU time). That
+// table has error counts but no errno names, so `--strace-log` (and `--syscall-stacks`, which adds `-k`) keep
+// the full log instead: `strace -f -tt -T -yy [-k] -o raw/strace.log -p PID [-p CHILD ...]`, parsed for errnos
+// and `-T` times.
 // strace's `-C` would write both, but appends the table to the same log file.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetprobeError } from '../../model/errors.js';
+import { tableFromRows } from '../../model/syscalls.js';
 import { straceLogParser } from '../../parse/strace-log.js';
 import { straceSummaryParser } from '../../parse/strace-summary.js';
-import { parseFile } from '../parse-file.js';
+import { parseFile, shownPath } from '../parse-file.js';
 import { ManagedProcess, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -17,15 +21,27 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
   const logMode = options.straceLog || options.syscallStacks;
   const file = logMode ? 'raw/strace.log' : 'raw/strace-summary.txt';
   const modeArgs = logMode ? ['-tt', '-T', '-yy', ...(options.syscallStacks ? ['-k'] : [])] : ['-c', '-w'];
-  const args = ['-f', ...modeArgs, '-o', join(options.runDir, file), '-p', String(options.pid)];
+  const args = ['-f', ...modeArgs, '-o', join(options.runDir, file), ...options.pids.flatMap((pid) => ['-p', String(pid)])];
 
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  // strace reports `Process N attached` (`... with M threads`) once every thread of N is seized.
-  const attachedLine = new RegExp(`^strace: Process ${options.pid} attached`);
+  const waiting = new Set(options.pids);
+  const vanished: number[] = [];
+  // Every task strace seizes is announced once on stderr, also with -o: `Process N attached with M threads`
+  // for each -p process, `Process N attached` for a single-threaded one and for every thread or child
+  // followed later (-f). Their sum is the threads seen, which the -c table does not tell.
+  let threads = 0;
   const proc = new ManagedProcess('strace', args, {
     label: 'strace',
-    onStderrLine: (line) => attachedLine.test(line) && markReady(),
+    onStderrLine: (line) => {
+      const attached = /^strace: Process (\d+) attached(?: with (\d+) threads)?$/.exec(line);
+      // A pre-forked worker may exit between netprobe listing it and strace attaching.
+      const gone = /^strace: attach: ptrace\(PTRACE_SEIZE, (\d+)\): No such process/.exec(line);
+      if (attached) threads += attached[2] === undefined ? 1 : Number(attached[2]);
+      if (gone) vanished.push(Number(gone[1]));
+      const pid = Number((attached ?? gone)?.[1]);
+      if (waiting.delete(pid) && waiting.size === 0) markReady();
+    },
   });
   await waitForTracer(proc, ready, straceHint);
 
@@ -35,14 +51,20 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
       await proc.stop({ graceMs: 10_000 });
     },
     async collect(): Promise<TracerOutput> {
-      const parsed = await parseFile(logMode ? straceLogParser : straceSummaryParser, join(options.runDir, file), file);
-      if (!parsed.syscalls) throw new NetprobeError('input', `${file}: no syscall table in strace's output`);
+      const path = join(options.runDir, file);
+      const notes = logMode ? [] : ['errno names need the full log: add --strace-log'];
+      if (vanished.length > 0) notes.push(`process${vanished.length > 1 ? 'es' : ''} ${vanished.join(', ')} exited before strace attached`);
+      // strace writes nothing at all, not even the -c table's header, when the tracees made no syscall (so no
+      // thread made one either).
+      if ((await stat(path)).size === 0) return { syscalls: tableFromRows([], true, 0), files: [file], warnings: [], notes };
+      const parsed = await parseFile(logMode ? straceLogParser : straceSummaryParser, path);
+      if (!parsed.syscalls) throw new NetprobeError('input', `${shownPath(path)}: no syscall table in strace's output`);
       return {
-        syscalls: parsed.syscalls,
+        syscalls: parsed.syscalls.threads === undefined && threads > 0 ? { ...parsed.syscalls, threads } : parsed.syscalls,
         profile: options.syscallStacks ? parsed.profile : undefined,
         files: [file],
         warnings: parsed.warnings,
-        notes: logMode ? [] : ['errno names need the full log: add --strace-log'],
+        notes,
       };
     },
   };
