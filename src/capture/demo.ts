@@ -1,10 +1,12 @@
 // `netprobe demo`: build the example servers (one per network model), trace each under the same built-in
-// load, and optionally sweep connection counts on two contrasting models. The CLI renders the results.
+// load with a CPU profile beside the syscall counts, and optionally sweep connection counts on the models the
+// memory debate is about. The CLI renders the results. Ctrl-C (the signal) keeps what was captured.
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { NetprobeError } from '../model/errors.js';
 import { buildExampleServers, type BuiltServer, type SkippedServer } from './example-servers.js';
+import { probeCpuSampling } from './probes.js';
 import { DEFAULT_PARENT, timestampForPath } from './run-dir.js';
 import { runSweep } from './sweep.js';
 import { runTrace } from './trace.js';
@@ -50,10 +52,19 @@ export interface DemoResult {
   skipped: SkippedServer[];
   /** Servers that were built but whose capture failed, with the reason. */
   failed: { id: string; reason: string }[];
+  /** Whether each run also recorded a CPU profile (perf sampling works here). */
+  cpuProfiles: boolean;
+  /** Why there are no CPU profiles, with the fix, when perf sampling does not work. */
+  cpuProblem?: string;
+  /** The signal stopped the demo early: `runs` holds what was captured (the last one possibly cut short). */
+  interrupted: boolean;
 }
 
-/** A goroutine per connection against a single epoll loop: the pair whose curves differ most. */
-const SWEEP_SERVERS = ['go-nethttp', 'c-epoll'];
+/**
+ * A thread per connection, a goroutine per connection, a C epoll loop and libuv: the models whose cost per
+ * connection the debate is about.
+ */
+export const SWEEP_SERVERS = ['c-threads', 'go-nethttp', 'c-epoll', 'node-http'];
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const say = options.onProgress ?? (() => {});
@@ -74,6 +85,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
   }
 
+  // perf samples at 99 Hz cost about half a second per server (perf script on exit); flame graphs of where
+  // CPU goes show what the syscall counts cannot.
+  const cpuProbe = await probeCpuSampling();
+  const cpuProfiles = cpuProbe.ok;
+  if (!cpuProfiles) say(`no CPU flame graphs: ${cpuProbe.detail}${cpuProbe.fix ? ` (fix: ${cpuProbe.fix})` : ''}`);
+
   const runs: DemoRun[] = [];
   const failed: { id: string; reason: string }[] = [];
   let backend = options.backend as string;
@@ -89,6 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         load: { url: `http://127.0.0.1:${port}/`, connections: options.connections, durationSeconds: options.durationSeconds },
         outDir: join(dir, server.id),
         name: server.id,
+        cpu: cpuProfiles,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       backend = result.run.backend;
@@ -97,6 +115,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       say(`  ${rps}${result.run.model.label}${result.run.model.label === server.expectedModel ? '' : ` (expected ${server.expectedModel})`}`);
     } catch (err) {
       if (err instanceof NetprobeError && err.code === 'usage') throw err;
+      // Stopped by the signal before anything was traced: not a failure of this server.
+      if (options.signal?.aborted) break;
       const reason = err instanceof Error ? err.message : String(err);
       failed.push({ id: server.id, reason });
       say(`  failed: ${reason.split('\n')[0]}`);
@@ -104,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   const sweeps: DemoSweep[] = [];
-  const sweepable = options.sweepLevels.length > 0 ? built.filter((s) => SWEEP_SERVERS.includes(s.id)) : [];
+  const sweepable = options.sweepLevels.length > 0 ? SWEEP_SERVERS.flatMap((id) => built.filter((s) => s.id === id)) : [];
   for (const server of sweepable) {
     if (options.signal?.aborted) break;
     say(`sweeping ${server.id}: connections=${options.sweepLevels.join(',')}, ${options.sweepSeconds}s each`);
@@ -124,12 +144,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (results.length > 0) sweeps.push({ server, dir: join(dir, `sweep-${server.id}`), results });
     } catch (err) {
       if (err instanceof NetprobeError && err.code === 'usage') throw err;
+      if (options.signal?.aborted) break;
       const reason = err instanceof Error ? err.message : String(err);
       failed.push({ id: `sweep ${server.id}`, reason });
       say(`  sweep failed: ${reason.split('\n')[0]}`);
     }
   }
-  return { dir, backend, runs, sweeps, skipped, failed };
+  return {
+    dir,
+    backend,
+    runs,
+    sweeps,
+    skipped,
+    failed,
+    cpuProfiles,
+    ...(cpuProfiles ? {} : { cpuProblem: `${cpuProbe.detail}${cpuProbe.fix ? `; to enable: ${cpuProbe.fix}` : ''}` }),
+    interrupted: options.signal?.aborted ?? false,
+  };
 }
 
 async function createDemoDirectory(outDir: string | undefined): Promise<string> {

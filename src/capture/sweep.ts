@@ -5,7 +5,7 @@
 // summary whose `sweep` array holds one SweepLevel per level (compare and report.html draw curves from it)
 // and whose other fields repeat the highest level's run, so every reader of run directories accepts it.
 // The sweep directory is the parent of every returned result's `dir`.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rmdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
@@ -127,6 +127,8 @@ async function writeSummary(sweepDir: string, name: string, last: RunJson, level
     files: [RUN_JSON, ...levels.map((l) => join(l.dir, RUN_JSON))],
   };
   await writeFile(join(sweepDir, RUN_JSON), `${JSON.stringify(run, null, 2)}\n`);
+  // createRunDirectory made raw/ for a run of its own; the levels keep their raw output in their own folders.
+  await rmdir(join(sweepDir, 'raw')).catch(() => {});
 }
 
 /** The soft limit on open files of this process (the target inherits it), from /proc/self/limits. */

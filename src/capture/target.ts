@@ -244,6 +244,22 @@ function parentPid(stat: string): number | undefined {
   return state && state !== 'Z' && state !== 'X' && Number.isInteger(ppid) ? ppid : undefined;
 }
 
+// Clock ticks per second of /proc/<pid>/stat times (sysconf(_SC_CLK_TCK)): 100 on every Linux ABI netprobe runs on.
+const CLOCK_TICKS = 100;
+
+/** When the process started, in seconds since boot (to 1/100 s), or undefined when it is gone. */
+export async function startedSinceBoot(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // Field 22 (starttime) is the 20th after the `)` that closes comm.
+  const ticks = Number(stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+}
+
+/** Seconds since boot now, on the same clock as startedSinceBoot(). */
+export async function secondsSinceBoot(): Promise<number> {
+  return Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+}
+
 /** Resident memory of a process in bytes (VmRSS), or undefined. */
 export async function residentBytes(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);

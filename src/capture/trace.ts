@@ -39,7 +39,7 @@ import { shownPath } from './parse-file.js';
 import { probeCpuSampling } from './probes.js';
 import { waitForPort } from './ready.js';
 import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
-import { processAlive, processTree, residentBytes, startTarget, targetFailed, type ProcessExit, type Target } from './target.js';
+import { processAlive, processTree, residentBytes, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, type ProcessExit, type Target } from './target.js';
 import type { AttachOptions, BackendName, TraceOptions, TraceProgress, TraceResult, Tracer, TracerOutput } from './types.js';
 
 const DEFAULT_READY_TIMEOUT_SECONDS = 30;
@@ -232,6 +232,14 @@ async function settledProcessTree(pid: number): Promise<number[]> {
   return tree;
 }
 
+// Descendants that were not listed for the tracer but started before it counted: forked between the listing
+// and the attach, so no backend followed them. (Later forks are followed; the 1/100 s clock is allowed for.)
+async function forkedWhileAttaching(pid: number, listed: readonly number[], counting: number): Promise<number[]> {
+  const unlisted = (await processTree(pid)).filter((p) => !listed.includes(p));
+  const started = await Promise.all(unlisted.map(async (p) => ({ p, at: await startedSinceBoot(p) })));
+  return started.filter(({ at }) => at !== undefined && at < counting - 0.01).map(({ p }) => p);
+}
+
 const ATTACH: Record<BackendName, (o: AttachOptions) => Promise<Tracer>> = {
   strace: attachStrace,
   perf: attachPerfSyscalls,
@@ -290,13 +298,12 @@ class Session {
     const pids = held ? [pid] : await settledProcessTree(pid);
     const attach: AttachOptions = { pid, pids, runDir, syscallStacks: this.options.syscallStacks ?? false, straceLog: this.options.straceLog ?? false };
     this.tracers.push(await ATTACH[backend](attach));
+    const counting = await secondsSinceBoot();
     if (cpuEvent) this.tracers.push(await attachPerfCpu({ ...attach, event: cpuEvent }));
     const notes: string[] = [];
     if (pids.length > 1) notes.push(`traced ${pids.length - 1} child process${pids.length > 2 ? 'es' : ''} of pid ${pid} that existed before the attach`);
-    if (!held) {
-      const late = (await processTree(pid)).filter((p) => !pids.includes(p));
-      if (late.length > 0) notes.push(`process${late.length > 1 ? 'es' : ''} ${late.join(', ')} started while ${backend} attached: if forked before it counted, missing from the counts`);
-    }
+    const missed = held ? [] : await forkedWhileAttaching(pid, pids, counting);
+    if (missed.length > 0) notes.push(`not traced: process${missed.length > 1 ? 'es' : ''} ${missed.join(', ')}, forked while ${backend} was attaching`);
     target?.resume();
     const opened = Date.now();
 

@@ -1,8 +1,8 @@
 // `netprobe demo`: trace the example servers of each network model under identical load, print the
-// comparison and write report.html.
+// comparison and write report.html. Ctrl-C stops the demo, writes the report of what was traced, exits 130.
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { runDemo, type DemoResult } from '../capture/demo.js';
+import { runDemo, SWEEP_SERVERS, type DemoResult } from '../capture/demo.js';
 import type { BackendName } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
@@ -10,7 +10,7 @@ import { renderCompareTable } from '../render/compare-table.js';
 import { renderReportHtml } from '../render/report-html.js';
 import { compareRuns, type CompareRun } from '../report/compare.js';
 import { parseDurationOption, parsePositiveInt, printWarnings, writeOutput } from './common.js';
-import { compareRunFromInput } from './compare.js';
+import { compareRunFromInput, loadCompareInput } from './compare.js';
 import { readInput } from './input.js';
 
 interface DemoFlags {
@@ -33,18 +33,38 @@ export function registerDemo(program: Command): void {
     .option('--duration <time>', 'load per server, e.g. 3s or 500ms', '3s')
     .option('--connections <n>', 'keep-alive connections of the built-in load', '50')
     .option('--backend <name>', 'strace, perf, bpftrace or auto (lowest overhead that works)', 'auto')
-    .option('--sweep <levels>', 'connection levels swept on go-nethttp and c-epoll, e.g. 10,100,500', '10,100,500')
+    .option('--sweep <levels>', `connection levels swept on ${SWEEP_SERVERS.join(', ')}, e.g. 10,100,500`, '10,100,500')
     .option('--no-sweep', 'skip the connection sweep')
     .option('--sweep-duration <time>', 'load per sweep level', '1s')
     .option('--servers <ids>', 'only these example servers (comma-separated ids)')
+    .addHelpText(
+      'after',
+      `
+Each server gets the same keep-alive HTTP load; its syscall mix per request
+decides its network model, and a CPU profile (perf, when it works here) gives
+it a flame graph. Ctrl-C writes the report of the servers traced so far and
+exits 130.
+
+Examples:
+  $ netprobe demo
+  $ netprobe demo --servers go-nethttp,c-threads,c-epoll --no-sweep
+  $ netprobe demo --backend strace --duration 5s --out /tmp/demo
+  $ netprobe demo --sweep 10,100,1000 --sweep-duration 2s`,
+    )
     .action(async (flags: DemoFlags) => {
       if (!BACKENDS.includes(flags.backend)) {
         throw new NetprobeError('usage', `Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${flags.backend}\``);
       }
       const started = Date.now();
       const ac = new AbortController();
-      const onSigint = () => ac.abort();
-      process.once('SIGINT', onSigint);
+      let signals = 0;
+      const onSignal = () => {
+        signals++;
+        process.stderr.write(signals === 1 ? '\nnetprobe: stopping; the report will cover the servers traced so far...\n' : 'netprobe: still stopping, please wait\n');
+        ac.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let result: DemoResult;
       try {
         result = await runDemo({
@@ -59,7 +79,11 @@ export function registerDemo(program: Command): void {
           signal: ac.signal,
         });
       } finally {
-        process.off('SIGINT', onSigint);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (result.runs.length === 0 && result.interrupted) {
+        throw new NetprobeError('interrupted', `interrupted before any server was traced; nothing to report (${result.dir} holds no runs)`);
       }
       if (result.runs.length === 0) {
         throw new NetprobeError('environment', `no example server could be traced: ${result.failed.map((f) => `${f.id}: ${f.reason.split('\n')[0]}`).join('; ')}`, {
@@ -72,30 +96,32 @@ export function registerDemo(program: Command): void {
       const profiles: (Profile | undefined)[] = [];
       for (const { server, result: r } of result.runs) {
         const loaded = await readInput(r.dir, { onWarning });
-        runs.push({ ...compareRunFromInput(loaded, r.dir), name: server.id });
-        profiles.push(loaded.profile);
+        runs.push({ ...compareRunFromInput(loaded, r.dir), name: r.interrupted ? `${server.id} (cut short)` : server.id });
+        profiles.push(loaded.meta?.cpuProfile);
       }
       const comparison = compareRuns(runs);
       for (const sweep of result.sweeps) {
-        const loaded = await readInput(sweep.dir, { onWarning });
-        const levels = compareRunFromInput(loaded, sweep.dir).sweep;
+        const levels = (await loadCompareInput(sweep.dir, onWarning)).sweep?.levels;
         if (levels) comparison.sweeps.push({ name: sweep.server.id, levels });
       }
       const expected = result.runs.map((r) => r.server.expectedModel);
 
       await writeOutput(undefined, renderCompareTable(comparison, { expected }));
       const notes = [
+        ...(result.interrupted ? [interruptedNote(result)] : []),
         ...result.skipped.map((s) => `skipped ${s.id}: ${s.reason}. To enable it: ${s.fix}`),
         ...result.failed.map((f) => `failed ${f.id}: ${f.reason.split('\n')[0]}`),
+        ...(result.cpuProblem ? [`no CPU flame graphs: ${result.cpuProblem}`] : []),
       ];
       for (const n of notes) process.stderr.write(`${n}\n`);
 
       const html = renderReportHtml({
-        title: 'netprobe demo: network models compared',
+        title: `netprobe demo: network models compared${result.interrupted ? ' (partial: interrupted)' : ''}`,
         subtitle: `${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC · backend ${result.backend} · ${flags.connections} keep-alive connections for ${flags.duration} per server`,
         comparison,
         expected,
         profiles,
+        flameCaption: 'Where each server spends CPU during the load: perf samples at 99 Hz with user and kernel stacks (wider = more CPU time).',
         notes,
       });
       const report = join(result.dir, 'report.html');
@@ -104,9 +130,19 @@ export function registerDemo(program: Command): void {
       process.stderr.write(
         `${result.runs.length} servers traced in ${((Date.now() - started) / 1000).toFixed(0)}s${mismatches > 0 ? `, ${mismatches} classified differently than expected` : ''}\n`,
       );
-      const shown = relative(process.cwd(), report);
-      process.stdout.write(`report: ${shown.startsWith('..') ? report : shown}\n`);
+      const relativeReport = relative(process.cwd(), report);
+      const shown = relativeReport.startsWith('..') ? report : relativeReport;
+      process.stdout.write(`report: ${shown}${result.interrupted ? ' (partial)' : ''}\n`);
+      if (result.interrupted) throw new NetprobeError('interrupted', `interrupted; partial report written to ${shown}`);
     });
+}
+
+// Which servers the partial report covers, so nobody mistakes it for the whole demo.
+function interruptedNote(result: DemoResult): string {
+  const cut = result.runs.filter((r) => r.result.interrupted).map((r) => r.server.id);
+  return `Interrupted (Ctrl-C): partial report of ${result.runs.length} server${result.runs.length === 1 ? '' : 's'} (${result.runs
+    .map((r) => r.server.id)
+    .join(', ')})${cut.length > 0 ? `; ${cut.join(', ')} cut short` : ''}; the rest and any sweep not finished were skipped.`;
 }
 
 function parseLevels(value: string): number[] {

@@ -45,7 +45,8 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
     ? 'Units differ per column: per 1k req = calls per 1,000 requests, per s = calls per second of capture, raw = counts.'
     : `Syscalls by family, ${normalisationLabel(normalisations[0] ?? 'raw')}.`;
   const notes = errnoNote(comparison);
-  const sweeps = comparison.sweeps.map((s) => renderSweep(s.name, s.levels, options)).join('\n');
+  const sweepTables = comparison.sweeps.map((s) => renderSweep(s.name, s.levels, options)).join('\n');
+  const sweeps = sweepTables ? `${sweepTables}${options.markdown ? '\n' : ''}${SWEEP_MEMORY_LEGEND.join(options.markdown ? ' ' : '\n')}\n` : '';
 
   if (options.markdown) {
     const table = markdownTable(headers, [...body, ...facts]);
@@ -63,11 +64,18 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   return `${out.join('\n')}\n`;
 }
 
+/** What the memory columns of a sweep table measure (printed once under the sweep tables). */
+export const SWEEP_MEMORY_LEGEND = [
+  'RSS after load: resident memory of the server when the load at that level ended.',
+  'RSS/idle conn: how much the server\'s RSS grew per idle keep-alive connection held open, untraced. User-space',
+  'memory only: kernel socket buffers and thread kernel stacks are not in RSS.',
+];
+
 /** One sweep's curves as a table: one row per connection level. */
 export function renderSweep(name: string, levels: readonly SweepLevel[], options: CompareTableOptions = {}): string {
   // Families below SWEEP_MIN_PER_REQUEST at every level are noise in a curve table.
   const families = FAMILIES.filter((f) => levels.some((l) => (l.perRequest[f.id] ?? 0) >= SWEEP_MIN_PER_REQUEST));
-  const headers = ['connections', 'requests/s', 'syscalls/req', ...families.map((f) => `${f.title}/req`), 'threads', 'RSS', 'bytes/idle conn', 'model'];
+  const headers = ['connections', 'requests/s', 'syscalls/req', ...families.map((f) => `${f.title}/req`), 'threads', 'RSS after load', 'RSS/idle conn', 'model'];
   const rows = levels.map((l) => [
     formatCount(l.connections),
     formatCount(Math.round(l.requestsPerSecond)),

@@ -18,6 +18,8 @@ export interface ReportInput {
   expected?: readonly (ModelLabel | undefined)[];
   /** Per column (same order), the profile drawn as that run's flame graph; missing ones are skipped. */
   profiles?: readonly (Profile | undefined)[];
+  /** What the flame graphs show (default: where each run's syscalls come from). */
+  flameCaption?: string;
   /** Things the reader should know: skipped servers and how to enable them, tracer overhead. */
   notes?: readonly string[];
 }
@@ -85,10 +87,10 @@ export function renderReportHtml(input: ReportInput): string {
         }</p><div class="np-chart-box" id="np-bars"></div><div class="np-legend np-family-legend" id="np-bars-legend"></div></section>`
       : '',
     chartData.sweeps.length > 0
-      ? `<section class="np-report-block"><h2>Cost as connections grow</h2><p class="np-caption">From <code>--sweep connections=…</code>: syscalls per request and memory per idle keep-alive connection at each level.</p><div class="np-sweep-charts"><div class="np-chart-box" id="np-sweep-calls"></div><div class="np-chart-box" id="np-sweep-memory"></div></div></section>`
+      ? `<section class="np-report-block"><h2>Cost as connections grow</h2><p class="np-caption">From <code>--sweep connections=…</code>: syscalls per request at each level, and how much the server's resident memory (RSS) grew per idle keep-alive connection held open beside it. RSS is user-space memory only: kernel socket buffers and thread kernel stacks are not included.</p><div class="np-sweep-charts"><div class="np-chart-box" id="np-sweep-calls"></div><div class="np-chart-box" id="np-sweep-memory"></div></div></section>`
       : '',
     flames.length > 0
-      ? `<section class="np-report-block"><h2>Flame graphs</h2><p class="np-caption">Where each server's syscalls come from.</p><nav class="np-tabs" role="tablist">${flames
+      ? `<section class="np-report-block"><h2>Flame graphs</h2><p class="np-caption">${escapeHtml(input.flameCaption ?? "Where each run's syscalls come from.")}</p><nav class="np-tabs" role="tablist">${flames
           .map((f, i) => `<button type="button" role="tab" data-target="${flameIds[i]}" aria-selected="${i === 0}">${escapeHtml(f.name)}</button>`)
           .join('')}</nav>\n${flames
           .map((f, i) => flameGraphSection(flameIds[i]!, { title: `${f.name}: ${f.model}`, profile: f.profile }, {}, i > 0))
@@ -293,7 +295,7 @@ const CHART_SCRIPT = `(function () {
     var callsEl = document.getElementById('np-sweep-calls');
     if (callsEl) curves(callsEl, 'Syscalls per request', function (l) { return l.total; }, fmt);
     var memEl = document.getElementById('np-sweep-memory');
-    if (memEl) curves(memEl, 'Memory per idle connection', function (l) { return l.idleBytes; }, bytes);
+    if (memEl) curves(memEl, 'RSS growth per idle connection (user space)', function (l) { return l.idleBytes; }, bytes);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', draw); else draw();
 })();`;

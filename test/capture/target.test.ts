@@ -1,7 +1,8 @@
 // The lifecycle module: spawn from argv in a process group, held start, stderr tail, stop escalation, reaping.
 import { describe, expect, it } from 'vitest';
 import { NetprobeError } from '../../src/model/errors.js';
-import { ManagedProcess, processState, startTarget, targetFailed } from '../../src/capture/target.js';
+import { readFile } from 'node:fs/promises';
+import { ManagedProcess, processState, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed } from '../../src/capture/target.js';
 import { processesMentioning } from '../e2e/trace-support.js';
 
 const marker = () => `netprobe-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -68,6 +69,41 @@ describe('startTarget', () => {
     const err = targetFailed(target.process, 'before listening on port 8080', exit);
     expect(err.message).toBe('sh exited with code 1 before listening on port 8080\n  | bind: address already in use');
     expect(err.code).toBe('environment');
+  });
+});
+
+describe('processTree', () => {
+  it('lists the process, then its children and grandchildren (threads are not processes)', async () => {
+    const tag = marker();
+    // sh -> (sleep, sh -> sleep): two levels of descendants.
+    const proc = new ManagedProcess('sh', ['-c', 'sleep 300 & sh -c "sleep 300; :" & wait', tag]);
+    try {
+      let tree = await processTree(proc.pid);
+      for (let i = 0; i < 250 && tree.length < 4; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        tree = await processTree(proc.pid);
+      }
+      expect(tree[0]).toBe(proc.pid);
+      expect(tree).toHaveLength(4);
+      const names = await Promise.all(tree.map(async (pid) => (await readFile(`/proc/${pid}/comm`, 'utf8')).trim()));
+      expect(names.sort()).toEqual(['sh', 'sh', 'sleep', 'sleep']);
+      expect(await processTree(process.pid)).not.toContain(1);
+    } finally {
+      await proc.stop({ graceMs: 200 });
+    }
+  });
+
+  it('startedSinceBoot() and secondsSinceBoot() share one clock', async () => {
+    const proc = new ManagedProcess('sleep', ['30']);
+    try {
+      const started = await startedSinceBoot(proc.pid);
+      const now = await secondsSinceBoot();
+      expect(started).toBeGreaterThan(0);
+      expect(started).toBeLessThanOrEqual(now);
+      expect(await startedSinceBoot(999_999_999)).toBeUndefined();
+    } finally {
+      await proc.stop({ graceMs: 200 });
+    }
   });
 });
 

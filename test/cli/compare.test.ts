@@ -102,6 +102,9 @@ describe('netprobe compare', () => {
     expect(r.stdout).toContain('\nSweep c-threads: cost per request as connections grow\n');
     expect(r.stdout).toMatch(/\n10\s+[\d,]+\s+2\.00\s/);
     expect(r.stdout).toMatch(/\n50\s+[\d,]+\s+2\.02\s/);
+    expect(r.stdout).toMatch(/\s+threads\s+RSS after load\s+RSS\/idle conn\s+model\n/);
+    expect(r.stdout).toContain('\nRSS after load: resident memory of the server when the load at that level ended.\n');
+    expect(r.stdout).toContain('kernel socket buffers and thread kernel stacks are not in RSS');
   });
 
   it('names the level a sweep summary stands for when its level directories are gone', async () => {

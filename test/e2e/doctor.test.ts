@@ -1,10 +1,10 @@
 // `netprobe doctor` runs each tool for real and names the fix for each one that does not work.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli, toolAvailable } from '../helpers.js';
+import { BIN, isRoot, runCli, toolAvailable } from '../helpers.js';
 
 describe('netprobe doctor', () => {
   it('reports every backend, agrees with what the tools do here, and exits 0 when one works', async () => {
@@ -29,6 +29,30 @@ describe('netprobe doctor', () => {
     expect(r.stdout).toMatch(/^backend\s+status\s+version\s+detail$/m);
     expect(r.stdout).toMatch(/^strace\s+(works|does not work)/m);
     expect(r.stdout).toMatch(/--backend auto would use|no backend works here/);
+  }, 60_000);
+
+  it('as a user who may not read tracefs: says it is mounted but not readable, and does not suggest mounting it', async () => {
+    // Needs root to switch to nobody, a tracefs that only root may read (the usual 0700), and a checkout nobody can read.
+    const mode = statSync('/sys/kernel/tracing', { throwIfNoEntry: false })?.mode;
+    const mounted = readFileSync('/proc/mounts', 'utf8').includes(' /sys/kernel/tracing tracefs ');
+    if (!isRoot || !toolAvailable('setpriv', ['--version']) || !mounted || mode === undefined || (mode & 0o005) !== 0) {
+      console.warn('SKIP: needs root, setpriv and a root-only tracefs at /sys/kernel/tracing');
+      return;
+    }
+    const asNobody = (args: string[]) =>
+      execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], { env: { NO_COLOR: '1' }, reject: false });
+    const probe = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', BIN], { reject: false });
+    if (probe.exitCode !== 0) {
+      console.warn(`SKIP: ${BIN} is not readable by nobody`);
+      return;
+    }
+    const json = await asNobody(['doctor', '--json']);
+    const report = JSON.parse(json.stdout) as { environment: { root: boolean; tracefs: boolean; tracefsMount?: string }; backends: { name: string; fix?: string }[] };
+    expect(report.environment).toMatchObject({ root: false, tracefs: false, tracefsMount: '/sys/kernel/tracing' });
+    for (const b of report.backends) expect(b.fix ?? '', b.name).not.toMatch(/mount -t tracefs/);
+    const text = await asNobody(['doctor']);
+    expect(text.stdout).toMatch(/tracefs: mounted at \/sys\/kernel\/tracing, not readable \(run as root\)/);
+    expect(text.stdout).not.toMatch(/not mounted/);
   }, 60_000);
 
   it('with no tool on PATH: each fix is the install command, and the exit code is 3', async () => {

@@ -87,7 +87,7 @@ describe('renderSweep', () => {
     const text = renderSweep('go', levels, { color: false });
     const lines = text.split('\n');
     expect(lines[0]).toBe('Sweep go: cost per request as connections grow');
-    expect(lines[1]).toMatch(/^connections\s+requests\/s\s+syscalls\/req\s+futex\/req\s+epoll wait\/req\s+read\/recv\/req\s+write\/send\/req\s+nanosleep\/req\s+threads\s+RSS\s+bytes\/idle conn\s+model$/);
+    expect(lines[1]).toMatch(/^connections\s+requests\/s\s+syscalls\/req\s+futex\/req\s+epoll wait\/req\s+read\/recv\/req\s+write\/send\/req\s+nanosleep\/req\s+threads\s+RSS after load\s+RSS\/idle conn\s+model$/);
     expect(lines[3]).toMatch(/^1\s+3,333\s.*\s6\s+12\.0 MiB\s+netpoll$/);
     expect(lines[4]).toMatch(/^200\s+10,000\s.*\s6\s+12\.0 MiB\s+8\.8 KiB\s+netpoll$/);
   });

@@ -77,6 +77,27 @@ describe('renderReportHtml', () => {
     expect(parsed.runs[0]!.perRequest.read).toBeGreaterThan(1);
   });
 
+  it('draws the CPU profiles it is given, under the caption it is given', async () => {
+    const run = await readInput(fixture('models', 'runs', 'go-nethttp-cpu'));
+    const cpu = run.meta!.cpuProfile!;
+    expect(cpu.stacks.some((s) => s.frames.length > 10)).toBe(true);
+    const html = renderReportHtml({
+      title: 't',
+      comparison: compareRuns([{ name: 'go-nethttp', syscalls: run.syscalls! }]),
+      profiles: [cpu],
+      flameCaption: 'Where each server spends CPU.',
+    });
+    expect(html).toContain('<p class="np-caption">Where each server spends CPU.</p>');
+    expect(html.match(/<section class="np-flame"/g)).toHaveLength(1);
+    expect(html).toContain('net/http.(*conn).serve');
+  });
+
+  it('says what the idle-connection memory curve measures', async () => {
+    const html = await report();
+    expect(html).toContain('RSS is user-space memory only: kernel socket buffers and thread kernel stacks are not included.');
+    expect(html).toContain("'RSS growth per idle connection (user space)'");
+  });
+
   it('leaves out the charts it has no data for', async () => {
     const redis = await table('redis-c50.strace.txt');
     const html = renderReportHtml({ title: 't', comparison: compareRuns([{ name: 'redis', syscalls: redis }]) });

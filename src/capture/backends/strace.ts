@@ -26,7 +26,7 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const waiting = new Set(options.pids);
-  const vanished: number[] = [];
+  const refused: string[] = [];
   // Every task strace seizes is announced once on stderr, also with -o: `Process N attached with M threads`
   // for each -p process, `Process N attached` for a single-threaded one and for every thread or child
   // followed later (-f). Their sum is the threads seen, which the -c table does not tell.
@@ -35,11 +35,12 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
     label: 'strace',
     onStderrLine: (line) => {
       const attached = /^strace: Process (\d+) attached(?: with (\d+) threads)?$/.exec(line);
-      // A pre-forked worker may exit between netprobe listing it and strace attaching.
-      const gone = /^strace: attach: ptrace\(PTRACE_SEIZE, (\d+)\): No such process/.exec(line);
+      // A pre-forked worker may have exited since netprobe listed it (No such process), or run as a user that
+      // may not be traced; strace goes on with the others (it exits only when the target itself fails).
+      const failed = /^strace: attach: ptrace\(PTRACE_SEIZE, (\d+)\): (.*)$/.exec(line);
       if (attached) threads += attached[2] === undefined ? 1 : Number(attached[2]);
-      if (gone) vanished.push(Number(gone[1]));
-      const pid = Number((attached ?? gone)?.[1]);
+      if (failed) refused.push(`${failed[1]} (${failed[2]})`);
+      const pid = Number((attached ?? failed)?.[1]);
       if (waiting.delete(pid) && waiting.size === 0) markReady();
     },
   });
@@ -53,7 +54,7 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
     async collect(): Promise<TracerOutput> {
       const path = join(options.runDir, file);
       const notes = logMode ? [] : ['errno names need the full log: add --strace-log'];
-      if (vanished.length > 0) notes.push(`process${vanished.length > 1 ? 'es' : ''} ${vanished.join(', ')} exited before strace attached`);
+      if (refused.length > 0) notes.push(`not traced: process${refused.length > 1 ? 'es' : ''} ${refused.join(', ')}`);
       // strace writes nothing at all, not even the -c table's header, when the tracees made no syscall (so no
       // thread made one either).
       if ((await stat(path)).size === 0) return { syscalls: tableFromRows([], true, 0), files: [file], warnings: [], notes };
