@@ -1,8 +1,8 @@
-// `netprobe check --baseline <file> <input>`: the CI gate. Exit 0 when the input stays within the baseline's
-// limits, 1 when it regressed, 2 for usage errors and unreadable inputs.
+// `netprobe check --baseline <file> <input>` or `... -- <cmd>`: the CI gate. Exit 0 when the input (or a fresh
+// capture) stays within the baseline's limits, 1 when it regressed, 2 for usage errors and unreadable inputs.
 import type { Command } from 'commander';
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, relative } from 'node:path';
 import { syscallsJson } from '../export/json.js';
 import { NetprobeError } from '../model/errors.js';
 import { RUN_SCHEMA_VERSION, type RunJson } from '../model/run.js';
@@ -25,9 +25,10 @@ import { familyOf } from '../report/families.js';
 import { printWarnings, writeOutput } from './common.js';
 import { readInput } from './input.js';
 import { syscallTableOf } from './summary.js';
+import { addCaptureOptions, runCaptures, traceOptions, type TraceFlags } from './trace.js';
 import { VERSION } from './version.js';
 
-interface CheckFlags {
+interface CheckFlags extends TraceFlags {
   baseline: string;
   maxIncrease: string;
   maxTimingIncrease: string;
@@ -40,24 +41,26 @@ interface CheckFlags {
 }
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('CI gate: compare syscall counts with a baseline; exit 0 when within limits, 1 on a regression')
-    .argument('<input>', 'run directory, run.json or baseline file, strace -c output, strace log, bpftrace output, pprof syscall profile')
-    .requiredOption('--baseline <file>', 'the baseline: a file written by --update-baseline, a run directory or any input above')
-    .option('--max-increase <pct>', 'allowed growth of work checks without their own --limit', `${DEFAULT_MAX_INCREASE * 100}%`)
-    .option('--max-timing-increase <pct>', 'allowed growth of timing checks without their own --limit (off: fail only when they appear)', 'off')
-    .option(
-      '--limit <check=limit>',
-      'limit for one check (repeatable): check is a family (futex, epoll-wait, read, write, ...; a syscall name picks its family), other, total or errors; limit is 5% (relative), 0.2 (absolute, in the comparison unit) or off',
-      collect,
-      [] as string[],
-    )
-    .option('--min-share <pct>', 'checks under this share of all calls in both runs are not gated by the default limits', `${DEFAULT_MIN_SHARE * 100}%`)
-    .option('--allow-model-change', 'do not fail when the network-model label differs from the baseline')
-    .option('--update-baseline', 'write the input as the new baseline file (replacing it) and exit 0')
-    .option('--markdown', 'GitHub-flavoured Markdown (PR comment, $GITHUB_STEP_SUMMARY)')
-    .option('--json', 'the checks as JSON')
+  addCaptureOptions(
+    program
+      .command('check')
+      .description('CI gate: compare syscall counts (of an input, or of a capture like trace makes) with a baseline; exit 0 when within limits, 1 on a regression')
+      .argument('[input | -- command...]', 'run directory, run.json or baseline file, strace -c output, strace log, bpftrace output, pprof syscall profile; or, after --, a command to trace')
+      .requiredOption('--baseline <file>', 'the baseline: a file written by --update-baseline, a run directory or any input above')
+      .option('--max-increase <pct>', 'allowed growth of work checks without their own --limit', `${DEFAULT_MAX_INCREASE * 100}%`)
+      .option('--max-timing-increase <pct>', 'allowed growth of timing checks without their own --limit (off: fail only when they appear)', 'off')
+      .option(
+        '--limit <check=limit>',
+        'limit for one check (repeatable): check is a family (futex, epoll-wait, read, write, ...; a syscall name picks its family), other, total or errors; limit is 5% (relative), 0.2 (absolute, in the comparison unit) or off',
+        collect,
+        [] as string[],
+      )
+      .option('--min-share <pct>', 'checks under this share of all calls in both runs are not gated by the default limits', `${DEFAULT_MIN_SHARE * 100}%`)
+      .option('--allow-model-change', 'do not fail when the network-model label differs from the baseline')
+      .option('--update-baseline', 'write the input as the new baseline file (replacing it) and exit 0')
+      .option('--markdown', 'GitHub-flavoured Markdown (PR comment, $GITHUB_STEP_SUMMARY)')
+      .option('--json', 'the checks as JSON'),
+  )
     .addHelpText(
       'after',
       `
@@ -76,20 +79,31 @@ A check fails when it exceeds baseline + limit; "better" means it dropped by mor
 baseline with --update-baseline to lock the gain in).
 Exit status: 0 passed, 1 regression found, 2 usage error or unreadable input.
 
+With \`-- <cmd>\` (or --pid) check first captures exactly as \`netprobe trace\` does, with the same options, and
+checks the new run directory.
+
 Examples:
+  $ netprobe check --baseline ci/syscalls.json --update-baseline --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080
+  $ netprobe check --baseline ci/syscalls.json --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080
   $ netprobe trace -o run --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080
-  $ netprobe check --baseline ci/syscalls-baseline.json --update-baseline run      record the baseline
-  $ netprobe check --baseline ci/syscalls-baseline.json run                        gate: exit 1 on a regression
-  $ netprobe check --baseline ci/syscalls-baseline.json run --limit futex=50% --limit total=0.5
+  $ netprobe check --baseline ci/syscalls.json run --limit futex=50% --limit total=0.5
   $ netprobe check --baseline base.strace-c.txt new.strace-c.txt --max-increase 5%
 
 GitHub Actions step (the job fails on exit 1; the table lands in the job summary):
   - run: |
-      sudo netprobe trace -o run --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080
-      netprobe check --baseline ci/syscalls-baseline.json run --markdown | tee -a "$GITHUB_STEP_SUMMARY"`,
+      sudo netprobe check --baseline ci/syscalls.json --markdown \\
+        --load http://127.0.0.1:8080/ -n 20000 -- ./server 8080 | tee -a "$GITHUB_STEP_SUMMARY"`,
     )
-    .action(async (input: string, flags: CheckFlags) => {
-      await checkCommand(() => readMeasurement(input), input, flags);
+    .action(async (args: string[], flags: CheckFlags) => {
+      // Everything after `--` is the command to trace; commander drops the `--` itself, so look at argv.
+      if (process.argv.includes('--') || flags.pid !== undefined) {
+        await checkCommand(() => captureMeasurement(args, flags), `-- ${args.join(' ')}`, flags);
+        return;
+      }
+      if (args.length !== 1) {
+        throw new NetprobeError('usage', `Expected one input, or \`-- <command>\` to trace, got ${args.length === 0 ? 'none' : `\`${args.join(' ')}\``}`);
+      }
+      await checkCommand(() => readMeasurement(args[0]!), args[0]!, flags);
     });
 }
 
@@ -178,6 +192,20 @@ export function parseLimitSpec(spec: string): [CheckId, Limit] {
 function checkIdOf(name: string): CheckId | undefined {
   if ((CHECK_IDS as readonly string[]).includes(name)) return name as CheckId;
   return familyOf(name);
+}
+
+/** Captures like `netprobe trace` and reads the run directory it wrote. */
+async function captureMeasurement(command: string[], flags: CheckFlags): Promise<LoadedMeasurement> {
+  const { results, aborted } = await runCaptures(traceOptions(command, flags));
+  const result = results[0]!;
+  const warn = printWarnings();
+  for (const w of result.warnings ?? []) warn(w);
+  // Shown relative to the working directory when below it, like trace does.
+  const rel = relative(process.cwd(), result.dir);
+  const dir = rel && !rel.startsWith('..') ? rel : result.dir;
+  if (aborted || result.interrupted) throw new NetprobeError('interrupted', `interrupted; nothing checked (partial capture in ${dir})`);
+  process.stderr.write(`netprobe: captured ${dir}\n`);
+  return measurementFromRunJson(dir, dir, result.run);
 }
 
 interface LoadedMeasurement {

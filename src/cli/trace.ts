@@ -12,7 +12,7 @@ import { renderModelVerdict, renderSyscallTable } from '../render/table.js';
 import { parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
 import { VERSION } from './version.js';
 
-interface TraceFlags {
+export interface TraceFlags {
   pid?: string;
   backend: BackendName | 'auto';
   port?: string;
@@ -33,25 +33,12 @@ interface TraceFlags {
 }
 
 export function registerTrace(program: Command): void {
-  program
-    .command('trace')
-    .description('run a command (or attach to a process) under strace, perf or bpftrace, drive load, and write a run directory')
-    .argument('[command...]', 'command to start and trace (after `--`)')
-    .option('-p, --pid <pid>', 'attach to this running process (all threads) and the processes descending from it, instead of starting one')
-    .addOption(new Option('-b, --backend <name>', 'syscall tracer').choices(['auto', 'bpftrace', 'perf', 'strace']).default('auto'))
-    .option('--port <n>', 'wait until the target accepts connections on 127.0.0.1:<n>; capture only the load window (with --pid: attach then)')
-    .option('--ready-timeout <time>', 'give up waiting for the port (--port or the --load URL) after this long', '30s')
-    .option('--load <url>', 'built-in HTTP/1.1 keep-alive load on a loopback URL (its port is waited for)')
-    .option('--load-cmd <cmd>', 'external load command run with sh -c (wrk, redis-benchmark, ...)')
-    .option('-c, --connections <n>', 'connections of the built-in load', '50')
-    .option('-d, --duration <time>', 'load length, or capture length without load (500ms, 4s, 2m)')
-    .option('-n, --requests <n>', 'stop the built-in load after this many requests; with --load-cmd, the request count to use')
-    .option('--syscall-stacks', 'record which code paths issue each syscall (bpftrace or strace)')
-    .option('--cpu', 'also sample CPU stacks with perf (cpu.pb.gz)')
-    .option('--strace-log', 'strace backend: keep the full log for errno names (larger, slower)')
-    .option('--measure-overhead', 'run the same load untraced first and report traced/untraced throughput')
-    .option('-o, --out <dir>', 'run directory to create (must not exist; default netprobe-out/<name>-<timestamp>)')
-    .option('--name <name>', 'name of the run (default: the command name)')
+  addCaptureOptions(
+    program
+      .command('trace')
+      .description('run a command (or attach to a process) under strace, perf or bpftrace, drive load, and write a run directory')
+      .argument('[command...]', 'command to start and trace (after `--`)'),
+  )
     .option('--sweep <spec>', 'repeat the capture at several load levels, e.g. connections=10,100,1000')
     .option('--json', 'print run.json instead of the summary')
     .addHelpText(
@@ -78,7 +65,28 @@ Examples:
     });
 }
 
-function traceOptions(command: string[], flags: TraceFlags): TraceOptions {
+/** The options of one capture, shared by `trace` and `check ... -- <cmd>`. */
+export function addCaptureOptions(command: Command): Command {
+  return command
+    .option('-p, --pid <pid>', 'attach to this running process (all threads) and the processes descending from it, instead of starting one')
+    .addOption(new Option('-b, --backend <name>', 'syscall tracer').choices(['auto', 'bpftrace', 'perf', 'strace']).default('auto'))
+    .option('--port <n>', 'wait until the target accepts connections on 127.0.0.1:<n>; capture only the load window (with --pid: attach then)')
+    .option('--ready-timeout <time>', 'give up waiting for the port (--port or the --load URL) after this long', '30s')
+    .option('--load <url>', 'built-in HTTP/1.1 keep-alive load on a loopback URL (its port is waited for)')
+    .option('--load-cmd <cmd>', 'external load command run with sh -c (wrk, redis-benchmark, ...)')
+    .option('-c, --connections <n>', 'connections of the built-in load', '50')
+    .option('-d, --duration <time>', 'load length, or capture length without load (500ms, 4s, 2m)')
+    .option('-n, --requests <n>', 'stop the built-in load after this many requests; with --load-cmd, the request count to use')
+    .option('--syscall-stacks', 'record which code paths issue each syscall (bpftrace or strace)')
+    .option('--cpu', 'also sample CPU stacks with perf (cpu.pb.gz)')
+    .option('--strace-log', 'strace backend: keep the full log for errno names (larger, slower)')
+    .option('--measure-overhead', 'run the same load untraced first and report traced/untraced throughput')
+    .option('-o, --out <dir>', 'run directory to create (must not exist; default netprobe-out/<name>-<timestamp>)')
+    .option('--name <name>', 'name of the run (default: the command name)');
+}
+
+/** The library options of a capture from the flags of addCaptureOptions. */
+export function traceOptions(command: string[], flags: TraceFlags): TraceOptions {
   const durationSeconds = flags.duration === undefined ? undefined : parseDurationOption('--duration', flags.duration);
   const requests = flags.requests === undefined ? undefined : parsePositiveInt('--requests', flags.requests);
   const connections = parsePositiveInt('--connections', flags.connections);
@@ -126,6 +134,26 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
   const sweep = flags.sweep === undefined ? undefined : parseSweep(flags.sweep);
   if (sweep && !options.load) throw new NetprobeError('usage', '--sweep needs the built-in load (--load <url>)');
 
+  const { results, aborted } = await runCaptures(options, sweep);
+  const warn = printWarnings();
+  for (const r of results) for (const w of r.warnings ?? []) warn(w);
+  if (flags.json) {
+    const json = results.length === 1 ? results[0]!.run : results.map((r) => r.run);
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    process.stdout.write(results.map((r) => renderTraceSummary(r)).join('\n'));
+  }
+  const interrupted = results.find((r) => r.interrupted);
+  if (interrupted || aborted) {
+    throw new NetprobeError('interrupted', `interrupted; partial capture written to ${shownPath(interrupted?.dir ?? results.at(-1)?.dir ?? '.')}`);
+  }
+}
+
+/**
+ * Runs one capture (or a sweep) with Ctrl-C stopping it cleanly and progress on stderr; on interrupt the
+ * partial results come back with `aborted` set.
+ */
+export async function runCaptures(options: TraceOptions, sweep?: number[]): Promise<{ results: TraceResult[]; aborted: boolean }> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -148,19 +176,7 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-
-  const warn = printWarnings();
-  for (const r of results) for (const w of r.warnings ?? []) warn(w);
-  if (flags.json) {
-    const json = results.length === 1 ? results[0]!.run : results.map((r) => r.run);
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-  } else {
-    process.stdout.write(results.map((r) => renderTraceSummary(r)).join('\n'));
-  }
-  const interrupted = results.find((r) => r.interrupted);
-  if (interrupted || controller.signal.aborted) {
-    throw new NetprobeError('interrupted', `interrupted; partial capture written to ${shownPath(interrupted?.dir ?? results.at(-1)?.dir ?? '.')}`);
-  }
+  return { results, aborted: controller.signal.aborted };
 }
 
 /** Progress on stderr, only when stderr is a terminal (the backend choice is in the summary and run.json). */

@@ -169,4 +169,19 @@ describe.skipIf(!toolAvailable('strace', ['-V']) || !toolAvailable('gcc'))('netp
     expect(worse.stdout).toMatch(/\nwrite\/send\s+1\.00\s+3\.00\s+\+200%\s+\+10%\s+FAIL\n/);
     expect(worse.stdout.trimEnd().split('\n').at(-1)).toBe('FAILED: write/send +200% (1.00 -> 3.00/req, limit +10%)');
   });
+
+  it('captures with `-- <cmd>` and checks the new run directory', async () => {
+    const baseline = join(tmp, 'runs-baseline.json');
+    const capture = async (binary: string, out: string) => {
+      const port = await freePort();
+      return runCli(['check', '--baseline', baseline, '--backend', 'strace', '-o', join(tmp, out), '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-n', '3000', '--', join(tmp, binary), String(port)]);
+    };
+    const same = await capture('c-epoll', 'run-4');
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect(same.stderr).toContain(`netprobe: captured ${join(tmp, 'run-4')}\n`);
+    expect(same.stdout.split('\n')[0]).toBe(`netprobe check: ${join(tmp, 'run-4')} against baseline ${baseline}, calls per request`);
+    const worse = await capture('small-writes', 'run-5');
+    expect(worse.exitCode).toBe(1);
+    expect(worse.stdout.trimEnd().split('\n').at(-1)).toBe('FAILED: write/send +200% (1.00 -> 3.00/req, limit +10%)');
+  });
 });
