@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { NetprobeError } from '../model/errors.js';
-import type { RunJson } from '../model/run.js';
+import { RUN_SCHEMA_VERSION, type RunJson } from '../model/run.js';
 import { tableFromRows, type SyscallRow } from '../model/syscalls.js';
 import { parsePprof } from '../parse/pprof.js';
 import type { ParseResult } from '../parse/types.js';
@@ -90,25 +90,50 @@ export async function writeRunFiles(dir: string, files: RunFiles): Promise<void>
   await writeFile(join(dir, RUN_JSON), `${JSON.stringify(files.run, null, 2)}\n`);
 }
 
-/** Reads a run directory: syscalls from run.json, the syscall profile (or the CPU one) from its pprof file. */
+/** Reads a run directory: syscalls from run.json, the syscall profile (and the CPU one) from its pprof files. */
 export async function loadRunDirectory(path: string): Promise<ParseResult> {
-  const text = await readFile(join(path, RUN_JSON), 'utf8').catch((cause: NodeJS.ErrnoException) => {
+  const file = join(path, RUN_JSON);
+  const text = await readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
     throw new NetprobeError('input', `${path}: not a netprobe run directory (${cause.code === 'ENOENT' ? 'no run.json' : cause.message})`, {
       cause,
       hint: 'Run directories are written by `netprobe trace`; pass a file to read anything else.',
     });
   });
+  const result = runJsonResult(text, file);
+  const syscallProfile = await readProfile(path, SYSCALLS_PPROF);
+  const cpuProfile = await readProfile(path, CPU_PPROF);
+  const profile = syscallProfile ?? cpuProfile;
+  const meta = { ...result.meta, ...(syscallProfile && cpuProfile ? { cpuProfile } : {}) };
+  return profile ? { ...result, profile, meta } : { ...result, meta };
+}
+
+/** Reads a run.json-shaped file on its own (a run's run.json, or a baseline written by `check --update-baseline`). */
+export async function loadRunJsonFile(path: string): Promise<ParseResult> {
+  const text = await readFile(path, 'utf8').catch((cause: Error) => {
+    throw new NetprobeError('input', `${path}: cannot read (${cause.message})`, { cause });
+  });
+  return runJsonResult(text, path);
+}
+
+function runJsonResult(text: string, file: string): ParseResult {
   let run: RunJson;
   try {
     run = JSON.parse(text) as RunJson;
   } catch (cause) {
-    throw new NetprobeError('input', `${join(path, RUN_JSON)}: not valid JSON (${(cause as Error).message})`, { cause });
+    throw new NetprobeError('input', `${file}: not valid JSON (${(cause as Error).message})`, { cause });
   }
-  if (typeof run !== 'object' || run === null || !Array.isArray(run.syscalls)) {
-    throw new NetprobeError('input', `${join(path, RUN_JSON)}: expected a netprobe run.json with a \`syscalls\` array`);
+  const valid =
+    typeof run === 'object' &&
+    run !== null &&
+    Array.isArray(run.syscalls) &&
+    run.syscalls.every((r) => typeof r?.name === 'string' && typeof r.calls === 'number');
+  if (!valid) {
+    throw new NetprobeError('input', `${file}: expected a netprobe run.json or baseline file with a \`syscalls\` array of {name, calls, ...}`, {
+      hint: 'run.json is written by `netprobe trace`; a baseline by `netprobe check --baseline <file> --update-baseline <input>`.',
+    });
   }
-  if (typeof run.schemaVersion === 'number' && run.schemaVersion > 1) {
-    throw new NetprobeError('input', `${join(path, RUN_JSON)}: schemaVersion ${run.schemaVersion} is newer than this netprobe understands`, {
+  if (typeof run.schemaVersion === 'number' && run.schemaVersion > RUN_SCHEMA_VERSION) {
+    throw new NetprobeError('input', `${file}: schemaVersion ${run.schemaVersion} is newer than this netprobe understands`, {
       hint: 'Upgrade netprobe.',
     });
   }
@@ -121,20 +146,17 @@ export async function loadRunDirectory(path: string): Promise<ParseResult> {
   }));
   const threads = typeof run.threads === 'number' ? run.threads : undefined;
   const syscalls = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
-  const syscallProfile = await readProfile(path, SYSCALLS_PPROF);
-  const cpuProfile = await readProfile(path, CPU_PPROF);
-  const profile = syscallProfile ?? cpuProfile;
   const meta = {
-    ...(syscallProfile && cpuProfile ? { cpuProfile } : {}),
     name: run.name,
     requests: run.load?.requests,
     requestsPerSecond: run.load?.requestsPerSecond,
-    durationSeconds: run.durationSeconds,
+    // The capture window, not the whole run: with --port the target's startup is not in the counts.
+    durationSeconds: run.capture?.seconds ?? run.durationSeconds,
     threads,
     backend: run.backend,
     run,
   };
-  return profile ? { format: 'run', syscalls, profile, meta } : { format: 'run', syscalls, meta };
+  return { format: 'run', syscalls, meta };
 }
 
 async function readProfile(dir: string, file: string) {

@@ -1,12 +1,11 @@
 // `netprobe check --baseline <file> <input>` or `... -- <cmd>`: the CI gate. Exit 0 when the input (or a fresh
 // capture) stays within the baseline's limits, 1 when it regressed, 2 for usage errors and unreadable inputs.
 import type { Command } from 'commander';
-import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, relative } from 'node:path';
 import { syscallsJson } from '../export/json.js';
 import { NetprobeError } from '../model/errors.js';
 import { RUN_SCHEMA_VERSION, type RunJson } from '../model/run.js';
-import { tableFromRows, type SyscallRow } from '../model/syscalls.js';
 import { formatCount } from '../model/units.js';
 import { renderCheckJson, renderCheckMarkdown, renderCheckTable } from '../render/check-table.js';
 import {
@@ -205,7 +204,7 @@ async function captureMeasurement(command: string[], flags: CheckFlags): Promise
   const dir = rel && !rel.startsWith('..') ? rel : result.dir;
   if (aborted || result.interrupted) throw new NetprobeError('interrupted', `interrupted; nothing checked (partial capture in ${dir})`);
   process.stderr.write(`netprobe: captured ${dir}\n`);
-  return measurementFromRunJson(dir, dir, result.run);
+  return readMeasurement(dir);
 }
 
 interface LoadedMeasurement {
@@ -219,14 +218,13 @@ interface LoadedMeasurement {
 /** Any syscall source, plus run.json-shaped files (written by --update-baseline) under any name. */
 async function readMeasurement(path: string): Promise<LoadedMeasurement> {
   const name = displayName(path);
-  if (path !== '-' && (await isJsonFile(path))) return measurementFromRunJson(path, name, await readRunJson(path));
   const loaded = await readInput(path, { onWarning: printWarnings() });
   const syscalls = syscallTableOf(loaded);
   const run = loaded.meta?.run as LoadedMeasurement['run'];
-  if (run) return measurementFromRunJson(path, name, run);
   const meta = loaded.meta ?? {};
   return {
     format: loaded.format,
+    ...(run ? { run } : {}),
     measurement: {
       name,
       syscalls,
@@ -239,67 +237,6 @@ async function readMeasurement(path: string): Promise<LoadedMeasurement> {
 
 function displayName(path: string): string {
   return path === '-' ? 'stdin' : path.replace(/\/+$/, '');
-}
-
-// run.json and baseline files are small JSON objects; every other input is sniffed and streamed by readInput.
-async function isJsonFile(path: string): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) return false;
-  const file = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(64), 0, 64, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8').trimStart().startsWith('{');
-  } finally {
-    await file.close();
-  }
-}
-
-async function readRunJson(path: string): Promise<LoadedMeasurement['run'] & object> {
-  const text = await readFile(path, 'utf8').catch((cause: Error) => {
-    throw new NetprobeError('input', `${path}: cannot read (${cause.message})`, { cause });
-  });
-  let run: unknown;
-  try {
-    run = JSON.parse(text);
-  } catch (cause) {
-    throw new NetprobeError('input', `${path}: not valid JSON (${(cause as Error).message})`, { cause });
-  }
-  const rows = (run as { syscalls?: unknown })?.syscalls;
-  if (!Array.isArray(rows) || !rows.every((r: Partial<SyscallRow>) => typeof r?.name === 'string' && typeof r.calls === 'number')) {
-    throw new NetprobeError('input', `${path}: expected a netprobe run.json or baseline file with a \`syscalls\` array of {name, calls, ...}`, {
-      hint: 'Write a baseline with `netprobe check --baseline <file> --update-baseline <input>`.',
-    });
-  }
-  return run as LoadedMeasurement['run'] & object;
-}
-
-function measurementFromRunJson(path: string, name: string, run: NonNullable<LoadedMeasurement['run']>): LoadedMeasurement {
-  const rows: SyscallRow[] = (run.syscalls ?? []).map((r) => ({
-    name: String(r.name),
-    calls: Number(r.calls) || 0,
-    errors: Number(r.errors) || 0,
-    errnos: { ...(r.errnos ?? {}) },
-    seconds: Number(r.seconds) || 0,
-  }));
-  const threads = typeof run.threads === 'number' ? run.threads : undefined;
-  const syscalls = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
-  const requests = run.load?.requests;
-  // The capture window, not the whole run: with --port the target's startup is not in the counts.
-  const durationSeconds = run.capture?.seconds ?? run.durationSeconds;
-  if (typeof run.schemaVersion === 'number' && run.schemaVersion > RUN_SCHEMA_VERSION) {
-    throw new NetprobeError('input', `${path}: schemaVersion ${run.schemaVersion} is newer than this netprobe understands`, { hint: 'Upgrade netprobe.' });
-  }
-  return {
-    format: 'run',
-    measurement: {
-      name,
-      syscalls,
-      ...(typeof requests === 'number' && requests > 0 ? { requests } : {}),
-      ...(typeof durationSeconds === 'number' && durationSeconds > 0 ? { durationSeconds } : {}),
-      ...(threads ? { threads } : {}),
-    },
-    run,
-  };
 }
 
 /**
@@ -316,7 +253,7 @@ function baselineJson({ measurement: m, run, format }: LoadedMeasurement): Parti
     // For a file input, what produced the counts (strace-summary, bpftrace, ...).
     backend: run?.backend ?? format,
     ...(run?.startedAt ? { startedAt: run.startedAt } : {}),
-    // The capture window (see measurementFromRunJson), so that per-second checks read the same length back.
+    // The capture window (as readInput reads it back), so that per-second checks read the same length back.
     durationSeconds: m.durationSeconds ?? 0,
     load: run?.load ?? null,
     syscalls: table.syscalls,

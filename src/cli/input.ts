@@ -1,10 +1,11 @@
 // Opens whatever the user named (file, gzip, stdin, run directory), detects its format and streams it to a parser.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { loadRunDirectory } from '../capture/run-dir.js';
+import { loadRunDirectory, loadRunJsonFile } from '../capture/run-dir.js';
 import { NetprobeError, ParseError } from '../model/errors.js';
 import { detectTextFormat, FORMAT_NAMES, parserFor } from '../parse/detect.js';
 import { looksLikePprof, parsePprof } from '../parse/pprof.js';
@@ -48,6 +49,8 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
       const run = await loadRunDirectory(path);
       return { ...run, file, warnings };
     }
+    // A run's own run.json stands for its directory (profiles included).
+    if (basename(path) === 'run.json') return { ...(await loadRunDirectory(dirname(path))), file, warnings };
   }
 
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
@@ -62,6 +65,10 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
   }
   if (isBinary(first)) {
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
+  }
+  // run.json-shaped files under any name (baselines written by `check --update-baseline`); small, read whole.
+  if (path !== '-' && options.format === undefined && first.toString('utf8').trimStart().startsWith('{')) {
+    return { ...(await loadRunJsonFile(path)), file, warnings };
   }
 
   const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
