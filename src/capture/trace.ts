@@ -387,7 +387,7 @@ class Session {
       this.loadFiles.push(LOAD_OUTPUT);
       if (!requestsKnown) this.loadNotes.push('the load command did not print a request count: pass --requests for per-request figures');
     }
-    return result;
+    return requestsKnown ? result : { ...result, requestsKnown: false };
   }
 
   /** No load: until the command exits, --duration passes, the attached process exits, or Ctrl-C. */

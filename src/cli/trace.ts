@@ -215,7 +215,7 @@ export function renderTraceSummary(result: TraceResult): string {
     const l = run.load;
     const latency = l.latencyMs ? `, latency p50 ${l.latencyMs.p50} ms p99 ${l.latencyMs.p99} ms` : '';
     lines.push(
-      `load: ${formatCount(l.requests)} requests in ${l.durationSeconds.toFixed(1)} s (${formatCount(Math.round(l.requestsPerSecond))} req/s), ${formatCount(l.errors)} errors${latency}`,
+      `load: ${l.requestsKnown === false ? 'unknown number of' : formatCount(l.requests)} requests in ${l.durationSeconds.toFixed(1)} s (${formatCount(Math.round(l.requestsPerSecond))} req/s), ${formatCount(l.errors)} errors${latency}`,
     );
   }
   if (run.overhead) {

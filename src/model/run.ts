@@ -25,6 +25,8 @@ export interface LoadResult {
   requestsPerSecond: number;
   /** Latency percentiles in milliseconds, when the generator measures them. */
   latencyMs?: { p50: number; p90: number; p99: number; max: number };
+  /** False when an external load command did not tell its request count (then `requests` is 0). */
+  requestsKnown?: boolean;
   /** Which generator: `builtin` or the external command. */
   generator?: string;
   connections?: number;

@@ -9,7 +9,7 @@ import { buildExampleServers } from '../../src/capture/example-servers.js';
 import { redisBenchmarkRequestsPerTest, runLoadCommand } from '../../src/capture/load-cmd.js';
 import { waitForPort } from '../../src/capture/ready.js';
 import { NetprobeError } from '../../src/model/errors.js';
-import { fixture, IN_CI } from '../helpers.js';
+import { fixture, IN_CI, toolAvailable } from '../helpers.js';
 import { startServer, TEST_SERVER_CACHE, type RunningServer } from './server-process.js';
 
 // `wrk --version` exits 1 even when wrk works, so probe for the binary instead.
@@ -135,9 +135,8 @@ describe('runLoadCommand', () => {
   });
 });
 
-// .ci/run does not install redis-server yet, so its absence skips (visibly) even under CI.
-const redisReady = ['redis-server', 'redis-benchmark'].every((tool) => ['/usr/bin', '/usr/local/bin'].some((d) => existsSync(`${d}/${tool}`)));
-if (!redisReady) console.warn('SKIP: redis-server/redis-benchmark not available on this machine');
+// .ci/run installs redis-server (with redis-benchmark): under CI its absence fails instead of skipping.
+const redisReady = toolAvailable('redis-server', ['--version']) && toolAvailable('redis-benchmark', ['--version']);
 
 describe.runIf(redisReady)('runLoadCommand with a live redis-benchmark -q', () => {
   let redis: ChildProcess | undefined;
