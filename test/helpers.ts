@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ParseOptions, ParseResult, ParseWarning, TextParser } from '../src/parse/types.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = join(ROOT, 'fixtures');
@@ -61,3 +64,24 @@ export function toolAvailable(name: string, probeArgs: string[] = ['--version'])
 }
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+export interface FixtureParse {
+  result: ParseResult;
+  warnings: Omit<ParseWarning, 'file'>[];
+  /** The first 200 lines, what format detection sees. */
+  head: string[];
+}
+
+/** Streams a fixture file line by line through `parser`, as the CLI does, keeping its warnings and its head. */
+export async function parseFixtureFile(parser: TextParser, file: string, options: ParseOptions = {}): Promise<FixtureParse> {
+  const head: string[] = [];
+  const warnings: Omit<ParseWarning, 'file'>[] = [];
+  const lines = (async function* () {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      if (head.length < 200) head.push(line);
+      yield line;
+    }
+  })();
+  const result = await parser.parse(lines, { file, options, warn: (w) => warnings.push(w) });
+  return { result, warnings, head };
+}

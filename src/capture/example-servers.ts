@@ -229,6 +229,8 @@ function goEnv(cacheDir: string): NodeJS.ProcessEnv {
 }
 
 const C_FLAGS = ['-O2', '-Wall', '-pthread'];
+/** The header every C server includes as `../common/http.h`; a change to it must rebuild them all. */
+const C_COMMON_DIR = join(SERVERS_DIR, 'common');
 
 async function compile(server: ExampleServer, sourceDir: string, binary: string, cacheDir: string): Promise<void> {
   const dir = join(binary, '..');
@@ -259,8 +261,10 @@ async function removeOtherBuilds(serverDir: string, keep: string): Promise<void>
 async function hashBuildInputs(sourceDir: string, server: ExampleServer, toolchain: Toolchain): Promise<string> {
   const hash = createHash('sha256');
   hash.update(`${toolchain.version}\0${server.entry}\0${C_FLAGS.join(' ')}\0`);
-  for (const file of await listFiles(sourceDir)) {
-    hash.update(`${relative(sourceDir, file)}\0`);
+  const files = await listFiles(sourceDir);
+  if (server.language === 'c') files.push(...(await listFiles(C_COMMON_DIR)));
+  for (const file of files) {
+    hash.update(`${relative(SERVERS_DIR, file)}\0`);
     hash.update(await readFile(file));
     hash.update('\0');
   }

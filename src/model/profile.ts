@@ -70,10 +70,27 @@ function labelsKey(labels?: Record<string, LabelValue>): string {
     .join('\u0001');
 }
 
+// Gives every distinct frame one id, in the order first seen. ProfileBuilder interns through it; a parser that
+// learns only at the end which frames its stacks keep interns with its own and hands the used ones over.
+export class FrameInterner {
+  readonly frames: Frame[] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(frame: Frame): number {
+    const key = frameKey(frame);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(frame);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+}
+
 // Interns frames and stacks while a parser streams; build() freezes the result.
 export class ProfileBuilder {
-  private readonly frames: Frame[] = [];
-  private readonly frameIds = new Map<string, number>();
+  private readonly interner = new FrameInterner();
   private readonly stacks: Stack[] = [];
   private readonly stackIds = new Map<string, number>();
   private defaultType: number;
@@ -86,14 +103,7 @@ export class ProfileBuilder {
   }
 
   frameId(frame: Frame): number {
-    const key = frameKey(frame);
-    let id = this.frameIds.get(key);
-    if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push(frame);
-      this.frameIds.set(key, id);
-    }
-    return id;
+    return this.interner.id(frame);
   }
 
   /** Adds values for a stack given as frame ids, root first. Zero-weight samples are kept out. */
@@ -130,7 +140,7 @@ export class ProfileBuilder {
     return {
       sampleTypes: this.sampleTypes,
       defaultSampleType: this.defaultType,
-      frames: this.frames,
+      frames: this.interner.frames,
       stacks: this.stacks,
       ...extra,
     };

@@ -17,7 +17,7 @@
 // cpu-clock/task-clock events, whose period is in nanoseconds; for other events (cycles, page-faults, ...)
 // cpu stays 0 and a third type `<event>/count` carries the summed periods. The default sample type is the
 // one whose totals equal the collapser's counts.
-import { CPU_SAMPLE_TYPES, ProfileBuilder, type Frame, type FrameKind, type Profile, type SampleType } from '../model/profile.js';
+import { CPU_SAMPLE_TYPES, FrameInterner, ProfileBuilder, type Frame, type FrameKind, type Profile, type SampleType } from '../model/profile.js';
 import type { CollapseOptions, ParseContext, ParseResult, ParseWarning, TextParser } from './types.js';
 
 interface Header {
@@ -378,8 +378,8 @@ interface StackEntry {
 
 // Streams samples into aggregated stacks; only distinct frame lines and distinct stacks are kept in memory.
 class PerfCollapser {
-  private readonly frames: Frame[] = [];
-  private readonly frameIds = new Map<string, number>();
+  /** Every frame seen; build() hands the profile only those some stack uses. */
+  private readonly interner = new FrameInterner();
   /** Frame line text -> frame ids (leaf first), one cache for `java*` processes and one for the rest. */
   private readonly lineCache = [new Map<string, readonly number[]>(), new Map<string, readonly number[]>()];
   private readonly processIds = new Map<string, number>();
@@ -581,19 +581,8 @@ class PerfCollapser {
   // Returns ids leaf first (the order perf prints lines in).
   private intern(frames: Frame[]): number[] {
     const ids: number[] = [];
-    for (let i = frames.length - 1; i >= 0; i--) ids.push(this.frameId(frames[i]!));
+    for (let i = frames.length - 1; i >= 0; i--) ids.push(this.interner.id(frames[i]!));
     return ids;
-  }
-
-  private frameId(frame: Frame): number {
-    const key = `${frame.name}\0${frame.module ?? ''}\0${frame.kind}\0${frame.inlined ? 1 : 0}\0${frame.address ?? ''}\0${frame.file ?? ''}\0${frame.line ?? ''}`;
-    let id = this.frameIds.get(key);
-    if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push(frame);
-      this.frameIds.set(key, id);
-    }
-    return id;
   }
 
   // stackcollapse-perf.pl records a sample only at the blank line after it, so a final sample without one is
@@ -626,7 +615,7 @@ class PerfCollapser {
     const pname = this.processName;
     let processFrame = this.processIds.get(pname);
     if (processFrame === undefined) {
-      processFrame = this.frameId({ name: pname, kind: 'process' });
+      processFrame = this.interner.id({ name: pname, kind: 'process' });
       this.processIds.set(pname, processFrame);
     }
     let entry = threads?.get(h.tid);
@@ -656,7 +645,7 @@ class PerfCollapser {
     const builder = new ProfileBuilder(types.sampleTypes, types.defaultType);
     // Only frames some stack uses: a frame line later completed by a srcline leaves its plain twin unused.
     const remap: number[] = [];
-    const id = (own: number) => (remap[own] ??= builder.frameId(this.frames[own]!));
+    const id = (own: number) => (remap[own] ??= builder.frameId(this.interner.frames[own]!));
     for (const e of this.stacks.values()) {
       const frames = [id(e.processFrame)];
       for (let i = e.leafFirst.length - 1; i >= 0; i--) frames.push(id(e.leafFirst[i]!));

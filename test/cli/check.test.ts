@@ -143,7 +143,8 @@ describe.skipIf(!toolAvailable('strace', ['-V']) || !toolAvailable('gcc'))('netp
     expect(slow).not.toBe(source);
     writeFileSync(join(tmp, 'small-writes.c'), slow);
     execFileSync('gcc', ['-O2', '-o', join(tmp, 'c-epoll'), fixture('servers', 'c-epoll', 'server.c')]);
-    execFileSync('gcc', ['-O2', '-o', join(tmp, 'small-writes'), join(tmp, 'small-writes.c')]);
+    // The copy's `#include "../common/http.h"` is resolved from the original's directory.
+    execFileSync('gcc', ['-O2', '-I', fixture('servers', 'c-epoll'), '-o', join(tmp, 'small-writes'), join(tmp, 'small-writes.c')]);
 
     const trace = async (binary: string, out: string) => {
       const port = await freePort();

@@ -1,7 +1,6 @@
 // Opens generated pages in headless Chromium and checks what a user would see: frames drawn, no script
 // errors, search/zoom/sample-type switch working, and a hostile frame name rendered as text.
-import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { ProfileBuilder, SYSCALL_SAMPLE_TYPES } from '../../src/model/profile.js
 import { renderDiffHtml } from '../../src/render/diff-html.js';
 import { renderFlameHtml } from '../../src/render/flame-html.js';
 import { toolAvailable } from '../helpers.js';
+import { dumpDom } from './chromium.js';
 
 const XSS = '</script><img src=x onerror=alert(1)>$&';
 const haveChromium = toolAvailable('chromium');
@@ -84,27 +84,7 @@ afterAll(async () => {
 
 async function openInChromium(name: string, html: string): Promise<PageResults> {
   const instrumented = html.replace('<head>', () => `<head>\n${ERROR_COLLECTOR}`).replace('</body>', () => `${DRIVER}\n</body>`);
-  const file = join(dir, name);
-  await writeFile(file, instrumented);
-  const { stdout } = await execa(
-    '/usr/bin/chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${join(dir, `profile-${name}`)}`,
-      '--window-size=1280,900',
-      '--virtual-time-budget=10000',
-      '--dump-dom',
-      `file://${file}`,
-    ],
-    { timeout: 90_000 },
-  );
+  const stdout = await dumpDom(dir, name, instrumented, '1280,900');
   const m = /<pre id="results">([\s\S]*?)<\/pre>/.exec(stdout);
   if (!m) throw new Error(`the page did not report results; DOM was:\n${stdout.slice(0, 2000)}`);
   const text = m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');

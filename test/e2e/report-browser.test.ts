@@ -1,7 +1,6 @@
 // Opens report.html (built from real captures) in headless Chromium: charts and flame graphs are drawn,
 // no script errors, and nothing is fetched (the page's CSP would block it and record the violation).
-import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +9,10 @@ import { profileFromSyscalls } from '../../src/model/syscall-profile.js';
 import { renderReportHtml } from '../../src/render/report-html.js';
 import { compareRuns, perRequestByFamily, type SweepLevel } from '../../src/report/compare.js';
 import { fixture, toolAvailable } from '../helpers.js';
+import { dumpDom } from './chromium.js';
 
 const haveChromium = toolAvailable('chromium');
+const REPORT_WINDOW = '1280,2000';
 
 let dir = '';
 beforeAll(async () => {
@@ -64,31 +65,6 @@ async function reportHtml(): Promise<string> {
   });
 }
 
-async function dumpDom(name: string, html: string): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, html);
-  const { stdout } = await execa(
-    '/usr/bin/chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${join(dir, `profile-${name}`)}`,
-      '--window-size=1280,2000',
-      '--virtual-time-budget=10000',
-      '--dump-dom',
-      `file://${file}`,
-    ],
-    { timeout: 90_000 },
-  );
-  return stdout;
-}
-
 function pageErrors(dom: string): string[] {
   const m = /<html[^>]*\sdata-np-errors="([^"]*)"/.exec(dom);
   return m ? (JSON.parse(m[1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as string[]) : [];
@@ -96,7 +72,7 @@ function pageErrors(dom: string): string[] {
 
 describe.skipIf(!haveChromium)('report.html in Chromium', () => {
   it('draws the bars, the sweep curves and the flame graph without errors or requests', async () => {
-    const dom = await dumpDom('report.html', await reportHtml());
+    const dom = await dumpDom(dir, 'report.html', await reportHtml(), REPORT_WINDOW);
     expect(pageErrors(dom)).toEqual([]);
     // One stacked bar per run, one segment per family it uses.
     expect(dom.match(/<svg class="np-bars"/g)).toHaveLength(1);
@@ -113,7 +89,7 @@ describe.skipIf(!haveChromium)('report.html in Chromium', () => {
 
   it('records a blocked request, so the check above would catch one', async () => {
     const html = (await reportHtml()).replace('</main>', () => '<img src="http://127.0.0.1:9/probe.png" alt=""></main>');
-    const dom = await dumpDom('report-with-request.html', html);
+    const dom = await dumpDom(dir, 'report-with-request.html', html, REPORT_WINDOW);
     expect(pageErrors(dom).join('\n')).toMatch(/blocked: http:\/\/127\.0\.0\.1:9\/probe\.png \(img-src\)/);
   }, 120_000);
 });

@@ -1,10 +1,8 @@
 // Every available backend must count exactly what fixtures/ground-truth/syscalls.c does (see its README).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, toolAvailable } from '../helpers.js';
-import { buildC, readRunJson, type RunJsonLike } from './trace-support.js';
+import { readRunJson, useBuiltProgram, type RunJsonLike } from './trace-support.js';
 
 const EXPECTED = {
   getppid: { calls: 1000, errors: 0, errnos: {} },
@@ -21,14 +19,7 @@ const CASES: { label: string; args: string[]; tool: [string, string[]]; errnoNam
   { label: 'bpftrace', args: ['--backend', 'bpftrace'], tool: ['bpftrace', ['-e', 'BEGIN { exit(); }']], errnoNames: true },
 ];
 
-let dir: string;
-let program: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'netprobe-gt-'));
-  program = buildC('ground-truth/syscalls.c', dir, 'syscalls');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const work = useBuiltProgram('netprobe-gt-', 'ground-truth/syscalls.c', 'syscalls');
 
 function row(run: RunJsonLike, name: string) {
   const r = run.syscalls.find((s) => s.name === name);
@@ -39,8 +30,8 @@ describe('trace counts the ground-truth program exactly', () => {
   for (const c of CASES) {
     it(`${c.label}`, async () => {
       if (!toolAvailable(c.tool[0], c.tool[1])) return;
-      const out = join(dir, `run-${c.label.replace(/\W+/g, '-')}`);
-      const r = await runCli(['trace', ...c.args, '--json', '-o', out, '--', program]);
+      const out = join(work.dir, `run-${c.label.replace(/\W+/g, '-')}`);
+      const r = await runCli(['trace', ...c.args, '--json', '-o', out, '--', work.program]);
       expect(r.stderr).not.toMatch(/internal error/);
       expect(r.exitCode).toBe(0);
       const run = readRunJson(out);
@@ -66,8 +57,8 @@ describe('--syscall-stacks', () => {
   for (const [backend, tool, probe] of STACK_CASES) {
     it(`${backend}: the syscall profile puts each syscall under the code path that issued it`, async () => {
       if (!toolAvailable(tool, probe)) return;
-      const out = join(dir, `stacks-${backend}`);
-      const r = await runCli(['trace', '--backend', backend, '--syscall-stacks', '-o', out, '--', program]);
+      const out = join(work.dir, `stacks-${backend}`);
+      const r = await runCli(['trace', '--backend', backend, '--syscall-stacks', '-o', out, '--', work.program]);
       expect(r.stderr).not.toMatch(/internal error/);
       expect(r.exitCode).toBe(0);
       const { loadRunDirectory } = await import('../../src/capture/run-dir.js');

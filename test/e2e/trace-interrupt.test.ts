@@ -1,22 +1,14 @@
 // Ctrl-C mid-load: netprobe stops load, tracer and target, writes what it captured, marks it interrupted,
 // exits 130, and leaves no tracer or server process behind.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, toolAvailable } from '../helpers.js';
-import { buildC, freePort, processesMentioning, readRunJson } from './trace-support.js';
+import { freePort, processesMentioning, readRunJson, useBuiltProgram } from './trace-support.js';
 
-let dir: string;
-let server: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'netprobe-int-'));
-  server = buildC('servers/c-epoll/server.c', dir, 'epoll-server');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const work = useBuiltProgram('netprobe-int-', 'servers/c-epoll/server.c', 'epoll-server');
 
 const CASES: [string, string[], NodeJS.Signals][] = [
   ['strace', ['-V'], 'SIGINT'],
@@ -30,8 +22,8 @@ describe('interrupting a trace', () => {
     it(`${backend}, ${signal} mid-load: exit 130, run dir written and marked, nothing left running`, async () => {
       if (!toolAvailable(backend, probe)) return;
       const port = await freePort();
-      const out = join(dir, `run-${backend}-${signal}`);
-      const cli = execa('node', [BIN, 'trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '60s', '-o', out, '--', server, String(port)], {
+      const out = join(work.dir, `run-${backend}-${signal}`);
+      const cli = execa('node', [BIN, 'trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '60s', '-o', out, '--', work.program, String(port)], {
         cwd: ROOT,
         reject: false,
         env: { NO_COLOR: '1' },
@@ -49,7 +41,7 @@ describe('interrupting a trace', () => {
       expect(run.load!.requests).toBeGreaterThan(0);
       expect(run.syscalls.length).toBeGreaterThan(0);
       expect(String(r.stdout)).toContain('[interrupted]');
-      expect(processesMentioning(dir)).toEqual([]);
+      expect(processesMentioning(work.dir)).toEqual([]);
     }, 60_000);
   }
 });

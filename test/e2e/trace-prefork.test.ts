@@ -2,31 +2,17 @@
 // --pid), so every backend must trace the target's whole process tree, not just the master.
 // fixtures/ground-truth/prefork.c forks its 2 workers before it listens; nginx (when installed) is the real thing.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, toolAvailable } from '../helpers.js';
-import { buildC, freePort, processesMentioning, readRunJson, type RunJsonLike } from './trace-support.js';
-
-const BACKENDS: [string, string[]][] = [
-  ['strace', ['-V']],
-  ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']],
-  ['bpftrace', ['-e', 'BEGIN { exit(); }']],
-];
+import { BACKENDS, freePort, processesMentioning, readRunJson, traceUnderLoad, useBuiltProgram, type RunJsonLike } from './trace-support.js';
 
 // Socket reads and writes as report/families.ts groups them (nginx reads with recvfrom, writes with writev).
 const READS = ['read', 'readv', 'recvfrom', 'recvmsg'];
 const WRITES = ['write', 'writev', 'sendto', 'sendmsg', 'sendfile'];
 
-let dir: string;
-let server: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'netprobe-prefork-'));
-  server = buildC('ground-truth/prefork.c', dir, 'prefork');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const work = useBuiltProgram('netprobe-prefork-', 'ground-truth/prefork.c', 'prefork');
 
 function calls(run: RunJsonLike, names: string[]): number {
   return run.syscalls.filter((s) => names.includes(s.name)).reduce((n, s) => n + s.calls, 0);
@@ -37,11 +23,8 @@ describe('trace a pre-forking server', () => {
     it(`${backend}: counts the workers that existed before the attach`, async () => {
       if (!toolAvailable(backend, probe)) return;
       const port = await freePort();
-      const out = join(dir, `run-${backend}`);
-      const r = await runCli(['trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', server, String(port)]);
-      expect(r.stderr).not.toMatch(/internal error/);
-      expect(r.exitCode).toBe(0);
-      const run = readRunJson(out);
+      const out = join(work.dir, `run-${backend}`);
+      const { r, run } = await traceUnderLoad(['--backend', backend], port, out, [work.program, String(port)]);
       const requests = run.load!.requests;
       expect(requests).toBeGreaterThan(0);
       // Each request is one read and one write in a worker; the master only waits.
@@ -52,7 +35,7 @@ describe('trace a pre-forking server', () => {
       // Every backend says how many threads it saw: at least the two workers.
       expect(run.threads).toBeGreaterThanOrEqual(2);
       expect(r.stdout).toMatch(/^threads: \d+$/m);
-      expect(processesMentioning(dir)).toEqual([]);
+      expect(processesMentioning(work.dir)).toEqual([]);
     }, 60_000);
   }
 
@@ -60,11 +43,11 @@ describe('trace a pre-forking server', () => {
     const available = BACKENDS.find(([name, probe]) => toolAvailable(name, probe));
     if (!available) return;
     const port = await freePort();
-    const child = spawn(server, [String(port)], { stdio: 'ignore', detached: true });
+    const child = spawn(work.program, [String(port)], { stdio: 'ignore', detached: true });
     try {
       const { waitForPort } = await import('../../src/capture/ready.js');
       await waitForPort(port, { timeoutMs: 10_000 });
-      const out = join(dir, 'run-pid');
+      const out = join(work.dir, 'run-pid');
       const r = await runCli(['trace', '--backend', available[0], '--pid', String(child.pid), '--port', String(port), '--load', `http://127.0.0.1:${port}/`, '-c', '2', '-n', '300', '-o', out]);
       expect(r.exitCode).toBe(0);
       const run = readRunJson(out);
@@ -72,7 +55,7 @@ describe('trace a pre-forking server', () => {
       expect(run.load!.requests).toBe(300);
       expect(calls(run, WRITES)).toBeGreaterThanOrEqual(300);
       expect(child.exitCode).toBeNull();
-      expect(processesMentioning(server)).toHaveLength(3);
+      expect(processesMentioning(work.program)).toHaveLength(3);
     } finally {
       killGroup(child.pid!);
     }
@@ -81,13 +64,13 @@ describe('trace a pre-forking server', () => {
   it('warns when the traced processes did not do the work the load asked for', async () => {
     if (!toolAvailable('strace', ['-V'])) return;
     const port = await freePort();
-    const child = spawn(server, [String(port)], { stdio: 'ignore', detached: true });
+    const child = spawn(work.program, [String(port)], { stdio: 'ignore', detached: true });
     // A busy process that is not the server: syscalls, but no reads or writes for the requests.
     const bystander = spawn('sh', ['-c', 'while :; do sleep 0.05; done'], { stdio: 'ignore' });
     try {
       const { waitForPort } = await import('../../src/capture/ready.js');
       await waitForPort(port, { timeoutMs: 10_000 });
-      const out = join(dir, 'run-bystander');
+      const out = join(work.dir, 'run-bystander');
       const r = await runCli(['trace', '--backend', 'strace', '--pid', String(bystander.pid), '--load', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '1s', '-o', out]);
       expect(r.exitCode).toBe(0);
       const run = readRunJson(out);
@@ -107,12 +90,9 @@ describe('trace nginx with 2 worker processes', () => {
     it(`${backend}: the workers' reads and writes are counted`, async () => {
       if (!toolAvailable('nginx', ['-v']) || !toolAvailable(backend, probe)) return;
       const port = await freePort();
-      const conf = nginxConfig(join(dir, `nginx-${backend}`), port);
-      const out = join(dir, `nginx-run-${backend}`);
-      const r = await runCli(['trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', 'nginx', '-c', conf]);
-      expect(r.stderr).not.toMatch(/internal error/);
-      expect(r.exitCode).toBe(0);
-      const run = readRunJson(out);
+      const conf = nginxConfig(join(work.dir, `nginx-${backend}`), port);
+      const out = join(work.dir, `nginx-run-${backend}`);
+      const { run } = await traceUnderLoad(['--backend', backend], port, out, ['nginx', '-c', conf]);
       const requests = run.load!.requests;
       expect(requests).toBeGreaterThan(0);
       expect(calls(run, READS)).toBeGreaterThanOrEqual(requests);

@@ -1,37 +1,20 @@
 // Real tracers on a real small server under the built-in load: the load window, per-request figures,
 // the run directory's files, --measure-overhead, --cpu, and that nothing is left running afterwards.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, toolAvailable } from '../helpers.js';
-import { buildC, freePort, processesMentioning, readRunJson } from './trace-support.js';
+import { BACKENDS, freePort, processesMentioning, readRunJson, traceUnderLoad, useBuiltProgram } from './trace-support.js';
 
-let dir: string;
-let server: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'netprobe-srv-'));
-  server = buildC('servers/c-epoll/server.c', dir, 'epoll-server');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const BACKENDS: [string, string[]][] = [
-  ['strace', ['-V']],
-  ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']],
-  ['bpftrace', ['-e', 'BEGIN { exit(); }']],
-];
+const work = useBuiltProgram('netprobe-srv-', 'servers/c-epoll/server.c', 'epoll-server');
 
 describe('trace a server under load', () => {
   for (const [backend, probe] of BACKENDS) {
     it(`${backend}: captures the load window and normalises per request`, async () => {
       if (!toolAvailable(backend, probe)) return;
       const port = await freePort();
-      const out = join(dir, `run-${backend}`);
-      const r = await runCli(['trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', server, String(port)]);
-      expect(r.stderr).not.toMatch(/internal error/);
-      expect(r.exitCode).toBe(0);
-      const run = readRunJson(out);
+      const out = join(work.dir, `run-${backend}`);
+      const { r, run } = await traceUnderLoad(['--backend', backend], port, out, [work.program, String(port)]);
       expect(run.backend).toBe(backend);
       expect(run.capture.window).toBe('load');
       expect(r.stdout).toContain('capture window: load only');
@@ -46,15 +29,15 @@ describe('trace a server under load', () => {
       expect(r.stdout).toMatch(/^threads: \d+$/m);
       for (const f of run.files) expect(existsSync(join(out, f)), f).toBe(true);
       expect(run.files).toEqual(expect.arrayContaining(['run.json', 'syscalls.pb.gz', 'flame.html']));
-      expect(processesMentioning(dir)).toEqual([]);
+      expect(processesMentioning(work.dir)).toEqual([]);
     }, 60_000);
   }
 
   it('netprobe does not disturb the server it attaches to: no signal from netprobe, no EINTR in its event loop', async () => {
     if (!toolAvailable('strace', ['-V'])) return;
     const port = await freePort();
-    const out = join(dir, 'run-undisturbed');
-    const r = await runCli(['trace', '--backend', 'strace', '--strace-log', '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', server, String(port)]);
+    const out = join(work.dir, 'run-undisturbed');
+    const r = await runCli(['trace', '--backend', 'strace', '--strace-log', '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', work.program, String(port)]);
     expect(r.exitCode).toBe(0);
     const log = readFileSync(join(out, 'raw', 'strace.log'), 'utf8');
     // A SIGCONT sent to a running server interrupts epoll_wait with EINTR (signal(7)).
@@ -66,23 +49,20 @@ describe('trace a server under load', () => {
   it('--measure-overhead and --cpu: reports traced/untraced throughput and writes cpu.pb.gz', async () => {
     if (!toolAvailable('strace', ['-V']) || !toolAvailable('perf', ['stat', '-e', 'cpu-clock', 'true'])) return;
     const port = await freePort();
-    const out = join(dir, 'run-overhead');
-    const r = await runCli(['trace', '--backend', 'strace', '--cpu', '--measure-overhead', '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', server, String(port)]);
-    expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.exitCode).toBe(0);
-    const run = readRunJson(out);
+    const out = join(work.dir, 'run-overhead');
+    const { r, run } = await traceUnderLoad(['--backend', 'strace', '--cpu', '--measure-overhead'], port, out, [work.program, String(port)]);
     expect(run.overhead!.untracedRps).toBeGreaterThan(0);
     expect(run.overhead!.ratio).toBeCloseTo(run.overhead!.tracedRps / run.overhead!.untracedRps, 2);
     expect(r.stdout).toMatch(/overhead: traced [\d,]+ req\/s \/ untraced [\d,]+ req\/s = \d\.\d\d/);
     expect(run.files).toEqual(expect.arrayContaining(['cpu.pb.gz', 'raw/perf-cpu.script']));
-    expect(processesMentioning(dir)).toEqual([]);
+    expect(processesMentioning(work.dir)).toEqual([]);
   }, 60_000);
 
   it('--cpu with the perf syscall backend says the CPU profile holds perf\'s own in-kernel cost', async () => {
     if (!toolAvailable('perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true'])) return;
     const port = await freePort();
-    const out = join(dir, 'run-perf-cpu');
-    const r = await runCli(['trace', '--backend', 'perf', '--cpu', '--load', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '1s', '-o', out, '--', server, String(port)]);
+    const out = join(work.dir, 'run-perf-cpu');
+    const r = await runCli(['trace', '--backend', 'perf', '--cpu', '--load', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '1s', '-o', out, '--', work.program, String(port)]);
     expect(r.exitCode).toBe(0);
     const note = "the CPU profile includes the perf syscall tracer's in-kernel cost; --backend bpftrace adds much less";
     expect(readRunJson(out).capture.notes).toContain(note);
@@ -93,9 +73,9 @@ describe('trace a server under load', () => {
     // `wrk --version` exits 1 even when wrk works, so probe for the binary instead.
     if (!['/usr/bin/wrk', '/usr/local/bin/wrk'].some((p) => existsSync(p)) || !toolAvailable('strace', ['-V'])) return;
     const port = await freePort();
-    const out = join(dir, 'run-wrk');
+    const out = join(work.dir, 'run-wrk');
     const wrk = `wrk -t1 -c2 -d1s --latency http://127.0.0.1:${port}/`;
-    const r = await runCli(['trace', '--backend', 'strace', '--port', String(port), '--load-cmd', wrk, '-o', out, '--', server, String(port)]);
+    const r = await runCli(['trace', '--backend', 'strace', '--port', String(port), '--load-cmd', wrk, '-o', out, '--', work.program, String(port)]);
     expect(r.exitCode).toBe(0);
     const load = readRunJson(out).load as { requests: number; latencyMs?: { p50: number; p90: number; p99: number; max: number } };
     expect(load.requests).toBeGreaterThan(0);
@@ -107,11 +87,11 @@ describe('trace a server under load', () => {
     if (!toolAvailable('strace', ['-V'])) return;
     const { spawn } = await import('node:child_process');
     const port = await freePort();
-    const child = spawn(server, [String(port)], { stdio: 'ignore' });
+    const child = spawn(work.program, [String(port)], { stdio: 'ignore' });
     try {
       const { waitForPort } = await import('../../src/capture/ready.js');
       await waitForPort(port, { timeoutMs: 10_000 });
-      const out = join(dir, 'run-pid');
+      const out = join(work.dir, 'run-pid');
       const r = await runCli(['trace', '--backend', 'strace', '--pid', String(child.pid), '--load', `http://127.0.0.1:${port}/`, '-c', '2', '-n', '200', '-o', out]);
       expect(r.exitCode).toBe(0);
       const run = readRunJson(out);
@@ -134,7 +114,7 @@ describe('an idle target', () => {
       try {
         // Let sleep reach its nanosleep: from then on it makes no syscall until it ends.
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const out = join(dir, `idle-${backend}`);
+        const out = join(work.dir, `idle-${backend}`);
         const r = await runCli(['trace', '--backend', backend, '--pid', String(idle.pid), '-d', '500ms', '-o', out]);
         expect(r.stderr).not.toMatch(/internal error|expected/);
         expect(r.exitCode).toBe(0);

@@ -1,15 +1,50 @@
-// Shared by the trace e2e tests: build C programs at test time, pick free ports, find leftover processes.
+// Shared by the trace e2e tests: build C programs at test time, run netprobe trace under load, pick free
+// ports, find leftover processes.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES } from '../helpers.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { FIXTURES, runCli, type CliResult } from '../helpers.js';
+
+/** Each syscall backend with the command that shows it works on this machine (perf and bpftrace need tracefs). */
+export const BACKENDS: [string, string[]][] = [
+  ['strace', ['-V']],
+  ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']],
+  ['bpftrace', ['-e', 'BEGIN { exit(); }']],
+];
 
 /** Compiles a C file from fixtures/ into `dir`, returning the binary's path. */
 export function buildC(source: string, dir: string, name: string): string {
   const out = join(dir, name);
   execFileSync('gcc', ['-O1', '-pthread', '-o', out, join(FIXTURES, source)], { stdio: 'pipe' });
   return out;
+}
+
+/**
+ * A temporary directory for the test file's runs, with `source` built into it as `name`: made before the
+ * file's tests, removed after them. The fields are filled in once the tests start.
+ */
+export function useBuiltProgram(prefix: string, source: string, name: string): { dir: string; program: string } {
+  const work = { dir: '', program: '' };
+  beforeAll(() => {
+    work.dir = mkdtempSync(join(tmpdir(), prefix));
+    work.program = buildC(source, work.dir, name);
+  });
+  afterAll(() => rmSync(work.dir, { recursive: true, force: true }));
+  return work;
+}
+
+/**
+ * `netprobe trace OPTIONS --load http://127.0.0.1:PORT/ -c 4 -d 1s -o OUT -- COMMAND`, which must exit 0 without
+ * an internal error; returns its result and the run.json it wrote.
+ */
+export async function traceUnderLoad(options: string[], port: number, out: string, command: string[]): Promise<{ r: CliResult; run: RunJsonLike }> {
+  const r = await runCli(['trace', ...options, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '1s', '-o', out, '--', ...command]);
+  expect(r.stderr).not.toMatch(/internal error/);
+  expect(r.exitCode).toBe(0);
+  return { r, run: readRunJson(out) };
 }
 
 /** A port that was free a moment ago (the servers under test need a fixed --port). */

@@ -1,27 +1,15 @@
 // bpftrace output (text and -f json) from real captures on fixtures/bpftrace/src/ground-truth.c:
 // 3 threads x (1000 getppid, 50 openat -> ENOENT, 20 close -> EBADF).
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { profileTotal } from '../../src/model/profile.js';
 import type { SyscallRow } from '../../src/model/syscalls.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import { detectTextFormat } from '../../src/parse/detect.js';
-import type { ParseResult, ParseWarning } from '../../src/parse/types.js';
-import { fixture } from '../helpers.js';
+import type { ParseResult } from '../../src/parse/types.js';
+import { fixture, parseFixtureFile, type FixtureParse } from '../helpers.js';
 
-async function parseFixture(name: string, arch = 'x86_64'): Promise<{ result: ParseResult; warnings: Omit<ParseWarning, 'file'>[]; head: string[] }> {
-  const file = fixture('bpftrace', name);
-  const head: string[] = [];
-  const warnings: Omit<ParseWarning, 'file'>[] = [];
-  const lines = (async function* () {
-    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-      if (head.length < 200) head.push(line);
-      yield line;
-    }
-  })();
-  const result = await bpftraceParser.parse(lines, { file, options: { arch }, warn: (w) => warnings.push(w) });
-  return { result, warnings, head };
+function parseFixture(name: string, arch = 'x86_64'): Promise<FixtureParse> {
+  return parseFixtureFile(bpftraceParser, fixture('bpftrace', name), { arch });
 }
 
 function row(result: ParseResult, name: string): SyscallRow | undefined {

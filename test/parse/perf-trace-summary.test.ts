@@ -1,24 +1,12 @@
 // perf trace -s output (perf 6.1) of fixtures/bpftrace/src/ground-truth.c and of a small shell pipeline.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { detectTextFormat } from '../../src/parse/detect.js';
 import { perfTraceSummaryParser } from '../../src/parse/perf-trace-summary.js';
-import type { ParseResult, ParseWarning } from '../../src/parse/types.js';
-import { fixture } from '../helpers.js';
+import type { ParseResult } from '../../src/parse/types.js';
+import { fixture, parseFixtureFile, type FixtureParse } from '../helpers.js';
 
-async function parseFixture(name: string): Promise<{ result: ParseResult; warnings: Omit<ParseWarning, 'file'>[]; head: string[] }> {
-  const file = fixture('perf-trace', name);
-  const head: string[] = [];
-  const warnings: Omit<ParseWarning, 'file'>[] = [];
-  const lines = (async function* () {
-    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-      if (head.length < 200) head.push(line);
-      yield line;
-    }
-  })();
-  const result = await perfTraceSummaryParser.parse(lines, { file, options: {}, warn: (w) => warnings.push(w) });
-  return { result, warnings, head };
+function parseFixture(name: string): Promise<FixtureParse> {
+  return parseFixtureFile(perfTraceSummaryParser, fixture('perf-trace', name));
 }
 
 const rows = (r: ParseResult) => r.syscalls!.rows.map((x) => [x.name, x.calls, x.errors, x.errnos]);
