@@ -32,8 +32,9 @@ describe('trace a pre-forking server', () => {
       expect(run.syscalls.find((s) => s.name === 'write')!.calls).toBeGreaterThanOrEqual(requests);
       expect(run.capture.notes).toContain(`traced 2 child processes of pid ${run.target.pid} that existed before the attach`);
       expect(run.capture.notes.join('\n')).not.toMatch(/read\/write calls per request/);
-      // Every backend says how many threads it saw: at least the two workers.
-      expect(run.threads).toBeGreaterThanOrEqual(2);
+      // Every backend says how many threads it saw. bpftrace counts threads that made syscalls, and the kernel
+      // may hand every connection to one of the two workers blocked in accept(), so at least one.
+      expect(run.threads).toBeGreaterThanOrEqual(1);
       expect(r.stdout).toMatch(/^threads: \d+$/m);
       expect(processesMentioning(work.dir)).toEqual([]);
     }, 60_000);
