@@ -27,6 +27,9 @@ import { SyscallTableBuilder } from '../model/syscalls.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 const ATTACHING = /^Attaching \d+ probes?\.\.\.\s*$/;
+// Headings bpftrace's own tools print around print(@map, N), e.g. syscount.bt's "Top 10 syscalls IDs:".
+const TOP_N = /^Top (\d+) [\w ]+:\s*$/;
+const TOOL_BANNER = /^(Counting|Tracing) .*(Ctrl-C|Hit Ctrl-C).*$/;
 const MAP_LINE = /^(@\w*)(\[.*\])?: /;
 const MAP_KEY_OPEN = /^(@\w*)\[(.*)$/;
 const KEY_CLOSE = /^(.*)\]: (.*)$/;
@@ -113,6 +116,13 @@ class BpftraceReader {
       }
       return this.entry(map, key, value, lineNo);
     }
+    const top = TOP_N.exec(text);
+    if (top) {
+      // syscount.bt and friends print(@map, N): only the N largest entries reach the output.
+      this.warnOnce('top', 'truncated-map', lineNo, `the tool printed only its top ${top[1]} entries; totals cover those alone`);
+      return;
+    }
+    if (TOOL_BANNER.test(text)) return;
     this.warnOnce(`printf:${text}`, 'printf-line', lineNo, `skipped a line that is not a map entry: ${text.trim()}`);
   }
 
