@@ -103,7 +103,7 @@ export async function loadRunDirectory(path: string): Promise<ParseResult> {
   const syscallProfile = await readProfile(path, SYSCALLS_PPROF);
   const cpuProfile = await readProfile(path, CPU_PPROF);
   const profile = syscallProfile ?? cpuProfile;
-  const meta = { ...result.meta, ...(syscallProfile && cpuProfile ? { cpuProfile } : {}) };
+  const meta = { ...result.meta, ...(cpuProfile ? { cpuProfile } : {}) };
   return profile ? { ...result, profile, meta } : { ...result, meta };
 }
 

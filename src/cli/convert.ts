@@ -9,7 +9,7 @@ import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '
 import { toPprof } from '../export/pprof.js';
 import type { CollapseOptions } from '../parse/types.js';
 import { printWarnings, writeOutput } from './common.js';
-import { readInput } from './input.js';
+import { readInput, type LoadedInput } from './input.js';
 
 const FORMATS = ['pprof', 'folded', 'json'] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -22,6 +22,7 @@ interface ConvertFlags extends Omit<CollapseOptions, 'kernel' | 'jit'> {
   jit?: boolean;
   all?: boolean;
   force?: boolean;
+  profile: 'syscalls' | 'cpu';
 }
 
 export function registerConvert(program: Command): void {
@@ -38,6 +39,7 @@ export function registerConvert(program: Command): void {
     .option('--jit', 'perf script: annotate JIT frames with _[j]')
     .option('--all', 'perf script: same as --kernel --jit')
     .option('--addrs', 'perf script: keep raw addresses of unknown symbols')
+    .addOption(new Option('--profile <which>', 'run directories: which profile to convert').choices(['syscalls', 'cpu']).default('syscalls'))
     .option('--force', 'replace the output file if it exists')
     .addHelpText(
       'after',
@@ -58,7 +60,8 @@ Examples:
   $ netprobe convert heap.pb.gz --sample-type alloc_space     folded stacks of another sample type
   $ netprobe convert perf.script --all --pid -o out.folded    as stackcollapse-perf.pl --all --pid
   $ netprobe convert strace-c.txt -o syscalls.pb.gz           syscall table to pprof
-  $ netprobe convert netprobe-out/run-1 --format json         a run directory as JSON`,
+  $ netprobe convert netprobe-out/run-1 --format json         a run directory as JSON
+  $ netprobe convert netprobe-out/run-1 --profile cpu         the run's CPU profile (trace --cpu) as folded`,
     )
     .action(async (input: string, flags: ConvertFlags) => {
       await convert(input, flags);
@@ -71,7 +74,7 @@ async function convert(input: string, flags: ConvertFlags): Promise<void> {
     collapse: { pid: flags.pid, tid: flags.tid, kernel: flags.kernel || flags.all, jit: flags.jit || flags.all, addrs: flags.addrs },
     onWarning: printWarnings(),
   });
-  const stacks = loaded.profile ?? (loaded.syscalls ? profileFromSyscalls(loaded.syscalls) : undefined);
+  const stacks = flags.profile === 'cpu' ? cpuProfileOf(loaded) : (loaded.profile ?? (loaded.syscalls ? profileFromSyscalls(loaded.syscalls) : undefined));
   if (!stacks) throw new NetprobeError('input', `${loaded.file}: contains neither stacks nor syscall counts`);
   const typeIndex = sampleTypeIndex(stacks, flags.sampleType);
   const profile: Profile = { ...stacks, defaultSampleType: typeIndex };
@@ -89,6 +92,12 @@ async function convert(input: string, flags: ConvertFlags): Promise<void> {
       return writeOutput(flags.output, `${JSON.stringify(json, null, 2)}\n`, { force: flags.force });
     }
   }
+}
+
+function cpuProfileOf(loaded: LoadedInput): Profile {
+  if (loaded.meta?.cpuProfile) return loaded.meta.cpuProfile;
+  if (loaded.format !== 'run') throw new NetprobeError('usage', '--profile cpu applies to run directories; other inputs have one profile');
+  throw new NetprobeError('input', `${loaded.file}: the run has no CPU profile (capture one with \`netprobe trace --cpu\`)`);
 }
 
 /** The gzipped pprof bytes of a profile, as written to `.pb.gz` files. */

@@ -39,7 +39,7 @@ Examples:
       const profile = profileOf(loaded);
       const name = input === '-' ? 'stdin' : basename(resolve(input));
       const graphs = [{ title: describeProfile(profile), profile }];
-      if (loaded.meta?.cpuProfile) graphs.push({ title: describeProfile(loaded.meta.cpuProfile), profile: loaded.meta.cpuProfile });
+      if (loaded.meta?.cpuProfile && loaded.meta.cpuProfile !== profile) graphs.push({ title: describeProfile(loaded.meta.cpuProfile), profile: loaded.meta.cpuProfile });
       const html = renderFlameHtml(graphs, {
         title: flags.title ?? `Flame graph: ${name}`,
         subtitle: `${loaded.file} (${loaded.format})`,

@@ -66,7 +66,7 @@ export interface InputMeta {
   durationSeconds?: number;
   threads?: number;
   backend?: string;
-  /** A run directory's CPU profile when `profile` holds its syscall profile. */
+  /** A run directory's CPU profile (cpu.pb.gz), when it has one; `profile` is the syscall profile if any, else this. */
   cpuProfile?: Profile;
   /** The run.json object, for run directories. */
   run?: unknown;

@@ -140,6 +140,19 @@ describe('netprobe convert', () => {
     expect(foldedTotal(all.stdout)).toBe(foldedTotal(plain.stdout));
   });
 
+  it('converts a run directory\'s CPU profile with --profile cpu, and says when a run has none', async () => {
+    const run = fixture('models', 'runs', 'go-nethttp-cpu');
+    const cpu = await runCli(['convert', run, '--profile', 'cpu']);
+    expect(cpu.exitCode).toBe(0);
+    // perf samples of the Go server: stacks rooted at the process, through the HTTP handler.
+    expect(cpu.stdout).toMatch(/^go-nethttp;.*net\/http\.\(\*conn\)\.serve;/m);
+    const syscalls = await runCli(['convert', run]);
+    expect(syscalls.stdout).toMatch(/^(\S+;)*read \d+$/m);
+    const none = await runCli(['convert', fixture('models', 'runs', 'go-nethttp-bpftrace'), '--profile', 'cpu']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/has no CPU profile .*trace --cpu/);
+  });
+
   it('fails with one line naming the file on empty, junk, truncated and unknown inputs', async () => {
     const empty = join(work, 'empty.pb.gz');
     writeFileSync(empty, '');
