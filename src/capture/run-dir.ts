@@ -107,15 +107,8 @@ export async function loadRunDirectory(path: string): Promise<ParseResult> {
   return profile ? { ...result, profile, meta } : { ...result, meta };
 }
 
-/** Reads a run.json-shaped file on its own (a run's run.json, or a baseline written by `check --update-baseline`). */
-export async function loadRunJsonFile(path: string): Promise<ParseResult> {
-  const text = await readFile(path, 'utf8').catch((cause: Error) => {
-    throw new NetprobeError('input', `${path}: cannot read (${cause.message})`, { cause });
-  });
-  return runJsonResult(text, path);
-}
-
-function runJsonResult(text: string, file: string): ParseResult {
+/** A run.json-shaped object (a run's run.json, or a baseline written by `check --update-baseline`) as a parse result. */
+export function runJsonResult(text: string, file: string): ParseResult {
   let run: RunJson;
   try {
     run = JSON.parse(text) as RunJson;

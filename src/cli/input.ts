@@ -5,7 +5,7 @@ import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { loadRunDirectory, loadRunJsonFile } from '../capture/run-dir.js';
+import { loadRunDirectory, runJsonResult } from '../capture/run-dir.js';
 import { NetprobeError, ParseError } from '../model/errors.js';
 import { detectTextFormat, FORMAT_NAMES, parserFor } from '../parse/detect.js';
 import { looksLikePprof, parsePprof } from '../parse/pprof.js';
@@ -54,33 +54,47 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
   }
 
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  try {
+    return { ...(await parseStream(raw, file, options, warn)), file, warnings };
+  } finally {
+    // Errors leave the file half read; close it so a command reading many inputs does not leak descriptors.
+    if (raw !== process.stdin) raw.destroy();
+  }
+}
+
+async function parseStream(
+  raw: Readable,
+  file: string,
+  options: ReadInputOptions,
+  warn: (w: Omit<ParseWarning, 'file'>) => void,
+): Promise<ParseResult> {
   const bytes = await openMaybeGzip(raw, file);
   const sniffed = await sniff(bytes, SNIFF_BYTES, file);
   const first = sniffed.head;
   if (first.length === 0) throw new ParseError(file, 1, FORMAT_NAMES, '<empty file>');
 
   if (options.format === 'pprof' || (options.format === undefined && looksLikePprof(first))) {
-    const all = await readAll(sniffed.chunks(), file);
-    return { ...parsePprof(all, file), file, warnings };
+    return parsePprof(await readAll(sniffed.chunks(), file), file);
   }
   if (isBinary(first)) {
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
-  }
-  // run.json-shaped files under any name (baselines written by `check --update-baseline`); small, read whole.
-  if (path !== '-' && options.format === undefined && first.toString('utf8').trimStart().startsWith('{')) {
-    return { ...(await loadRunJsonFile(path)), file, warnings };
   }
 
   const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
   const parser = options.format ? parserFor(options.format) : detectTextFormat(head);
   if (!parser) {
+    // A run.json-shaped object under any name (baselines written by `check --update-baseline`); small, read whole.
+    if (options.format === undefined && head.join('\n').trimStart().startsWith('{')) {
+      let json = '';
+      for await (const piece of text) json += piece;
+      return runJsonResult(json, file);
+    }
     const firstLine = head.find((l) => l.trim() !== '') ?? '';
     const lineNo = head.indexOf(firstLine) + 1;
     throw new ParseError(file, lineNo, FORMAT_NAMES, firstLine);
   }
   const ctx = { file, options, warn };
-  const result = parser.parseText ? await parser.parseText(text, ctx) : await parser.parse(splitLines(text), ctx);
-  return { ...result, file, warnings };
+  return parser.parseText ? parser.parseText(text, ctx) : parser.parse(splitLines(text), ctx);
 }
 
 async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {

@@ -59,8 +59,10 @@ function exitCodeFor(err: NetprobeError): number {
 
 async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv);
-  const debug = argv.includes('--debug');
-  if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
+  // Only netprobe's own words: what follows `--` belongs to the traced command.
+  const ours = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const debug = ours.includes('--debug');
+  if (ours.includes('--no-color')) process.env.NO_COLOR = '1';
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -87,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
 // `netprobe ... | head` closes stdout early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  process.stderr.write(`netprobe: cannot write to stdout: ${err.message}\n`);
+  process.exit(EXIT.input);
 });
 
 const code = await main(process.argv);

@@ -85,7 +85,7 @@ class BpftraceReader {
   ) {}
 
   line(text: string, lineNo: number): void {
-    if (this.pendingKey) return this.continueKey(text, lineNo);
+    if (this.pendingKey) return this.continueKey(text);
     if (this.histogram !== undefined) {
       if (HIST_BUCKET.test(text)) return;
       this.histogram = undefined;
@@ -126,7 +126,7 @@ class BpftraceReader {
     this.warnOnce(`printf:${text}`, 'printf-line', lineNo, `skipped a line that is not a map entry: ${text.trim()}`);
   }
 
-  private continueKey(text: string, lineNo: number): void {
+  private continueKey(text: string): void {
     const pending = this.pendingKey!;
     // Frames are indented; a line starting with `,` or `]` separates or closes key parts.
     const close = /^\s/.test(text) ? null : KEY_CLOSE.exec(text);
@@ -213,7 +213,8 @@ class BpftraceReader {
         return;
       }
       case 'thread-calls':
-        d.threads.add(scalars[0]!);
+        // `@[comm, args->id]` is keyed by process name: calls per syscall, but no thread ids to count.
+        if (INTEGER.test(scalars[0]!)) d.threads.add(scalars[0]!);
         add(d.perThreadCalls, this.syscall(scalars[1]!), value);
         return;
       case 'threads':
@@ -227,8 +228,11 @@ class BpftraceReader {
   private stackEntry(map: string, stacks: { stack: string[] }[], scalars: string[], value: number): void {
     const frames: Frame[] = [];
     // Non-syscall scalars (comm, pid) become root frames, like bcc's folded `comm;frames`.
+    // A trailing number is a syscall only in a map named for it (netprobe's @stacks[ustack, nr]); in
+    // `@[ustack, pid]` it is a pid. Probe names (`tracepoint:syscalls:sys_enter_read`) say so themselves.
     const last = scalars[scalars.length - 1];
-    const syscall = last !== undefined && isSyscallKey(last) ? this.syscall(last) : undefined;
+    const syscallKey = last !== undefined && (syscallFromProbe(last) !== undefined || (INTEGER.test(last) && SYSCALL_STACK_MAPS.test(map)));
+    const syscall = syscallKey ? this.syscall(last!) : undefined;
     for (const s of syscall === undefined ? scalars : scalars.slice(0, -1)) frames.push({ name: s, kind: 'process' });
     // bpftrace prints leaf first; user stacks go below kernel stacks whatever their order in the key.
     const parsed = stacks.map((s) => s.stack.map(parseFrame).reverse());
@@ -308,6 +312,7 @@ type Role = 'calls' | 'time' | 'errors' | 'thread-calls' | 'threads' | 'not-sysc
 const TIME_MAPS = /^@(ns|nsecs|time|time_ns|ns_total|total_ns)$/;
 const ERROR_MAPS = /^@(errors?|errnos?|err|fails?|failures?)$/;
 const THREAD_MAPS = /^@(threads?|tids?)$/;
+const SYSCALL_STACK_MAPS = /^@(stacks?|syscall_stacks?|syscalls?)$/;
 const PROCESS_MAPS = /^@(process|processes|comm|comms|pids?)$/;
 
 // Decides what a map means from its name and key shape (see the header for the shapes netprobe reads).

@@ -133,6 +133,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
         `no epoll/poll/select waits on ${formatCount(threads)} threads: I/O blocks in read/write`,
         `${pct(x.readFailShare)} of reads fail`,
         `only ${ratio(clonePerAccept)} thread creations per accept: threads were started before the capture (a pool?)`,
+        ...contextNotes(x),
       ],
     };
   }
@@ -179,7 +180,7 @@ function classifyEpoll(x: Features): ModelVerdict {
         evidence: [runtimeLine, waitLine, readLine, futexLine, ...extras, ...contextNotes(x)],
       };
     }
-    return unknown([runtimeLine, waitLine, readLine, 'a Go runtime, but the epoll waits are mixed: cannot tell netpoll from a reactor']);
+    return unknown([runtimeLine, waitLine, readLine, 'a Go runtime, but the epoll waits are mixed: cannot tell netpoll from a reactor', ...contextNotes(x)]);
   }
 
   if (futexPerIo <= REACTOR_FUTEX_PER_IO) {

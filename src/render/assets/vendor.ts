@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { NetprobeError } from '../../model/errors.js';
 
 // Dependencies before dependents: each UMD bundle extends `window.d3` and reads what it needs from it.
 const D3_MODULES = [
@@ -48,7 +49,9 @@ function distDir(name: string): string {
       // not reachable from this anchor; try the next one
     }
   }
-  throw new Error(`cannot find the installed package ${name}; reinstall netprobe`);
+  throw new NetprobeError('environment', `cannot find the installed package ${name}, which flame graphs embed`, {
+    hint: 'Reinstall netprobe (`npm install` in its directory).',
+  });
 }
 
 // Inside <script>, `</script` ends the element and `<!--` changes the tokenizer state; neither may appear raw.
