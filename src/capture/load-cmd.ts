@@ -1,9 +1,9 @@
 // External load generators (`--load-cmd`): runs the user's shell command line, reads the request count from
 // its summary (wrk, redis-benchmark), and stops its whole process group when asked to.
-import { spawn } from 'node:child_process';
 import { NetprobeError } from '../model/errors.js';
 import type { LoadResult } from '../model/run.js';
 import { parseLoadOutput, type LoadOutputSummary } from '../parse/load-output.js';
+import { ManagedProcess } from './target.js';
 
 export interface LoadCommandOptions {
   /** Aborting interrupts the command (SIGINT to its process group, then SIGTERM, then SIGKILL). */
@@ -23,7 +23,7 @@ export interface CommandLoadResult extends LoadResult {
 }
 
 /** Only the end matters (summaries come last); this bounds memory for chatty generators. */
-const MAX_KEPT_BYTES = 1 << 20;
+const MAX_KEPT_CHARS = 1 << 20;
 /** wrk prints its summary on SIGINT; give it this long before escalating. */
 const ESCALATE_AFTER_MS = 2000;
 
@@ -102,64 +102,51 @@ interface GroupRun {
   stdout: string;
   stderr: string;
   exitCode: number | null;
-  signal: NodeJS.Signals | null;
+  signal: string | null;
   interrupted: boolean;
 }
 
-function runGroup(cmd: string, signal: AbortSignal | undefined): Promise<GroupRun> {
-  return new Promise((resolve, reject) => {
-    // detached: the shell leads a new process group, so one kill reaches everything the command started.
-    const child = spawn('sh', ['-c', cmd], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout = new TailBuffer();
-    const stderr = new TailBuffer();
-    child.stdout.on('data', (b: Buffer) => stdout.push(b));
-    child.stderr.on('data', (b: Buffer) => stderr.push(b));
-    let interrupted = false;
-    const timers: NodeJS.Timeout[] = [];
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, sig);
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const onAbort = () => {
-      interrupted = true;
-      killGroup('SIGINT');
-      timers.push(setTimeout(() => killGroup('SIGTERM'), ESCALATE_AFTER_MS));
-      timers.push(setTimeout(() => killGroup('SIGKILL'), 2 * ESCALATE_AFTER_MS));
-    };
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (cause) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(new NetprobeError('environment', `cannot run the load command: ${cause.message}`, { cause, hint: 'netprobe runs it with `sh -c`; check that sh exists.' }));
-    });
-    child.on('exit', (exitCode, exitSignal) => {
-      signal?.removeEventListener('abort', onAbort);
-      for (const t of timers) clearTimeout(t);
-      // Whatever the shell left running in the background would hold our pipes open; it goes too.
-      killGroup('SIGKILL');
-      const finish = () =>
-        resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode, signal: exitSignal, interrupted });
-      if (child.stdout.readableEnded && child.stderr.readableEnded) finish();
-      else child.once('close', finish);
-    });
+async function runGroup(cmd: string, signal: AbortSignal | undefined): Promise<GroupRun> {
+  const stdout = new TailBuffer();
+  const stderr = new TailBuffer();
+  // Its own process group: one kill reaches everything the command started.
+  const proc = new ManagedProcess('sh', ['-c', cmd], {
+    label: 'the load command',
+    onStdoutChunk: (c) => stdout.push(c),
+    onStderrChunk: (c) => stderr.push(c),
   });
+  let interrupted = false;
+  const interrupt = () => {
+    interrupted = true;
+    void proc.stop({ graceMs: ESCALATE_AFTER_MS });
+  };
+  if (signal?.aborted) interrupt();
+  else signal?.addEventListener('abort', interrupt, { once: true });
+  try {
+    await proc.exited;
+  } catch (cause) {
+    // `cannot start the load command: sh not found`
+    throw new NetprobeError('environment', (cause as Error).message, { cause, hint: 'netprobe runs it with `sh -c`; check that sh exists.' });
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
+  }
+  // Whatever the shell left running in the background goes too.
+  const exit = await proc.stop();
+  return { stdout: stdout.text(), stderr: stderr.text(), exitCode: exit.exitCode, signal: exit.signal, interrupted };
 }
 
 class TailBuffer {
-  private chunks: Buffer[] = [];
+  private chunks: string[] = [];
   private size = 0;
 
-  push(b: Buffer): void {
-    this.chunks.push(b);
-    this.size += b.length;
-    while (this.size - this.chunks[0]!.length >= MAX_KEPT_BYTES) this.size -= this.chunks.shift()!.length;
+  push(text: string): void {
+    this.chunks.push(text);
+    this.size += text.length;
+    while (this.size - this.chunks[0]!.length >= MAX_KEPT_CHARS) this.size -= this.chunks.shift()!.length;
   }
 
   text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+    return this.chunks.join('');
   }
 }
 

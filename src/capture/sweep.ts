@@ -65,7 +65,12 @@ export async function runSweep(options: SweepOptions): Promise<TraceResult[]> {
       name: `${name}-c${connections}`,
       outDir: join(sweepDir, `connections-${connections}`),
       load: { ...options.load, connections },
+    }).catch((e: unknown) => {
+      // Ctrl-C before this level's capture started: keep the levels already measured.
+      if (e instanceof NetprobeError && e.code === 'interrupted' && results.length > 0) return undefined;
+      throw e;
     });
+    if (!result) break;
     results.push(result);
     let idle: { opened: number; bytesPerConnection: number | null } = { opened: 0, bytesPerConnection: null };
     if (!result.interrupted && !options.signal?.aborted && port !== undefined) {

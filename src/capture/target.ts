@@ -21,19 +21,28 @@ export interface SpawnOptions {
   onStdoutLine?: (line: string) => void;
   /** Called for every stderr line. */
   onStderrLine?: (line: string) => void;
+  /** Called with stdout as it arrives, not split into lines. */
+  onStdoutChunk?: (chunk: string) => void;
+  /** Called with stderr as it arrives, not split into lines. */
+  onStderrChunk?: (chunk: string) => void;
   env?: Record<string, string>;
   /** Lines of stderr kept for error messages (default 20). */
   tailLines?: number;
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
+// A process that has exited leaves at most a pipe's worth of output, read at once; a pipe still open after this
+// is held by a descendant that left the process group (`setsid cmd &`), which no signal of ours reaches.
+const DRAIN_AFTER_EXIT_MS = 1000;
 
 /** A child process in its own process group (so the terminal's Ctrl-C reaches netprobe only, and stopping it reaches its children too). */
 export class ManagedProcess {
   readonly pid: number;
   readonly label: string;
-  /** Resolves when the process has exited and its output streams are drained. */
+  /** Resolves when the process itself has exited and its output is drained (or given up on, see DRAIN_AFTER_EXIT_MS). */
   readonly exited: Promise<ProcessExit>;
+  /** Resolves when the process itself has exited, whoever still holds its pipes. */
+  private readonly ownExit: Promise<ProcessExit>;
   private exit?: ProcessExit;
   private readonly tail: string[] = [];
   private stopped?: Promise<ProcessExit>;
@@ -47,7 +56,7 @@ export class ManagedProcess {
       reject: false,
       buffer: false,
       stdin: 'ignore',
-      stdout: options.stdoutFile || options.onStdoutLine ? 'pipe' : 'ignore',
+      stdout: options.stdoutFile || options.onStdoutLine || options.onStdoutChunk ? 'pipe' : 'ignore',
       stderr: 'pipe',
       env: options.env,
       encoding: 'utf8',
@@ -61,21 +70,48 @@ export class ManagedProcess {
         throw new NetprobeError('environment', `cannot start ${this.label}: ${file} ${why}`);
       });
       this.exited.catch(() => {});
+      this.ownExit = this.exited;
       return;
     }
     this.pid = child.pid;
+    // execa's own promise settles only once the pipes close; the pipes are handled below.
+    child.catch(() => {});
     const sink: WriteStream | undefined = options.stdoutFile ? createWriteStream(options.stdoutFile) : undefined;
     const sinkClosed = sink ? new Promise<void>((resolve) => sink.on('close', resolve).on('error', () => resolve())) : Promise.resolve();
-    if (child.stdout) splitLines(child.stdout, (line) => options.onStdoutLine?.(line), (chunk) => sink?.write(chunk), () => sink?.end());
-    splitLines(child.stderr!, (line) => {
-      this.tail.push(line);
-      if (this.tail.length > keep) this.tail.shift();
-      options.onStderrLine?.(line);
+    const stdoutDone = child.stdout
+      ? splitLines(
+          child.stdout,
+          (line) => options.onStdoutLine?.(line),
+          (chunk) => {
+            sink?.write(chunk);
+            options.onStdoutChunk?.(chunk);
+          },
+        )
+      : Promise.resolve();
+    void stdoutDone.then(() => sink?.end());
+    const stderrDone = splitLines(
+      child.stderr!,
+      (line) => {
+        this.tail.push(line);
+        if (this.tail.length > keep) this.tail.shift();
+        options.onStderrLine?.(line);
+      },
+      options.onStderrChunk,
+    );
+    const drained = Promise.all([stdoutDone, stderrDone, sinkClosed]);
+    this.ownExit = new Promise((resolve) => {
+      child.once('exit', (exitCode, signal) => {
+        this.exit = { exitCode, signal };
+        resolve(this.exit);
+      });
     });
-    this.exited = child.then(async (r) => {
-      await sinkClosed;
-      this.exit = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
-      return this.exit;
+    this.exited = this.ownExit.then(async (exit) => {
+      if (!(await settlesWithin(drained, DRAIN_AFTER_EXIT_MS))) {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        await drained;
+      }
+      return exit;
     });
   }
 
@@ -116,7 +152,7 @@ export class ManagedProcess {
       this.signal(sig);
       // A stopped process (held target, SIGTSTP) only acts on the signal once continued.
       this.signal('SIGCONT');
-      if (await settlesWithin(this.exited, grace)) break;
+      if (await settlesWithin(this.ownExit, grace)) break;
     }
     this.signal('SIGKILL');
     return this.exited.catch(() => ({ exitCode: null, signal: null }));
@@ -132,7 +168,8 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
   return result;
 }
 
-function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onChunk?: (chunk: string) => void, onEnd?: () => void): void {
+/** Feeds the stream's lines to `onLine`; resolves when it ends, fails or is destroyed. */
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onChunk?: (chunk: string) => void): Promise<void> {
   let partial = '';
   stream.on('data', (chunk: string | Buffer) => {
     const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
@@ -141,11 +178,18 @@ function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => voi
     partial = parts.pop()!;
     for (const line of parts) onLine(line);
   });
-  stream.on('end', () => {
-    if (partial) onLine(partial);
-    onEnd?.();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (partial) onLine(partial);
+      resolve();
+    };
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
   });
-  stream.on('error', () => onEnd?.());
 }
 
 // `kill -STOP $$` parks the shell before exec, so a tracer can attach to the pid and see the target from

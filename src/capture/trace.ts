@@ -12,16 +12,16 @@
 // When attaching to a running process, the tracers get it and every process descending from it: pre-forking
 // servers (nginx, php-fpm) work in children that exist before the attach. Later forks are followed by each
 // backend. Tracers stop before the target so bpftrace can still symbolise the target's stacks while it is alive.
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import type { LoadResult } from '../model/run.js';
 import { profileFromSyscalls } from '../model/syscall-profile.js';
 import { tableFromRows, type SyscallTable } from '../model/syscalls.js';
+import { VERSION } from '../model/version.js';
 import { toPprof } from '../export/pprof.js';
 import { buildRunJson, overheadRatio, type NetprobeRunJson, type RunCapture } from '../export/run-json.js';
 import type { ParseWarning } from '../parse/types.js';
@@ -79,14 +79,15 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
       untraced = await session.untracedPass(plan);
     }
     const captured = session.aborted ? undefined : await session.tracedPass(plan, choice.backend, cpuEvent, dir);
+    if (!captured) throw new NetprobeError('interrupted', 'interrupted before the capture started; nothing written');
 
     progress('parsing');
-    const outputs = captured ? await collectAll(captured.tracers) : [];
+    const outputs = await collectAll(captured.tracers);
     const syscallOut = outputs[0];
     const table: SyscallTable = syscallOut?.syscalls ?? tableFromRows([], false);
-    const load = captured?.load ?? null;
+    const load = captured.load;
     const requests = load && load.requests > 0 ? load.requests : undefined;
-    const sanity = captured ? sanityNotes(table, requests) : [];
+    const sanity = sanityNotes(table, requests);
 
     progress('writing');
     const syscallProfile: Profile = syscallOut?.profile ?? profileFromSyscalls(table);
@@ -106,19 +107,19 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     ];
     const capture: RunCapture = {
       window: plan.window,
-      seconds: captured?.seconds ?? 0,
+      seconds: captured.seconds,
       backendReason: choice.reason,
       time: 'wall',
-      notes: [...plan.notes, ...outputs.flatMap((o) => o.notes), ...(captured?.notes ?? []), ...sanity],
+      notes: [...plan.notes, ...outputs.flatMap((o) => o.notes), ...captured.notes, ...sanity],
     };
     const run: NetprobeRunJson = buildRunJson({
-      exporter: options.exporter ?? defaultExporter(),
+      exporter: options.exporter ?? `netprobe@${VERSION}`,
       name,
       command: options.command ? [...options.command] : null,
       backend: choice.backend,
       startedAt,
-      durationSeconds: captured?.seconds ?? 0,
-      target: { pid: captured?.pid ?? options.pid ?? null, exitCode: captured?.exit?.exitCode ?? null, signal: captured?.exit?.signal ?? null },
+      durationSeconds: captured.seconds,
+      target: { pid: captured.pid, exitCode: captured.exit?.exitCode ?? null, signal: captured.exit?.signal ?? null },
       load,
       syscalls: table,
       perRequest: requests ? countsPerRequest(table, requests) : null,
@@ -135,14 +136,13 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
       flameHtml,
     });
     const warnings: ParseWarning[] = outputs.flatMap((o) => o.warnings);
-    return { dir, run, interrupted: session.aborted, rssBytes: captured?.rssBytes, warnings };
+    return { dir, run, interrupted: session.aborted, rssBytes: captured.rssBytes, warnings };
   } catch (e) {
+    // A traced pass that returns has stopped everything in order; only a failure can leave something running.
     await session.cleanup();
-    // Nothing was traced (the target or a tracer failed to start): leave no empty run directory behind.
+    // Nothing was traced (the target or a tracer failed to start, Ctrl-C came first): leave no empty run directory behind.
     if (!session.attached) await rm(dir, { recursive: true, force: true });
     throw e;
-  } finally {
-    await session.cleanup();
   }
 }
 
@@ -195,11 +195,6 @@ async function cpuSamplingEvent(): Promise<'cycles' | 'cpu-clock'> {
   const probe = await probeCpuSampling();
   if (!probe.ok || !probe.event) throw new NetprobeError('environment', `--cpu needs perf sampling: ${probe.detail}`, { hint: probe.fix });
   return probe.event;
-}
-
-function defaultExporter(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `netprobe@${pkg.version}`;
 }
 
 interface Captured {
@@ -342,15 +337,15 @@ class Session {
   private async waitForPort(plan: Plan, target: Target | undefined): Promise<boolean> {
     const port = plan.port!;
     this.progress('waiting-for-port', { message: `waiting for 127.0.0.1:${port}` });
-    const ac = new AbortController();
-    const stopWaiting = () => ac.abort();
-    this.options.signal?.addEventListener('abort', stopWaiting);
-    target?.process.exited.then(stopWaiting, stopWaiting);
+    const exited = new AbortController();
+    target?.process.exited.then(() => exited.abort(), () => exited.abort());
+    // AbortSignal.any is aborted at once when the user's signal already is (a listener added now would never run).
+    const signal = AbortSignal.any([exited.signal, ...(this.options.signal ? [this.options.signal] : [])]);
     const pidFile = `/proc/${this.options.pid}`;
     const isAlive = target ? () => !target.process.hasExited : () => existsSync(pidFile);
     const hint = `Check that the target listens on 127.0.0.1:${port} (the port of ${plan.portFrom === '--port' ? '--port' : 'the --load URL'}), or give it longer with --ready-timeout.`;
     try {
-      await waitForPort(port, { timeoutMs: plan.readyTimeoutMs, signal: ac.signal, isAlive });
+      await waitForPort(port, { timeoutMs: plan.readyTimeoutMs, signal, isAlive });
     } catch (e) {
       if (this.aborted) return false;
       if (target?.process.hasExited) throw targetFailed(target.process, `before listening on port ${port}`, await target.process.exited, plan.portFrom);
@@ -360,8 +355,6 @@ class Session {
         throw new NetprobeError(e.code, tail.length ? `${e.message}\n${tail.map((l) => `  | ${l}`).join('\n')}` : e.message, { hint, cause: e });
       }
       throw e;
-    } finally {
-      this.options.signal?.removeEventListener('abort', stopWaiting);
     }
     return !this.aborted;
   }

@@ -80,18 +80,6 @@ export interface TraceResult {
   warnings?: ParseWarning[];
 }
 
-/** What each backend covered, printed in the summary and stored in run.json `capture`. */
-export interface CaptureInfo {
-  /** `load` = attached after the port was ready, stopped when the load ended; `whole run` = from exec to exit. */
-  window: 'load' | 'whole run' | 'attached';
-  seconds: number;
-  /** Why this backend (auto's choice, or `requested`). */
-  backendReason: string;
-  /** `wall` for every backend: time from syscall entry to exit. */
-  time: 'wall';
-  notes: string[];
-}
-
 /** Where a backend writes and what it traces. */
 export interface AttachOptions {
   /** The target process (the capture ends when it exits). */

@@ -4,13 +4,11 @@ import { shownPath } from '../capture/parse-file.js';
 import { runSweep } from '../capture/sweep.js';
 import { runTrace } from '../capture/trace.js';
 import type { BackendName, TraceOptions, TraceProgress, TraceResult } from '../capture/types.js';
-import type { NetprobeRunJson } from '../export/run-json.js';
 import { NetprobeError } from '../model/errors.js';
-import { tableFromRows } from '../model/syscalls.js';
 import { formatCount } from '../model/units.js';
-import { renderModelVerdict, renderSyscallTable } from '../render/table.js';
+import { VERSION } from '../model/version.js';
+import { renderTraceSummary } from '../render/trace-summary.js';
 import { parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
-import { VERSION } from './version.js';
 
 export interface TraceFlags {
   pid?: string;
@@ -141,7 +139,7 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
     const json = results.length === 1 ? results[0]!.run : results.map((r) => r.run);
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    process.stdout.write(results.map((r) => renderTraceSummary(r)).join('\n'));
+    process.stdout.write(results.map((r) => renderTraceSummary({ ...r, dir: shownPath(r.dir) })).join('\n'));
   }
   const interrupted = results.find((r) => r.interrupted);
   if (interrupted || aborted) {
@@ -188,7 +186,7 @@ function progressPrinter(): { update: (p: TraceProgress) => void; done: () => vo
       if (!tty) return;
       const rate = p.requestsPerSecond === undefined ? '' : `  ${formatCount(Math.round(p.requestsPerSecond))} req/s`;
       const message = p.message ? `  ${p.message}` : '';
-      process.stderr.write(`\r\x1b[K${p.phase} ${p.elapsedSeconds.toFixed(1)}s${rate}${message}`.slice(0, (process.stderr.columns ?? 100) + 4));
+      process.stderr.write(`\r\x1b[K${p.phase} ${p.elapsedSeconds.toFixed(1)}s${rate}${message}`.slice(0, (process.stderr.columns || 100) + 4));
       shown = true;
     },
     done() {
@@ -196,40 +194,4 @@ function progressPrinter(): { update: (p: TraceProgress) => void; done: () => vo
       shown = false;
     },
   };
-}
-
-/** The printed summary: what was traced and how, the per-request table, the verdict and the files. */
-export function renderTraceSummary(result: TraceResult): string {
-  const run = result.run as NetprobeRunJson;
-  const lines: string[] = [];
-  const what = run.command ? run.command.join(' ') : `pid ${run.target.pid}`;
-  lines.push(`netprobe trace: ${run.name} (${what})${result.interrupted ? '  [interrupted]' : ''}`);
-  const window = run.capture?.window === 'load' ? 'load only' : run.capture?.window ?? 'unknown';
-  const reason = run.capture && run.capture.backendReason !== 'requested' ? ` [${run.capture.backendReason}]` : '';
-  lines.push(`backend: ${run.backend}${reason}`);
-  lines.push(`capture window: ${window} (${(run.capture?.seconds ?? run.durationSeconds).toFixed(1)} s); syscall time is wall time`);
-  if (run.target.exitCode !== null || run.target.signal !== null) {
-    lines.push(`target: pid ${run.target.pid} ${run.target.signal ? `killed by ${run.target.signal}` : `exited with ${run.target.exitCode}`}`);
-  }
-  if (run.load) {
-    const l = run.load;
-    const latency = l.latencyMs ? `, latency p50 ${l.latencyMs.p50} ms p99 ${l.latencyMs.p99} ms` : '';
-    lines.push(
-      `load: ${l.requestsKnown === false ? 'unknown number of' : formatCount(l.requests)} requests in ${l.durationSeconds.toFixed(1)} s (${formatCount(Math.round(l.requestsPerSecond))} req/s), ${formatCount(l.errors)} errors${latency}`,
-    );
-  }
-  if (run.overhead) {
-    const o = run.overhead;
-    lines.push(`overhead: traced ${formatCount(Math.round(o.tracedRps))} req/s / untraced ${formatCount(Math.round(o.untracedRps))} req/s = ${o.ratio.toFixed(2)}`);
-  }
-  if (result.rssBytes !== undefined) lines.push(`target memory (RSS): ${(result.rssBytes / 1048576).toFixed(1)} MiB`);
-  lines.push('');
-  const table = tableFromRows(run.syscalls, run.syscalls.some((r) => r.seconds > 0), run.threads ?? undefined);
-  const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
-  lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
-  if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);
-  lines.push('', renderModelVerdict(run.model).trimEnd());
-  for (const note of run.capture?.notes ?? []) lines.push(`note: ${note}`);
-  lines.push('', `written: ${shownPath(result.dir)}/ (${run.files.filter((f) => !f.startsWith('raw/')).join(', ')}, raw/)`);
-  return `${lines.join('\n')}\n`;
 }

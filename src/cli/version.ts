@@ -1,5 +1,2 @@
-// The package version, read once from package.json so run.json and --version agree.
-import { readFileSync } from 'node:fs';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-export const VERSION: string = pkg.version;
+// Kept for the commands that import the version from here; it lives in model/version.ts.
+export { VERSION } from '../model/version.js';

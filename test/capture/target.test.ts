@@ -1,6 +1,7 @@
 // The lifecycle module: spawn from argv in a process group, held start, stderr tail, stop escalation, reaping.
 import { describe, expect, it } from 'vitest';
 import { NetprobeError } from '../../src/model/errors.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ManagedProcess, processState, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed } from '../../src/capture/target.js';
 import { processesMentioning } from '../e2e/trace-support.js';
@@ -29,6 +30,21 @@ describe('ManagedProcess', () => {
     await waitFor(() => processesMentioning(tag).length === 0);
     expect(processesMentioning(tag)).toEqual([]);
   });
+
+  it('stop() returns once the process exits, even when a descendant that left the group holds its stderr', async () => {
+    // A unique argument: the only way to find the setsid'd sleep afterwards, since it is in no group of ours.
+    const seconds = `31.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    const proc = new ManagedProcess('sh', ['-c', `setsid sleep ${seconds} & sleep 100`]);
+    try {
+      await waitFor(() => pidsWithArgv(['sleep', seconds]).length > 0);
+      expect(pidsWithArgv(['sleep', seconds])).toHaveLength(1);
+      const exit = await proc.stop({ graceMs: 200 });
+      expect(exit.signal).not.toBeNull();
+      expect(proc.hasExited).toBe(true);
+    } finally {
+      for (const pid of pidsWithArgv(['sleep', seconds])) process.kill(pid, 'SIGKILL');
+    }
+  }, 15_000);
 
   it('a missing program is an environment error with the install hint left to the caller', async () => {
     const proc = new ManagedProcess('netprobe-no-such-tool', [], { label: 'strace' });
@@ -106,6 +122,21 @@ describe('processTree', () => {
     }
   });
 });
+
+/** Pids whose command line is exactly `argv`, read from /proc. */
+function pidsWithArgv(argv: string[]): number[] {
+  const wanted = `${argv.join('\0')}\0`;
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8') === wanted;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;

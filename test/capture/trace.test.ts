@@ -1,11 +1,12 @@
-// runTrace as a library: option validation, and an abort that keeps what was captured.
+// runTrace as a library: option validation, an abort that keeps what was captured, and one that leaves nothing.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrace } from '../../src/capture/trace.js';
+import { NetprobeError } from '../../src/model/errors.js';
 import { toolAvailable } from '../helpers.js';
-import { processesMentioning } from '../e2e/trace-support.js';
+import { freePort, processesMentioning } from '../e2e/trace-support.js';
 
 let dir: string;
 beforeAll(() => {
@@ -46,4 +47,27 @@ describe('runTrace', () => {
     expect(processesMentioning(tag)).toEqual([]);
     expect(existsSync(join(dir, 'aborted', 'run.json'))).toBe(true);
   }, 30_000);
+
+  it('an abort just as the wait for the port begins ends the wait, stops the target and removes the run directory', async () => {
+    const ac = new AbortController();
+    const tag = `netprobe-abort-port-${process.pid}`;
+    const out = join(dir, 'aborted-before-attach');
+    const err = await runTrace({
+      backend: 'strace',
+      command: ['sh', '-c', 'sleep 300', tag],
+      // Nothing listens there; only the abort can end the wait within the test's timeout.
+      port: await freePort(),
+      readyTimeoutSeconds: 300,
+      outDir: out,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'waiting-for-port') ac.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetprobeError);
+    expect((err as NetprobeError).code).toBe('interrupted');
+    expect((err as NetprobeError).message).toBe('interrupted before the capture started; nothing written');
+    expect(existsSync(out)).toBe(false);
+    expect(processesMentioning(tag)).toEqual([]);
+  }, 15_000);
 });

@@ -1,5 +1,5 @@
 // Ctrl-C mid-load: netprobe stops load, tracer and target, writes what it captured, marks it interrupted,
-// exits 130, and leaves no tracer or server process behind.
+// exits 130, and leaves no tracer or server process behind. Ctrl-C before the tracer attached: nothing to keep.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,4 +44,29 @@ describe('interrupting a trace', () => {
       expect(processesMentioning(work.dir)).toEqual([]);
     }, 60_000);
   }
+
+  it('SIGINT while waiting for --port: exit 130, no run directory, no summary, nothing left running', async () => {
+    const [listened, waited] = [await freePort(), await freePort()];
+    const out = join(work.dir, 'run-before-attach');
+    // The server listens on another port than --port: netprobe waits (untraced) until the signal.
+    const cli = execa('node', [BIN, 'trace', '--backend', 'strace', '--port', String(waited), '-o', out, '--', work.program, String(listened)], {
+      cwd: ROOT,
+      reject: false,
+      env: { NO_COLOR: '1' },
+      timeout: 30_000,
+    });
+    // The server itself, not netprobe's own command line that names it.
+    const servers = () => processesMentioning(work.program).filter((p) => p.split(' ')[1] === work.program);
+    for (let i = 0; i < 200 && servers().length === 0; i++) await sleep(50);
+    expect(servers()).toHaveLength(1);
+    expect(existsSync(out)).toBe(true);
+    cli.kill('SIGINT');
+    const r = await cli;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    expect(String(r.stderr)).toMatch(/interrupted before the capture started; nothing written/);
+    expect(String(r.stderr)).not.toMatch(/partial capture/);
+    expect(String(r.stdout)).toBe('');
+    expect(existsSync(out)).toBe(false);
+    expect(processesMentioning(work.dir)).toEqual([]);
+  }, 30_000);
 });

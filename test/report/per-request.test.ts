@@ -1,7 +1,7 @@
 // Per-request normalisation of a syscall table.
 import { describe, expect, it } from 'vitest';
 import { tableFromRows } from '../../src/model/syscalls.js';
-import { countsPerRequest, perRequestRows, syscallsPerRequest } from '../../src/report/per-request.js';
+import { countsPerRequest } from '../../src/report/per-request.js';
 
 const table = tableFromRows(
   [
@@ -18,16 +18,8 @@ describe('per-request figures', () => {
     expect(countsPerRequest(table, 30000)).toEqual({ read: 0.1, write: 0.0333, accept4: 0.0001 });
   });
 
-  it('perRequestRows: errors per request with the dominant errno and its share', () => {
-    const [read, write] = perRequestRows(table, 1000);
-    expect(read).toEqual({ name: 'read', callsPerRequest: 3, errorsPerRequest: 1, dominantErrno: { errno: 'EAGAIN', share: 0.9 }, secondsPerRequest: 0.0003 });
-    expect(write!.dominantErrno).toBeUndefined();
-    expect(write!.errorsPerRequest).toBe(0);
-  });
-
-  it('syscallsPerRequest and bad request counts', () => {
-    expect(syscallsPerRequest(table, 1000)).toBe(4.003);
+  it('refuses request counts that are not positive numbers', () => {
     expect(() => countsPerRequest(table, 0)).toThrow(RangeError);
-    expect(() => perRequestRows(table, Number.NaN)).toThrow(RangeError);
+    expect(() => countsPerRequest(table, Number.NaN)).toThrow(RangeError);
   });
 });

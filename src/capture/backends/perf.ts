@@ -22,11 +22,6 @@ import { ManagedProcess, processAlive, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
 export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer> {
-  if (options.syscallStacks) {
-    throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', {
-      hint: 'Use --backend bpftrace or --backend strace with --syscall-stacks.',
-    });
-  }
   const data = 'raw/perf-syscalls.data';
   const summary = 'raw/perf-trace-summary.txt';
   const recorder = await startRecorder(['trace', 'record', '-q', '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);

@@ -1,0 +1,49 @@
+// The summary `netprobe trace` prints: what was traced and how, the per-request table, the verdict, the files.
+import type { RunJson } from '../model/run.js';
+import { tableFromRows } from '../model/syscalls.js';
+import { formatCount } from '../model/units.js';
+import { renderModelVerdict, renderSyscallTable } from './table.js';
+
+export interface TraceSummaryInput {
+  run: RunJson;
+  /** The run directory, as the user should see it (relative when under the working directory). */
+  dir: string;
+  /** True when the capture was cut short (Ctrl-C). */
+  interrupted: boolean;
+  /** Target resident memory in bytes at the end of the load window, when known. */
+  rssBytes?: number;
+}
+
+export function renderTraceSummary({ run, dir, interrupted, rssBytes }: TraceSummaryInput): string {
+  const lines: string[] = [];
+  const what = run.command ? run.command.join(' ') : `pid ${run.target.pid}`;
+  lines.push(`netprobe trace: ${run.name} (${what})${interrupted ? '  [interrupted]' : ''}`);
+  const window = run.capture?.window === 'load' ? 'load only' : run.capture?.window ?? 'unknown';
+  const reason = run.capture && run.capture.backendReason !== 'requested' ? ` [${run.capture.backendReason}]` : '';
+  lines.push(`backend: ${run.backend}${reason}`);
+  lines.push(`capture window: ${window} (${(run.capture?.seconds ?? run.durationSeconds).toFixed(1)} s); syscall time is wall time`);
+  if (run.target.exitCode !== null || run.target.signal !== null) {
+    lines.push(`target: pid ${run.target.pid} ${run.target.signal ? `killed by ${run.target.signal}` : `exited with ${run.target.exitCode}`}`);
+  }
+  if (run.load) {
+    const l = run.load;
+    const latency = l.latencyMs ? `, latency p50 ${l.latencyMs.p50} ms p99 ${l.latencyMs.p99} ms` : '';
+    lines.push(
+      `load: ${l.requestsKnown === false ? 'unknown number of' : formatCount(l.requests)} requests in ${l.durationSeconds.toFixed(1)} s (${formatCount(Math.round(l.requestsPerSecond))} req/s), ${formatCount(l.errors)} errors${latency}`,
+    );
+  }
+  if (run.overhead) {
+    const o = run.overhead;
+    lines.push(`overhead: traced ${formatCount(Math.round(o.tracedRps))} req/s / untraced ${formatCount(Math.round(o.untracedRps))} req/s = ${o.ratio.toFixed(2)}`);
+  }
+  if (rssBytes !== undefined) lines.push(`target memory (RSS): ${(rssBytes / 1048576).toFixed(1)} MiB`);
+  lines.push('');
+  const table = tableFromRows(run.syscalls, run.syscalls.some((r) => r.seconds > 0), run.threads ?? undefined);
+  const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
+  lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
+  if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);
+  lines.push('', renderModelVerdict(run.model).trimEnd());
+  for (const note of run.capture?.notes ?? []) lines.push(`note: ${note}`);
+  lines.push('', `written: ${dir}/ (${run.files.filter((f) => !f.startsWith('raw/')).join(', ')}, raw/)`);
+  return `${lines.join('\n')}\n`;
+}
