@@ -12,11 +12,19 @@
 //    whose reads each follow an openat (openat / reads >= 0.9) with no accept: an idle server's timer
 //    reading /proc (redis' serverCron: 25 openat for 25 reads in 2 s) says nothing about its connections.
 // 2. thread-per-connection (blocking): a thread is created per accepted connection
-//    (clone/accept >= 0.5, with at least MIN_ACCEPTS accepts, or one when there is no readiness wait at
-//    all) and reads do not fail with EAGAIN (read errors / reads < 0.1). Python's ThreadingHTTPServer:
-//    1.00 and 0.00; the C example with one client: 2 clones for 2 accepts; Go never clones per accept.
-// 3. poll/select loop: poll-family waits outnumber epoll waits. Python's HTTPServer (poll before each
-//    accept, then blocking reads) and the C poll server.
+//    (clone/accepted >= 0.5, with at least MIN_ACCEPTS successful accepts, or one when there is no readiness
+//    wait at all), reads do not fail with EAGAIN (read errors / reads < 0.1), and there are no more epoll
+//    waits than accepted connections (connection threads block in read; an accept loop may wait once per
+//    accept). Python's ThreadingHTTPServer: 1.00 and 0.00; the C example with one client: 2 clones for
+//    2 accepts. The last condition matters for captures that include startup: Go's Ms, libuv's pool,
+//    memcached's and redis' threads are 4-9 clones, as many as the accepts of a light load (Node with
+//    8 clients: 6 clones for 10 accepts, but 1,153 epoll waits). Failed accepts (EAGAIN on a non-blocking
+//    listener) are not connections.
+// 3. poll/select loop: poll-family waits outnumber epoll waits, and one thread serves the connections:
+//    futex / io <= 0.2 and fewer than one clone per two accepts. Python's HTTPServer (poll before each
+//    accept, then blocking reads; futex / io <= 0.05 even with the interpreter's startup) and the C poll
+//    server (0). ThreadingHTTPServer with a few keep-alive clients polls only for its accept loop's 0.5 s
+//    timeouts while the connection threads contend for the GIL (futex / io 0.4-1.2): unknown.
 // 4. epoll: then who waits decides.
 //    - Go runtime present: nanosleep / io >= 0.002. sysmon sleeps 20us..10ms in a loop whatever the load,
 //      through the raw nanosleep syscall (runtime.usleep); the lowest Go capture is 0.007. glibc >= 2.31
@@ -56,6 +64,7 @@ const NETPOLL_PWAIT_SHARE = 0.9;
 const REACTOR_EPOLL_WAIT_SHARE = 0.5;
 const NETPOLL_READ_EAGAIN_SHARE = 0.2;
 const REACTOR_FUTEX_PER_IO = 0.2;
+const LOOP_FUTEX_PER_IO = 0.2;
 
 interface Features {
   f: FamilyCounts;
@@ -97,26 +106,42 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
     ]);
   }
 
-  const clonePerAccept = f.accept.calls > 0 ? f['thread-create'].calls / f.accept.calls : 0;
+  // Failed accepts are EAGAIN on a non-blocking listener (an event loop's habit); only accepted connections count.
+  const accepted = f.accept.calls - f.accept.errors;
+  const clonePerAccept = accepted > 0 ? f['thread-create'].calls / accepted : 0;
   // Without any readiness wait, even one accept answered by a new thread is telling (a single keep-alive client).
-  const enoughAccepts = f.accept.calls >= (x.waits === 0 ? 1 : MIN_ACCEPTS);
-  if (enoughAccepts && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
+  const enoughAccepts = accepted >= (x.waits === 0 ? 1 : MIN_ACCEPTS);
+  // Startup threads (Go's Ms, libuv's pool, memcached's workers) also clone; under light load they match the accepts.
+  // Connection threads block in read, so more epoll waits than accepted connections mean an event loop serves them.
+  const loopServes = f['epoll-wait'].calls > accepted;
+  if (enoughAccepts && !loopServes && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
     evidence.push(
-      `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${formatCount(f['thread-create'].calls)} / ${formatCount(f.accept.calls)})`,
+      `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${formatCount(f['thread-create'].calls)} / ${formatCount(accepted)})`,
       `${pct(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
     );
     if (f['epoll-wait'].calls > 0) evidence.push(`${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
     // A thread per accept is the defining trait; closer to 1 and with more accepts, the surer.
-    const confidence = clamp(0.55 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(f.accept.calls));
+    const confidence = clamp(0.55 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(accepted));
     return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...contextNotes(x)] };
   }
 
   if (f['poll-select'].calls > f['epoll-wait'].calls) {
+    const futexPerIo = f.futex.calls / io;
+    // A poll loop serves every connection from one thread. Python's ThreadingHTTPServer also polls, but only its
+    // listening socket (timeouts every 0.5 s), while connection threads fight over the GIL: futex per read/write.
+    if (futexPerIo > LOOP_FUTEX_PER_IO || (accepted > 0 && clonePerAccept >= CLONE_PER_ACCEPT)) {
+      return unknown([
+        `poll/select waits: ${formatCount(f['poll-select'].calls)} vs ${formatCount(f['epoll-wait'].calls)} epoll waits`,
+        `but ${ratio(futexPerIo)} futex per read/write and ${ratio(clonePerAccept)} thread creations per accepted connection (${formatCount(accepted)} accepted): threads serve connections, too few accepts to call it thread-per-connection`,
+        ...contextNotes(x),
+      ]);
+    }
     evidence.push(
       `poll/select waits: ${formatCount(f['poll-select'].calls)} vs ${formatCount(f['epoll-wait'].calls)} epoll waits`,
       `${ratio(f['poll-select'].calls / io)} poll/select calls per read/write`,
     );
-    if (f.accept.calls > 0) evidence.push(`${ratio(clonePerAccept)} thread creations per accept: no thread per connection`);
+    evidence.push(`${ratio(futexPerIo)} futex per read/write: one thread serves the connections`);
+    if (accepted > 0) evidence.push(`${ratio(clonePerAccept)} thread creations per accept: no thread per connection`);
     const share = f['poll-select'].calls / x.waits;
     return { label: 'poll/select loop', confidence: clamp(0.55 + 0.4 * share), evidence: [...evidence, ...contextNotes(x)] };
   }

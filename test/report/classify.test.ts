@@ -13,7 +13,12 @@ const THREADS: ModelLabel = 'thread-per-connection (blocking)';
 const POLL: ModelLabel = 'poll/select loop';
 
 // The true model of every captured program, by file-name prefix (first match wins).
+// ThreadingHTTPServer with 2 keep-alive clients is thread-per-connection, but 2-4 accepts cannot show it and its
+// poll waits are only the accept loop's timeouts: the classifier must say unknown rather than poll/select loop.
 const TRUTH: [prefix: string, label: ModelLabel][] = [
+  ['python-threadinghttpserver-ka-whole-c2.', 'unknown'],
+  ['python-threadinghttpserver-ka-mid-c2.', 'unknown'],
+  ['python-m-http-server-', THREADS],
   ['go-nethttp-', NETPOLL],
   ['redis-idle.', 'unknown'],
   ['nginx-', REACTOR],
@@ -32,7 +37,10 @@ const TRUTH: [prefix: string, label: ModelLabel][] = [
   ['gcc-compile.', 'unknown'],
 ];
 
-const captures = readdirSync(fixture('models')).filter((f) => /\.(strace|bpftrace)\.txt$/.test(f)).sort();
+// strace -c, bpftrace maps, perf trace -s and strace logs; attached during the load or started with the server.
+const captures = readdirSync(fixture('models'))
+  .filter((f) => /\.(strace|bpftrace|perf)\.txt$|\.strace\.log$/.test(f))
+  .sort();
 
 async function table(file: string): Promise<SyscallTable> {
   const input = await readInput(fixture('models', file));
@@ -93,6 +101,20 @@ describe('classifyNetworkModel evidence and edge cases', () => {
   it('names the source when errors come without errnos', async () => {
     const verdict = classifyNetworkModel(await table('go-nethttp-c50.strace.txt'), { source: 'strace -c' });
     expect(verdict.evidence.join('\n')).toMatch(/of reads fail \(EAGAIN or other errors: strace -c does not name errnos\)/);
+  });
+
+  it('does not take startup threads for connection threads when an event loop serves the connections', async () => {
+    const node = await table('node-http-whole-c8.strace.txt');
+    const clones = node.rows.find((r) => r.name === 'clone3')!.calls;
+    const accepts = node.rows.find((r) => r.name === 'accept4')!.calls;
+    expect(clones / accepts).toBeGreaterThanOrEqual(0.5);
+    expect(classifyNetworkModel(node).label).toBe(REACTOR);
+  });
+
+  it('explains why a few keep-alive connections on threads are not a poll loop', async () => {
+    const verdict = classifyNetworkModel(await table('python-threadinghttpserver-ka-mid-c2.strace.txt'));
+    expect(verdict.label).toBe('unknown');
+    expect(verdict.evidence.join('\n')).toMatch(/futex per read\/write .*threads serve connections/);
   });
 
   it('reports the thread count it was given', async () => {
