@@ -311,6 +311,13 @@ export async function residentBytes(pid: number): Promise<number | undefined> {
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
+/** Resident memory of a process and its descendants (pre-forked workers), summed; undefined when unreadable. */
+export async function treeResidentBytes(pid: number): Promise<number | undefined> {
+  const sizes = await Promise.all((await processTree(pid)).map(residentBytes));
+  const known = sizes.filter((b): b is number => b !== undefined);
+  return known.length === 0 ? residentBytes(pid) : known.reduce((a, b) => a + b, 0);
+}
+
 /** True when a process with this pid exists (and is not a zombie). */
 export async function processAlive(pid: number): Promise<boolean> {
   const state = await processState(pid);

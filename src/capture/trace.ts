@@ -39,7 +39,7 @@ import { shownPath } from './parse-file.js';
 import { probeCpuSampling } from './probes.js';
 import { waitForPort } from './ready.js';
 import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
-import { processAlive, processTree, residentBytes, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, type ProcessExit, type Target } from './target.js';
+import { processAlive, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, treeResidentBytes, type ProcessExit, type Target } from './target.js';
 import type { AttachOptions, BackendName, TraceOptions, TraceProgress, TraceResult, Tracer, TracerOutput } from './types.js';
 
 const DEFAULT_READY_TIMEOUT_SECONDS = 30;
@@ -309,7 +309,7 @@ class Session {
       await this.waitForEnd(pid, target);
     }
     const seconds = (Date.now() - opened) / 1000;
-    const rssBytes = await residentBytes(pid);
+    const rssBytes = await treeResidentBytes(pid);
 
     this.progress('stopping');
     this.loadAbort?.abort();

@@ -74,7 +74,7 @@ export interface TraceResult {
   run: NetprobeRunJson;
   /** True when the capture was cut short by the signal (Ctrl-C). */
   interrupted: boolean;
-  /** Target resident memory in bytes at the end of the load window, when known. */
+  /** Resident memory in bytes of the target and its child processes at the end of the load window, when known. */
   rssBytes?: number;
   /** Parser warnings about the tracer output (the CLI prints them). */
   warnings?: ParseWarning[];

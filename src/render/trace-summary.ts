@@ -36,7 +36,7 @@ export function renderTraceSummary({ run, dir, interrupted, rssBytes }: TraceSum
     const o = run.overhead;
     lines.push(`overhead: traced ${formatCount(Math.round(o.tracedRps))} req/s / untraced ${formatCount(Math.round(o.untracedRps))} req/s = ${o.ratio.toFixed(2)}`);
   }
-  if (rssBytes !== undefined) lines.push(`target memory (RSS): ${(rssBytes / 1048576).toFixed(1)} MiB`);
+  if (rssBytes !== undefined) lines.push(`target memory (RSS, with its child processes): ${(rssBytes / 1048576).toFixed(1)} MiB`);
   lines.push('');
   const table = tableFromRows(run.syscalls, run.syscalls.some((r) => r.seconds > 0), run.threads ?? undefined);
   const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
