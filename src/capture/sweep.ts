@@ -15,7 +15,7 @@ import { perRequestByFamily, type SweepLevel } from '../report/compare.js';
 import { openIdleConnections } from './idle-connections.js';
 import { waitForPort } from './ready.js';
 import { createRunDirectory, RUN_JSON, runName } from './run-dir.js';
-import { residentBytes, startTarget } from './target.js';
+import { startTarget, treeResidentBytes } from './target.js';
 import { runTrace } from './trace.js';
 import type { TraceOptions, TraceResult } from './types.js';
 
@@ -109,11 +109,11 @@ async function idleMemory(options: SweepOptions, port: number, count: number): P
   const pid = started?.process.pid ?? options.pid!;
   try {
     if (started) await waitForPort(port, { timeoutMs: 30_000, signal: options.signal, isAlive: () => !started.process.hasExited });
-    const before = await residentBytes(pid);
+    const before = await treeResidentBytes(pid);
     const idle = await openIdleConnections({ port, count, path: pathOf(options.load!.url) });
     try {
       await sleep(IDLE_SETTLE_MS);
-      const after = await residentBytes(pid);
+      const after = await treeResidentBytes(pid);
       const bytesPerConnection = before !== undefined && after !== undefined && idle.opened > 0 ? (after - before) / idle.opened : null;
       return { opened: idle.opened, bytesPerConnection };
     } finally {
