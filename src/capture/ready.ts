@@ -1,5 +1,5 @@
 // Readiness (`--port`): the target is ready once it accepts TCP connections on the port.
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
 
@@ -59,4 +59,17 @@ function accepts(host: string, port: number, attemptMs: number): Promise<boolean
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A port nobody listens on right now (the kernel's choice), for a server that needs its port up front. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
 }

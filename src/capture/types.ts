@@ -1,9 +1,6 @@
 // Options and results of one capture: the library seam that `trace`, `--sweep` and `demo` share.
-import type { Profile } from '../model/profile.js';
-import type { NetprobeRunJson } from '../export/run-json.js';
 import type { LoadResult } from '../model/run.js';
-import type { SyscallTable } from '../model/syscalls.js';
-import type { ParseWarning } from '../parse/types.js';
+import type { InputFormat } from '../parse/types.js';
 
 export type BackendName = 'strace' | 'perf' | 'bpftrace';
 
@@ -67,19 +64,6 @@ export interface TraceProgress {
   message?: string;
 }
 
-export interface TraceResult {
-  /** The run directory written. */
-  dir: string;
-  /** run.json as written (the DESIGN.md fields plus `capture` and `interrupted`). */
-  run: NetprobeRunJson;
-  /** True when the capture was cut short by the signal (Ctrl-C). */
-  interrupted: boolean;
-  /** Resident memory in bytes of the target and its child processes at the end of the load window, when known. */
-  rssBytes?: number;
-  /** Parser warnings about the tracer output (the CLI prints them). */
-  warnings?: ParseWarning[];
-}
-
 /** Where a backend writes and what it traces. */
 export interface AttachOptions {
   /** The target process (the capture ends when it exits). */
@@ -99,17 +83,26 @@ export interface AttachOptions {
 export interface Tracer {
   /** Asks the tracer to finish (it writes its output) and waits for it; safe after it has exited by itself. */
   stop(): Promise<void>;
-  /** Reads the tracer's output into the model; call after stop(). */
+  /** Finishes the tracer's output files (perf converts its data file); call after stop(). */
   collect(): Promise<TracerOutput>;
 }
 
+/** A tracer's output as the tracer left it, for run/ to parse: files under raw/ and what only the tracer knew. */
 export interface TracerOutput {
-  syscalls: SyscallTable;
-  /** Syscall profile with stacks, or the CPU profile for the cpu sampler. */
-  profile?: Profile;
-  /** Files written, relative to the run directory. */
+  /** Syscall counts (with stacks when asked), or CPU samples. */
+  role: 'syscalls' | 'cpu';
+  /**
+   * The file holding the counts or samples, relative to the run directory, and its format. Absent when the
+   * tracer wrote nothing because the target made no syscall (strace writes not even a header then).
+   */
+  output?: { file: string; format: InputFormat };
+  /** Keep the output's stack profile (syscall stacks were asked for, or CPU samples). */
+  stacks: boolean;
+  /** Threads the tracer saw, when its output does not say (strace -c). */
+  threads?: number;
+  /** Every file written, relative to the run directory. */
   files: string[];
-  warnings: ParseWarning[];
+  /** Caveats in words (processes not traced, events lost...). */
   notes: string[];
 }
 

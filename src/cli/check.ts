@@ -1,11 +1,9 @@
 // `netprobe check --baseline <file> <input>` or `... -- <cmd>`: the CI gate. Exit 0 when the input (or a fresh
 // capture) stays within the baseline's limits, 1 when it regressed, 2 for usage errors and unreadable inputs.
 import type { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
-import { basename, relative } from 'node:path';
-import { syscallsJson } from '../export/json.js';
+import { familyOf } from '../model/families.js';
 import { NetprobeError } from '../model/errors.js';
-import { RUN_SCHEMA_VERSION, type RunJson } from '../model/run.js';
+import { shownPath } from '../model/shown-path.js';
 import { formatCount } from '../model/units.js';
 import { renderCheckJson, renderCheckMarkdown, renderCheckTable } from '../render/check-table.js';
 import {
@@ -14,16 +12,11 @@ import {
   DEFAULT_MAX_INCREASE,
   DEFAULT_MIN_SHARE,
   type CheckId,
-  type CheckMeasurement,
   type CheckOptions,
   type Limit,
 } from '../report/check.js';
-import { classifyNetworkModel } from '../report/classify.js';
-import { countsPerRequest } from '../report/per-request.js';
-import { familyOf } from '../report/families.js';
+import { readMeasurement, measurementOfRun, writeBaseline, type LoadedMeasurement } from '../run/check.js';
 import { printWarnings, writeOutput } from './common.js';
-import { readInput } from './input.js';
-import { syscallTableOf } from './summary.js';
 import { addCaptureOptions, runCaptures, traceOptions, type TraceFlags } from './trace.js';
 import { VERSION } from './version.js';
 
@@ -102,7 +95,7 @@ GitHub Actions step (the job fails on exit 1; the table lands in the job summary
       if (args.length !== 1) {
         throw new NetprobeError('usage', `Expected one input, or \`-- <command>\` to trace, got ${args.length === 0 ? 'none' : `\`${args.join(' ')}\``}`);
       }
-      await checkCommand(() => readMeasurement(args[0]!), args[0]!, flags);
+      await checkCommand(() => readMeasurement(args[0]!, printWarnings()), args[0]!, flags);
     });
 }
 
@@ -115,11 +108,15 @@ async function checkCommand(measure: () => Promise<LoadedMeasurement>, shownInpu
   if (flags.markdown && flags.json) throw new NetprobeError('usage', 'Expected at most one of `--markdown` and `--json`');
   const options = checkOptions(flags);
   if (flags.updateBaseline) {
-    await writeBaseline(flags.baseline, await measure());
+    const current = await measure();
+    await writeBaseline(flags.baseline, current, `netprobe@${VERSION}`);
+    const m = current.measurement;
+    const load = m.requests ? `${formatCount(m.requests)} requests` : m.durationSeconds ? `${m.durationSeconds} s of capture` : 'no request count or duration';
+    process.stderr.write(`netprobe: baseline written to ${flags.baseline} (${formatCount(m.syscalls.totals.calls)} calls, ${load})\n`);
     return;
   }
   // The baseline first: a missing one should not cost a capture.
-  const baseline = await readMeasurement(flags.baseline).catch((err: unknown) => {
+  const baseline = await readMeasurement(flags.baseline, printWarnings()).catch((err: unknown) => {
     if (err instanceof NetprobeError && /no such file/.test(err.message)) {
       throw new NetprobeError('input', `baseline ${flags.baseline} does not exist`, {
         hint: `Record one with \`netprobe check --baseline ${flags.baseline} --update-baseline ${shownInput}\` and commit it.`,
@@ -133,16 +130,6 @@ async function checkCommand(measure: () => Promise<LoadedMeasurement>, shownInpu
   await writeOutput(undefined, text);
   // A regression is a verdict, not an error: main.ts returns this exit code after a normal finish.
   if (!result.passed) process.exitCode = 1;
-}
-
-// Replacing the file is the point of --update-baseline, so no --force.
-async function writeBaseline(path: string, current: LoadedMeasurement): Promise<void> {
-  await writeFile(path, `${JSON.stringify(baselineJson(current), null, 2)}\n`).catch((cause: Error) => {
-    throw new NetprobeError('input', `cannot write ${path}: ${cause.message}`, { cause });
-  });
-  const m = current.measurement;
-  const load = m.requests ? `${formatCount(m.requests)} requests` : m.durationSeconds ? `${m.durationSeconds} s of capture` : 'no request count or duration';
-  process.stderr.write(`netprobe: baseline written to ${path} (${formatCount(m.syscalls.totals.calls)} calls, ${load})\n`);
 }
 
 /** The library options from the flags; every malformed value is a usage error naming the flag. */
@@ -193,73 +180,14 @@ function checkIdOf(name: string): CheckId | undefined {
   return familyOf(name);
 }
 
-/** Captures like `netprobe trace` and reads the run directory it wrote. */
+/** Captures like `netprobe trace` and checks the run in memory. */
 async function captureMeasurement(command: string[], flags: CheckFlags): Promise<LoadedMeasurement> {
   const { results, aborted } = await runCaptures(traceOptions(command, flags));
   const result = results[0]!;
   const warn = printWarnings();
-  for (const w of result.warnings ?? []) warn(w);
-  // Shown relative to the working directory when below it, like trace does.
-  const rel = relative(process.cwd(), result.dir);
-  const dir = rel && !rel.startsWith('..') ? rel : result.dir;
+  for (const w of result.warnings) warn(w);
+  const dir = shownPath(result.dir);
   if (aborted || result.interrupted) throw new NetprobeError('interrupted', `interrupted; nothing checked (partial capture in ${dir})`);
   process.stderr.write(`netprobe: captured ${dir}\n`);
-  return readMeasurement(dir);
-}
-
-interface LoadedMeasurement {
-  measurement: CheckMeasurement;
-  /** The input's format (`run` for run directories, run.json and baseline files). */
-  format: string;
-  /** The run.json (or baseline file) the measurement came from, when it did. */
-  run?: Partial<RunJson> & { capture?: { seconds?: number } };
-}
-
-/** Any syscall source, plus run.json-shaped files (written by --update-baseline) under any name. */
-async function readMeasurement(path: string): Promise<LoadedMeasurement> {
-  const name = displayName(path);
-  const loaded = await readInput(path, { onWarning: printWarnings() });
-  const syscalls = syscallTableOf(loaded);
-  const run = loaded.meta?.run as LoadedMeasurement['run'];
-  const meta = loaded.meta ?? {};
-  return {
-    format: loaded.format,
-    ...(run ? { run } : {}),
-    measurement: {
-      name,
-      syscalls,
-      ...(meta.requests ? { requests: meta.requests } : {}),
-      ...(meta.durationSeconds ? { durationSeconds: meta.durationSeconds } : {}),
-      ...(meta.threads ? { threads: meta.threads } : {}),
-    },
-  };
-}
-
-function displayName(path: string): string {
-  return path === '-' ? 'stdin' : path.replace(/\/+$/, '');
-}
-
-/**
- * The baseline file: the run.json fields a check reads (syscalls, totals, load, capture length, threads) plus
- * name, command, backend and model for the reader. No `files`: nothing else travels with a baseline.
- */
-function baselineJson({ measurement: m, run, format }: LoadedMeasurement): Partial<RunJson> {
-  const table = syscallsJson(m.syscalls);
-  return {
-    schemaVersion: RUN_SCHEMA_VERSION,
-    exporter: `netprobe@${VERSION}`,
-    name: run?.name ?? basename(m.name),
-    command: run?.command ?? null,
-    // For a file input, what produced the counts (strace-summary, bpftrace, ...).
-    backend: run?.backend ?? format,
-    ...(run?.startedAt ? { startedAt: run.startedAt } : {}),
-    // The capture window (as readInput reads it back), so that per-second checks read the same length back.
-    durationSeconds: m.durationSeconds ?? 0,
-    load: run?.load ?? null,
-    syscalls: table.syscalls,
-    totals: table.totals,
-    perRequest: m.requests ? countsPerRequest(m.syscalls, m.requests) : null,
-    threads: table.threads,
-    model: classifyNetworkModel(m.syscalls, { ...(m.requests ? { requests: m.requests } : {}), ...(m.threads ? { threads: m.threads } : {}) }),
-  };
+  return measurementOfRun(result, dir);
 }

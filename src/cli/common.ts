@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { NetprobeError } from '../model/errors.js';
-import type { ParseWarning } from '../parse/types.js';
+import type { ParseWarning } from '../run/types.js';
 
 /** Writes data to a file (refusing to replace one unless forced) or to stdout for `-`/undefined. */
 export async function writeOutput(

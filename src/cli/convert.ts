@@ -1,15 +1,9 @@
 // `netprobe convert`: any supported input to pprof, folded stacks or JSON.
 import { Option, type Command } from 'commander';
-import { gzipSync } from 'node:zlib';
-import { NetprobeError } from '../model/errors.js';
-import { sampleTypeIndex, type Profile } from '../model/profile.js';
-import { profileFromSyscalls } from '../model/syscall-profile.js';
-import { toFolded } from '../export/folded.js';
-import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '../export/json.js';
-import { toPprof } from '../export/pprof.js';
-import type { CollapseOptions } from '../parse/types.js';
+import { readInput } from '../run/input.js';
+import { cpuProfileOf, encodeProfile, profileOf } from '../run/profiles.js';
+import type { CollapseOptions } from '../run/types.js';
 import { printWarnings, writeOutput } from './common.js';
-import { readInput, type LoadedInput } from './input.js';
 
 const FORMATS = ['pprof', 'folded', 'json'] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -74,35 +68,8 @@ async function convert(input: string, flags: ConvertFlags): Promise<void> {
     collapse: { pid: flags.pid, tid: flags.tid, kernel: flags.kernel || flags.all, jit: flags.jit || flags.all, addrs: flags.addrs },
     onWarning: printWarnings(),
   });
-  const stacks = flags.profile === 'cpu' ? cpuProfileOf(loaded) : (loaded.profile ?? (loaded.syscalls ? profileFromSyscalls(loaded.syscalls) : undefined));
-  if (!stacks) throw new NetprobeError('input', `${loaded.file}: contains neither stacks nor syscall counts`);
-  const typeIndex = sampleTypeIndex(stacks, flags.sampleType);
-  const profile: Profile = { ...stacks, defaultSampleType: typeIndex };
-
-  switch (format) {
-    case 'pprof':
-      return writeOutput(flags.output, gzipPprof(profile), { force: flags.force, binary: true });
-    case 'folded':
-      return writeOutput(flags.output, toFolded(profile, typeIndex), { force: flags.force });
-    case 'json': {
-      const json: Partial<SyscallsJson> & { profile?: ProfileJson } = {
-        ...(loaded.syscalls ? syscallsJson(loaded.syscalls) : {}),
-        ...(loaded.profile ? { profile: profileJson(profile) } : {}),
-      };
-      return writeOutput(flags.output, `${JSON.stringify(json, null, 2)}\n`, { force: flags.force });
-    }
-  }
-}
-
-function cpuProfileOf(loaded: LoadedInput): Profile {
-  if (loaded.meta?.cpuProfile) return loaded.meta.cpuProfile;
-  if (loaded.format !== 'run') throw new NetprobeError('usage', '--profile cpu applies to run directories; other inputs have one profile');
-  throw new NetprobeError('input', `${loaded.file}: the run has no CPU profile (capture one with \`netprobe trace --cpu\`)`);
-}
-
-/** The gzipped pprof bytes of a profile, as written to `.pb.gz` files. */
-export function gzipPprof(profile: Profile): Uint8Array {
-  return gzipSync(toPprof(profile));
+  const profile = flags.profile === 'cpu' ? cpuProfileOf(loaded) : profileOf(loaded);
+  await writeOutput(flags.output, encodeProfile(loaded, profile, format, flags.sampleType), { force: flags.force, binary: format === 'pprof' });
 }
 
 function formatFromExtension(output: string | undefined): OutputFormat {

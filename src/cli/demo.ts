@@ -2,16 +2,14 @@
 // comparison and write report.html. Ctrl-C stops the demo, writes the report of what was traced, exits 130.
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { runDemo, SWEEP_SERVERS, type DemoResult } from '../capture/demo.js';
-import type { BackendName } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
-import type { Profile } from '../model/profile.js';
 import { renderCompareTable } from '../render/compare-table.js';
 import { renderReportHtml } from '../render/report-html.js';
-import { compareRuns, type CompareRun } from '../report/compare.js';
+import { compareRuns } from '../report/compare.js';
+import { compareRunOf } from '../run/compare-input.js';
+import { runDemo, SWEEP_SERVERS, type DemoResult } from '../run/demo.js';
+import type { BackendName } from '../run/types.js';
 import { parseDurationOption, parsePositiveInt, printWarnings, writeOutput } from './common.js';
-import { compareRunFromInput, loadCompareInput } from './compare.js';
-import { readInput } from './input.js';
 
 interface DemoFlags {
   out?: string;
@@ -92,18 +90,10 @@ Examples:
       }
 
       const onWarning = printWarnings();
-      const runs: CompareRun[] = [];
-      const profiles: (Profile | undefined)[] = [];
-      for (const { server, result: r } of result.runs) {
-        const loaded = await readInput(r.dir, { onWarning });
-        runs.push({ ...compareRunFromInput(loaded, r.dir), name: r.interrupted ? `${server.id} (cut short)` : server.id });
-        profiles.push(loaded.meta?.cpuProfile);
-      }
-      const comparison = compareRuns(runs);
-      for (const sweep of result.sweeps) {
-        const levels = (await loadCompareInput(sweep.dir, onWarning)).sweep?.levels;
-        if (levels) comparison.sweeps.push({ name: sweep.server.id, levels });
-      }
+      for (const { result: r } of result.runs) for (const w of r.warnings) onWarning(w);
+      const comparison = compareRuns(result.runs.map(({ server, result: r }) => compareRunOf(r, r.interrupted ? `${server.id} (cut short)` : server.id)));
+      const profiles = result.runs.map(({ result: r }) => r.cpuProfile);
+      for (const { server, sweep } of result.sweeps) comparison.sweeps.push({ name: server.id, levels: sweep.levels });
       const expected = result.runs.map((r) => r.server.expectedModel);
 
       await writeOutput(undefined, renderCompareTable(comparison, { expected }));

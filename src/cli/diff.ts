@@ -1,14 +1,10 @@
 // `netprobe diff <base> <new>`: a differential flame graph of two profiles of the same kind.
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { foldedStacks } from '../export/folded.js';
-import { NetprobeError } from '../model/errors.js';
-import type { Profile } from '../model/profile.js';
 import { renderDiffHtml } from '../render/diff-html.js';
-import { diffFolded } from '../report/diff-folded.js';
+import { readInput } from '../run/input.js';
+import { diffProfiles, profileOf } from '../run/profiles.js';
 import { printWarnings, writeOutput } from './common.js';
-import { profileOf } from './flame.js';
-import { readInput } from './input.js';
 
 interface DiffFlags {
   output: string;
@@ -43,42 +39,17 @@ Examples:
       const onWarning = printWarnings();
       const base = profileOf(await readInput(baseInput, { onWarning }));
       const next = profileOf(await readInput(newInput, { onWarning }));
-      const type = commonSampleType(base, next, flags.sampleType, baseInput, newInput);
-      const rows = diffFolded(foldedStacks(base, type.baseIndex), foldedStacks(next, type.newIndex), {
+      const { rows, sampleType, unit } = diffProfiles({ profile: base, name: baseInput }, { profile: next, name: newInput }, {
+        ...(flags.sampleType !== undefined ? { sampleType: flags.sampleType } : {}),
         normalize: flags.normalize,
         stripHex: flags.stripHex ?? false,
       });
       const title = `${basename(baseInput)} → ${basename(newInput)}`;
       const html = renderDiffHtml(
-        { title, rows, normalized: flags.normalize, unit: type.unit, sampleType: type.name },
+        { title, rows, normalized: flags.normalize, unit, sampleType },
         { title: flags.title ?? `Differential flame graph: ${title}`, subtitle: `base ${baseInput} · new ${newInput}` },
       );
       await writeOutput(flags.output, html, { force: flags.force });
       if (flags.output !== '-') process.stderr.write(`wrote ${flags.output}\n`);
     });
-}
-
-interface CommonType {
-  name: string;
-  unit: string;
-  baseIndex: number;
-  newIndex: number;
-}
-
-// Comparing calls with nanoseconds would draw nonsense: both sides must show the same sample type and unit.
-function commonSampleType(base: Profile, next: Profile, wanted: string | undefined, baseName: string, newName: string): CommonType {
-  const name = wanted ?? base.sampleTypes[base.defaultSampleType]?.type;
-  const baseIndex = base.sampleTypes.findIndex((t) => t.type === name);
-  const newIndex = next.sampleTypes.findIndex((t) => t.type === name);
-  if (name === undefined || baseIndex < 0 || newIndex < 0) {
-    const list = (p: Profile) => p.sampleTypes.map((t) => t.type).join(', ') || 'none';
-    throw new NetprobeError('usage', `${baseName} and ${newName} have no sample type \`${name ?? '?'}\` in common (${baseName}: ${list(base)}; ${newName}: ${list(next)})`, {
-      hint: 'Pick one both have with --sample-type.',
-    });
-  }
-  const unit = base.sampleTypes[baseIndex]!.unit;
-  if (next.sampleTypes[newIndex]!.unit !== unit) {
-    throw new NetprobeError('usage', `sample type \`${name}\` is in ${unit} in ${baseName} but in ${next.sampleTypes[newIndex]!.unit} in ${newName}`);
-  }
-  return { name, unit, baseIndex, newIndex };
 }

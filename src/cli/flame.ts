@@ -1,12 +1,11 @@
 // `netprobe flame <input>`: a self-contained flame-graph HTML page from any profile or syscall source.
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
-import { profileFromSyscalls } from '../model/syscall-profile.js';
 import { renderFlameHtml } from '../render/flame-html.js';
+import { readInput } from '../run/input.js';
+import { profileOf } from '../run/profiles.js';
 import { printWarnings, writeOutput } from './common.js';
-import { readInput, type LoadedInput } from './input.js';
 
 interface FlameFlags {
   output: string;
@@ -48,13 +47,6 @@ Examples:
       await writeOutput(flags.output, html, { force: flags.force });
       if (flags.output !== '-') process.stderr.write(`wrote ${flags.output}\n`);
     });
-}
-
-/** The stack profile of an input; syscall-only sources become one frame per syscall. */
-export function profileOf(loaded: LoadedInput): Profile {
-  if (loaded.profile) return loaded.profile;
-  if (loaded.syscalls) return profileFromSyscalls(loaded.syscalls);
-  throw new NetprobeError('input', `${loaded.file} has neither stacks nor syscall counts to draw`);
 }
 
 /** A short heading for a profile from its sample types. */

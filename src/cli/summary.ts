@@ -1,14 +1,12 @@
 // `netprobe summary <input>`: the syscall table of any syscall source, with the network-model verdict.
 import type { Command } from 'commander';
-import { syscallsJson } from '../export/json.js';
 import { NetprobeError } from '../model/errors.js';
-import { syscallsFromProfile } from '../model/syscall-profile.js';
 import type { SyscallTable } from '../model/syscalls.js';
-import type { InputFormat } from '../parse/types.js';
 import { renderModelVerdict, renderSyscallTable, type SyscallSort } from '../render/table.js';
 import { classifyNetworkModel } from '../report/classify.js';
 import { parsePositiveInt, printWarnings, writeOutput } from './common.js';
-import { readInput, type LoadedInput } from './input.js';
+import { readInput } from '../run/input.js';
+import { summaryJson, syscallTableOf } from '../run/profiles.js';
 
 const SORTS: readonly SyscallSort[] = ['calls', 'errors', 'time', 'name'];
 
@@ -44,8 +42,7 @@ Examples:
       const requests = loaded.meta?.requests;
       const model = classifyNetworkModel(table, { threads, requests });
       if (flags.json) {
-        const json = { ...syscallsJson(table), threads: threads ?? null, model };
-        await writeOutput(undefined, `${JSON.stringify(json, null, 2)}\n`);
+        await writeOutput(undefined, `${JSON.stringify(summaryJson(table, threads, model), null, 2)}\n`);
         return;
       }
       const shown: SyscallTable = threads === undefined ? table : { ...table, threads };
@@ -59,21 +56,4 @@ function parseSort(value: string | undefined): SyscallSort | undefined {
   if (value === undefined) return undefined;
   if ((SORTS as readonly string[]).includes(value)) return value as SyscallSort;
   throw new NetprobeError('usage', `Expected \`--sort\` to be one of ${SORTS.join(', ')}, got \`${value}\``);
-}
-
-const WHAT_IT_IS: Partial<Record<InputFormat, string>> = {
-  'perf-script': 'a perf script CPU profile',
-  folded: 'folded stacks',
-  pprof: 'a pprof profile without syscall sample types',
-  run: 'a run directory without syscall counts',
-};
-
-/** The syscall table an input carries, directly or as a netprobe syscalls profile; a usage hint otherwise. */
-export function syscallTableOf(loaded: LoadedInput): SyscallTable {
-  const table = loaded.syscalls ?? (loaded.profile ? syscallsFromProfile(loaded.profile) : undefined);
-  if (table) return table;
-  const what = WHAT_IT_IS[loaded.format] ?? loaded.format;
-  throw new NetprobeError('input', `${loaded.file} has no syscall counts (it is ${what})`, {
-    hint: loaded.profile ? `try \`netprobe flame ${loaded.file}\`` : undefined,
-  });
 }

@@ -1,13 +1,13 @@
 // `netprobe trace`: run (or attach to) a server under a tracer, drive load, write a run directory, print the summary.
 import { Option, type Command } from 'commander';
-import { shownPath } from '../capture/parse-file.js';
-import { runSweep } from '../capture/sweep.js';
-import { runTrace } from '../capture/trace.js';
-import type { BackendName, TraceOptions, TraceProgress, TraceResult } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
+import { shownPath } from '../model/shown-path.js';
 import { formatCount } from '../model/units.js';
 import { VERSION } from '../model/version.js';
 import { renderTraceSummary } from '../render/trace-summary.js';
+import { runSweep } from '../run/sweep.js';
+import { runTrace } from '../run/trace.js';
+import type { BackendName, Run, TraceOptions, TraceProgress } from '../run/types.js';
 import { parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
 
 export interface TraceFlags {
@@ -134,7 +134,7 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
 
   const { results, aborted } = await runCaptures(options, sweep);
   const warn = printWarnings();
-  for (const r of results) for (const w of r.warnings ?? []) warn(w);
+  for (const r of results) for (const w of r.warnings) warn(w);
   if (flags.json) {
     const json = results.length === 1 ? results[0]!.run : results.map((r) => r.run);
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -151,7 +151,7 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
  * Runs one capture (or a sweep) with Ctrl-C stopping it cleanly and progress on stderr; on interrupt the
  * partial results come back with `aborted` set.
  */
-export async function runCaptures(options: TraceOptions, sweep?: number[]): Promise<{ results: TraceResult[]; aborted: boolean }> {
+export async function runCaptures(options: TraceOptions, sweep?: number[]): Promise<{ results: Run[]; aborted: boolean }> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -166,9 +166,9 @@ export async function runCaptures(options: TraceOptions, sweep?: number[]): Prom
   options.signal = controller.signal;
   options.onProgress = progress.update;
 
-  let results: TraceResult[];
+  let results: Run[];
   try {
-    results = sweep ? await runSweep({ ...options, connections: sweep }) : [await runTrace(options)];
+    results = sweep ? (await runSweep({ ...options, connections: sweep })).runs : [await runTrace(options)];
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);

@@ -1,5 +1,6 @@
-// The run.json object (DESIGN.md "Run directory"): one pure builder so trace, sweep and demo write the same shape.
-import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunCapture, type RunJson } from '../model/run.js';
+// The run.json object (DESIGN.md "Run directory"): its only builder, so trace, sweep summaries and check's
+// baselines write the same shape.
+import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunCapture, type RunJson, type SweepLevel } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { syscallsJson } from './json.js';
 
@@ -49,6 +50,52 @@ export function buildRunJson(input: RunJsonInput): NetprobeRunJson {
     interrupted: input.interrupted,
     files: [...input.files].sort(),
   };
+}
+
+export interface BaselineJsonInput {
+  exporter: string;
+  name: string;
+  command: string[] | null;
+  backend: string;
+  startedAt?: string;
+  /** The capture window's length, so per-second checks read the same length back. */
+  durationSeconds: number;
+  load: LoadResult | null;
+  syscalls: SyscallTable;
+  perRequest: Record<string, number> | null;
+  model: ModelVerdict;
+}
+
+/**
+ * A baseline file (`check --update-baseline`): the run.json fields a check reads (syscalls, totals, load,
+ * capture length, threads) plus name, command, backend and model for the reader. No `files`: nothing else
+ * travels with a baseline.
+ */
+export function buildBaselineJson(input: BaselineJsonInput): Omit<RunJson, 'files' | 'target' | 'overhead' | 'startedAt'> & { startedAt?: string } {
+  const table = syscallsJson(input.syscalls);
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    exporter: input.exporter,
+    name: input.name,
+    command: input.command,
+    backend: input.backend,
+    ...(input.startedAt ? { startedAt: input.startedAt } : {}),
+    durationSeconds: input.durationSeconds,
+    load: input.load,
+    syscalls: table.syscalls,
+    totals: table.totals,
+    perRequest: input.perRequest,
+    threads: table.threads,
+    model: input.model,
+  };
+}
+
+/**
+ * A sweep directory's run.json: the levels in `sweep`, every other field the highest level's run, so every
+ * reader of run directories accepts it; `files` lists the levels' run.json files.
+ */
+export function buildSweepRunJson(name: string, last: RunJson, levels: SweepLevel[]): RunJson {
+  return { ...last, name, sweep: levels, files: ['run.json', ...levels.map((l) => `${l.dir}/run.json`)] };
 }
 
 /** traced/untraced throughput, or null when either is unknown. */

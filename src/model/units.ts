@@ -9,6 +9,46 @@ export function formatCount(n: number): string {
   return FRACTIONAL_COUNT.format(n);
 }
 
+/**
+ * A normalised amount (calls per request or per second; `raw` counts stay whole): decimals when small and
+ * none when large. Values span 0.001 (a rare syscall per request) to millions (raw counts).
+ */
+export function formatAmount(n: number, raw = false): string {
+  if (n === 0) return '0';
+  if (raw || Math.abs(n) >= 100) return COUNT.format(Math.round(n));
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  if (Math.abs(n) >= 0.01) return n.toFixed(2);
+  return n.toPrecision(2);
+}
+
+/** A rate in a fixed-width column (per request, µs per call): two decimals when small, none when large. */
+export function formatRate(n: number): string {
+  if (n >= 100) return COUNT.format(Math.round(n));
+  if (n >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
+
+/** A ratio in evidence text: `0.045`, `1.38`, `2,310`. */
+export function formatRatio(n: number): string {
+  if (n === 0) return '0';
+  if (n >= 100) return COUNT.format(Math.round(n));
+  if (n >= 1) return n.toFixed(2);
+  return n.toPrecision(2);
+}
+
+/** A share (0..1) in evidence text: whole percent, one decimal below 1%: `31%`, `0.4%`. */
+export function formatShare(share: number): string {
+  return `${(share * 100).toFixed(share > 0 && share < 0.01 ? 1 : 0)}%`;
+}
+
+/** Bytes in binary units: `512 B`, `12.5 KiB`, `3.2 MiB`. */
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  if (abs >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (abs >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${Math.round(bytes)} B`;
+}
+
 /** Seconds with microsecond precision, the way strace -c prints them: `0.012638`. */
 export function formatSeconds(seconds: number): string {
   return seconds.toFixed(6);

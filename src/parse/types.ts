@@ -1,5 +1,6 @@
 // The contract every parser implements: detect from a few lines, then stream lines into a model.
 import type { Profile } from '../model/profile.js';
+import type { RunJson } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 
 export type InputFormat =
@@ -68,8 +69,8 @@ export interface InputMeta {
   backend?: string;
   /** A run directory's CPU profile (cpu.pb.gz), when it has one; `profile` is the syscall profile if any, else this. */
   cpuProfile?: Profile;
-  /** The run.json object, for run directories. */
-  run?: unknown;
+  /** The run.json object, for run directories, run.json and baseline files. */
+  run?: RunJson;
 }
 
 export interface TextParser {

@@ -1,19 +1,13 @@
 // A baseline check (src/report/check.ts) as a terminal table, as Markdown for a PR comment, or as JSON.
-import { formatCount } from '../model/units.js';
-import type { CheckNormalisation, CheckResult, CountCheck, Limit, Verdict } from '../report/check.js';
+import { normalisationLabel, normalisationSuffix, type Normalisation } from '../model/normalisation.js';
+import { formatAmount, formatCount } from '../model/units.js';
+import type { CheckResult, CountCheck, Limit, Verdict } from '../report/check.js';
 import { renderTable, terminalColors } from './table.js';
 
 export interface CheckTableOptions {
   color?: boolean;
 }
 
-const UNIT: Record<CheckNormalisation, string> = {
-  'per-request': 'calls per request',
-  'per-second': 'calls per second of capture',
-  raw: 'raw call counts',
-};
-
-const SHORT_UNIT: Record<CheckNormalisation, string> = { 'per-request': '/req', 'per-second': '/s', raw: '' };
 
 const VERDICT_WORDS: Record<Verdict, string> = { pass: 'ok', fail: 'FAIL', improved: 'better', small: 'small', off: 'off' };
 
@@ -24,14 +18,14 @@ export function renderCheckTable(result: CheckResult, options: CheckTableOptions
     v === 'fail' ? c.red.bold(text) : v === 'improved' ? c.green(text) : v === 'pass' ? text : c.dim(text);
   const rows = result.checks.map((k) => [
     k.title,
-    formatAmount(k.baseline, result.normalisation),
-    formatAmount(k.current, result.normalisation),
+    formatAmount(k.baseline, result.normalisation === 'raw'),
+    formatAmount(k.current, result.normalisation === 'raw'),
     formatChange(k),
     formatLimit(k.limit, result.normalisation),
     paint(k.verdict, VERDICT_WORDS[k.verdict]),
   ]);
   const out = [
-    `netprobe check: ${result.current.name} against baseline ${result.baseline.name}, ${UNIT[result.normalisation]}`,
+    `netprobe check: ${result.current.name} against baseline ${result.baseline.name}, ${normalisationLabel(result.normalisation)}`,
     renderTable(['check', 'baseline', 'current', 'change', 'limit', 'verdict'], rows, {
       color: options.color,
       align: ['left', 'right', 'right', 'right', 'right', 'left'],
@@ -55,13 +49,13 @@ export function renderCheckMarkdown(result: CheckResult): string {
   const lines = [
     heading,
     '',
-    `${code(result.current.name)} against baseline ${code(result.baseline.name)}, ${UNIT[result.normalisation]}.`,
+    `${code(result.current.name)} against baseline ${code(result.baseline.name)}, ${normalisationLabel(result.normalisation)}.`,
     '',
     '| check | baseline | current | change | limit | verdict |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
     ...result.checks.map(
       (k) =>
-        `| ${esc(k.title)} | ${formatAmount(k.baseline, result.normalisation)} | ${formatAmount(k.current, result.normalisation)} | ${formatChange(k)} | ${formatLimit(k.limit, result.normalisation)} | ${k.verdict === 'fail' ? '**FAIL**' : VERDICT_WORDS[k.verdict]} |`,
+        `| ${esc(k.title)} | ${formatAmount(k.baseline, result.normalisation === 'raw')} | ${formatAmount(k.current, result.normalisation === 'raw')} | ${formatChange(k)} | ${formatLimit(k.limit, result.normalisation)} | ${k.verdict === 'fail' ? '**FAIL**' : VERDICT_WORDS[k.verdict]} |`,
     ),
     '',
   ];
@@ -103,7 +97,7 @@ function failLine(result: CheckResult): string {
   const failed = result.checks
     .filter((k) => k.verdict === 'fail')
     .map((k) => {
-      const values = `${formatAmount(k.baseline, n)} -> ${formatAmount(k.current, n)}${SHORT_UNIT[n]}`;
+      const values = `${formatAmount(k.baseline, n === 'raw')} -> ${formatAmount(k.current, n === 'raw')}${normalisationSuffix(n)}`;
       return k.limit.kind === 'appearance' ? `${k.title} appeared (${values})` : `${k.title} ${formatChange(k)} (${values}, limit ${formatLimit(k.limit, n)})`;
     });
   if (result.model.verdict === 'fail') failed.push(`network model ${result.model.baseline.label} -> ${result.model.current.label}`);
@@ -120,21 +114,13 @@ function formatChange(k: CountCheck): string {
   return `${pct > 0 ? '+' : ''}${pct.toFixed(digits)}%`;
 }
 
-function formatLimit(limit: Limit, normalisation: CheckNormalisation): string {
+function formatLimit(limit: Limit, normalisation: Normalisation): string {
   if (limit.kind === 'off') return 'off';
   if (limit.kind === 'appearance') return 'new only';
   if (limit.kind === 'relative') return `+${trimNumber(limit.fraction * 100)}%`;
-  return `+${trimNumber(limit.amount)}${SHORT_UNIT[normalisation]}`;
+  return `+${trimNumber(limit.amount)}${normalisationSuffix(normalisation)}`;
 }
 
-// Per-request values are often below 1 (0.06 clone per request), raw counts in the millions.
-function formatAmount(n: number, normalisation: CheckNormalisation): string {
-  if (normalisation === 'raw' || n === 0) return formatCount(Math.round(n));
-  if (Math.abs(n) >= 100) return formatCount(Math.round(n));
-  if (Math.abs(n) >= 10) return n.toFixed(1);
-  if (Math.abs(n) >= 0.01) return n.toFixed(2);
-  return n.toPrecision(2);
-}
 
 function formatRatio(n: number): string {
   return n >= 100 ? formatCount(Math.round(n)) : n.toFixed(1);

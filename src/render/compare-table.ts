@@ -1,8 +1,9 @@
 // A comparison of runs (src/report/compare.ts) as a terminal table or GitHub-flavoured Markdown.
-import type { ModelLabel } from '../model/run.js';
-import { formatCount, formatPercent } from '../model/units.js';
-import { FAMILIES } from '../report/families.js';
-import { normalisationLabel, type Comparison, type Normalisation, type SweepLevel } from '../report/compare.js';
+import { FAMILIES } from '../model/families.js';
+import { COMPARE_PER_REQUESTS, normalisationLabel, normalisationShort } from '../model/normalisation.js';
+import type { ModelLabel, SweepLevel } from '../model/run.js';
+import { formatAmount, formatBytes, formatCount, formatPercent } from '../model/units.js';
+import type { Comparison } from '../report/compare.js';
 import { renderTable, terminalColors } from './table.js';
 
 export interface CompareTableOptions {
@@ -20,11 +21,11 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   const { columns } = comparison;
   const normalisations = [...new Set(columns.map((c) => c.normalisation))];
   const mixed = normalisations.length > 1;
-  const headers = ['', ...columns.map((c) => (mixed ? `${c.name} (${shortUnit(c.normalisation)})` : c.name))];
+  const headers = ['', ...columns.map((c) => (mixed ? `${c.name} (${normalisationShort(c.normalisation, COMPARE_PER_REQUESTS)})` : c.name))];
 
   const body = comparison.rows.map((row) => [
     row.title,
-    ...row.values.map((v, i) => (v === null ? (row.id === 'eagain' && !columns[i]!.errnoDetail ? 'n/a' : '') : formatValue(v))),
+    ...row.values.map((v, i) => (v === null ? (row.id === 'eagain' && !columns[i]!.errnoDetail ? 'n/a' : '') : formatAmount(v, columns[i]!.normalisation === 'raw'))),
   ]);
   const facts: string[][] = [
     ['threads', ...columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))],
@@ -43,7 +44,7 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
 
   const caption = mixed
     ? 'Units differ per column: per 1k req = calls per 1,000 requests, per s = calls per second of capture, raw = counts.'
-    : `Syscalls by family, ${normalisationLabel(normalisations[0] ?? 'raw')}.`;
+    : `Syscalls by family, ${normalisationLabel(normalisations[0] ?? 'raw', COMPARE_PER_REQUESTS)}.`;
   const notes = errnoNote(comparison);
   const sweepTables = comparison.sweeps.map((s) => renderSweep(s.name, s.levels, options)).join('\n');
   const sweeps = sweepTables ? `${sweepTables}${options.markdown ? '\n' : ''}${SWEEP_MEMORY_LEGEND.join(options.markdown ? ' ' : '\n')}\n` : '';
@@ -79,8 +80,8 @@ export function renderSweep(name: string, levels: readonly SweepLevel[], options
   const rows = levels.map((l) => [
     formatCount(l.connections),
     formatCount(Math.round(l.requestsPerSecond)),
-    formatValue(l.perRequest.total ?? 0),
-    ...families.map((f) => formatValue(l.perRequest[f.id] ?? 0)),
+    formatAmount(l.perRequest.total ?? 0),
+    ...families.map((f) => formatAmount(l.perRequest[f.id] ?? 0)),
     l.threads === null ? '' : formatCount(l.threads),
     l.rssBytes === null ? '' : formatBytes(l.rssBytes),
     l.idleBytesPerConnection === null ? '' : formatBytes(l.idleBytesPerConnection),
@@ -118,25 +119,4 @@ function markdownTable(headers: readonly string[], rows: readonly (readonly stri
   const line = (cells: readonly string[]) => `| ${cells.map(esc).join(' | ')} |`;
   const rule = `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
   return [line(headers), rule, ...rows.map(line)].join('\n') + '\n';
-}
-
-function shortUnit(n: Normalisation): string {
-  return { 'per-1000-requests': 'per 1k req', 'per-second': 'per s', raw: 'raw' }[n];
-}
-
-// Normalised values span 0.01 (rare syscalls per 1,000 requests) to millions (raw counts).
-function formatValue(n: number): string {
-  if (n === 0) return '0';
-  if (Number.isInteger(n)) return formatCount(n);
-  if (Math.abs(n) >= 100) return formatCount(Math.round(n));
-  if (Math.abs(n) >= 10) return n.toFixed(1);
-  if (Math.abs(n) >= 0.01) return n.toFixed(2);
-  return n.toPrecision(1);
-}
-
-export function formatBytes(bytes: number): string {
-  const abs = Math.abs(bytes);
-  if (abs >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (abs >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${Math.round(bytes)} B`;
 }

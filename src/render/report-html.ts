@@ -4,9 +4,10 @@
 // a Content-Security-Policy forbids every fetch, and page errors are recorded on <html data-np-errors>.
 import type { ModelLabel } from '../model/run.js';
 import type { Profile } from '../model/profile.js';
-import { formatCount, formatPercent } from '../model/units.js';
-import { FAMILIES } from '../report/families.js';
-import { normalisationLabel, type Comparison } from '../report/compare.js';
+import { FAMILIES } from '../model/families.js';
+import { COMPARE_PER_REQUESTS, normalisationLabel } from '../model/normalisation.js';
+import { formatAmount, formatCount, formatPercent } from '../model/units.js';
+import type { Comparison } from '../report/compare.js';
 import { escapeHtml, flameGraphAssets, flameGraphSection, jsonForScript } from './flame-html.js';
 
 export interface ReportInput {
@@ -45,7 +46,7 @@ const FAMILY_COLORS: Record<string, string> = {
 /** The whole report page. */
 export function renderReportHtml(input: ReportInput): string {
   const { comparison } = input;
-  const perRequest = comparison.columns.map((c) => c.normalisation === 'per-1000-requests');
+  const perRequest = comparison.columns.map((c) => c.normalisation === 'per-request');
   const chartData = {
     families: [...FAMILIES.map((f) => ({ id: f.id, title: f.title })), { id: 'other', title: 'other syscalls' }].map((f) => ({
       ...f,
@@ -56,7 +57,7 @@ export function renderReportHtml(input: ReportInput): string {
         name: c.name,
         model: c.model.label,
         perRequest: Object.fromEntries(
-          comparison.rows.filter((r) => r.id !== 'total' && r.id !== 'errors' && r.id !== 'eagain').map((r) => [r.id, (r.values[i] ?? 0) / 1000]),
+          comparison.rows.filter((r) => r.id !== 'total' && r.id !== 'errors' && r.id !== 'eagain').map((r) => [r.id, (r.values[i] ?? 0) / COMPARE_PER_REQUESTS]),
         ),
       }))
       .filter((_, i) => perRequest[i]),
@@ -125,7 +126,7 @@ ${body}
 
 function captionOf(comparison: Comparison): string {
   const kinds = [...new Set(comparison.columns.map((c) => c.normalisation))];
-  return kinds.length === 1 ? `Calls by family, ${normalisationLabel(kinds[0]!)}.` : 'Units differ per column (see each column heading).';
+  return kinds.length === 1 ? `Calls by family, ${normalisationLabel(kinds[0]!, COMPARE_PER_REQUESTS)}.` : 'Units differ per column (see each column heading).';
 }
 
 function modelCards(comparison: Comparison, expected?: readonly (ModelLabel | undefined)[]): string {
@@ -144,8 +145,8 @@ function modelCards(comparison: Comparison, expected?: readonly (ModelLabel | un
 function comparisonTable(comparison: Comparison, expected?: readonly (ModelLabel | undefined)[]): string {
   const { columns } = comparison;
   const mixed = new Set(columns.map((c) => c.normalisation)).size > 1;
-  const head = `<tr><th></th>${columns.map((c) => `<th>${escapeHtml(c.name)}${mixed ? `<br><span class="np-dim">${escapeHtml(normalisationLabel(c.normalisation))}</span>` : ''}</th>`).join('')}</tr>`;
-  const cell = (v: number | null) => `<td>${v === null ? '<span class="np-dim">n/a</span>' : escapeHtml(formatNumber(v))}</td>`;
+  const head = `<tr><th></th>${columns.map((c) => `<th>${escapeHtml(c.name)}${mixed ? `<br><span class="np-dim">${escapeHtml(normalisationLabel(c.normalisation, COMPARE_PER_REQUESTS))}</span>` : ''}</th>`).join('')}</tr>`;
+  const cell = (v: number | null) => `<td>${v === null ? '<span class="np-dim">n/a</span>' : escapeHtml(formatAmount(v))}</td>`;
   const rows = comparison.rows.map(
     (r) => `<tr class="${r.id === 'total' ? 'np-total' : ''}"><th>${escapeHtml(r.title)}</th>${r.values.map(cell).join('')}</tr>`,
   );
@@ -161,12 +162,6 @@ function comparisonTable(comparison: Comparison, expected?: readonly (ModelLabel
   return `<div class="np-table-wrap"><table class="np-compare"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-function formatNumber(n: number): string {
-  if (n === 0) return '0';
-  if (Math.abs(n) >= 100) return formatCount(Math.round(n));
-  if (Math.abs(n) >= 10) return n.toFixed(1);
-  return n.toFixed(2);
-}
 
 // Runs before anything else so that every later script error or blocked request is on record for tests.
 const ERROR_COLLECTOR = `(function(){var errs=[];function note(m){errs.push(String(m));document.documentElement.setAttribute('data-np-errors',JSON.stringify(errs));}

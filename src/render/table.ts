@@ -9,7 +9,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import chalk from 'chalk';
 import type { ModelVerdict } from '../model/run.js';
 import { topErrno, type SyscallRow, type SyscallTable } from '../model/syscalls.js';
-import { formatCount, formatPercent, formatSeconds } from '../model/units.js';
+import { formatCount, formatPercent, formatRate, formatSeconds } from '../model/units.js';
 
 export type Align = 'left' | 'right';
 
@@ -151,9 +151,3 @@ function share(part: number, whole: number): number {
   return whole > 0 ? part / whole : 0;
 }
 
-// Rates (per request, µs per call) need decimals when small and none when large.
-function formatRate(n: number): string {
-  if (n >= 100) return formatCount(Math.round(n));
-  if (n >= 10) return n.toFixed(1);
-  return n.toFixed(2);
-}

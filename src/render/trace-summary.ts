@@ -1,11 +1,13 @@
 // The summary `netprobe trace` prints: what was traced and how, the per-request table, the verdict, the files.
 import type { RunJson } from '../model/run.js';
-import { tableFromRows } from '../model/syscalls.js';
+import type { SyscallTable } from '../model/syscalls.js';
 import { formatCount } from '../model/units.js';
 import { renderModelVerdict, renderSyscallTable } from './table.js';
 
 export interface TraceSummaryInput {
   run: RunJson;
+  /** The syscall table of the run (as run.json holds it). */
+  syscalls: SyscallTable;
   /** The run directory, as the user should see it (relative when under the working directory). */
   dir: string;
   /** True when the capture was cut short (Ctrl-C). */
@@ -14,7 +16,7 @@ export interface TraceSummaryInput {
   rssBytes?: number;
 }
 
-export function renderTraceSummary({ run, dir, interrupted, rssBytes }: TraceSummaryInput): string {
+export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rssBytes }: TraceSummaryInput): string {
   const lines: string[] = [];
   const what = run.command ? run.command.join(' ') : `pid ${run.target.pid}`;
   lines.push(`netprobe trace: ${run.name} (${what})${interrupted ? '  [interrupted]' : ''}`);
@@ -38,7 +40,6 @@ export function renderTraceSummary({ run, dir, interrupted, rssBytes }: TraceSum
   }
   if (rssBytes !== undefined) lines.push(`target memory (RSS, with its child processes): ${(rssBytes / 1048576).toFixed(1)} MiB`);
   lines.push('');
-  const table = tableFromRows(run.syscalls, run.syscalls.some((r) => r.seconds > 0), run.threads ?? undefined);
   const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
   lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
   if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);

@@ -14,10 +14,12 @@
 //   stray EAGAIN); `maxTimingIncrease` gates their amounts.
 // Families too small to matter (a few madvise or clone calls jitter by large ratios) stay out of the gate
 // unless the user names them.
+import { FAMILIES, familyCounts, otherCounts, type FamilyId } from '../model/families.js';
+import type { Normalisation } from '../model/normalisation.js';
 import type { ModelVerdict } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { classifyNetworkModel } from './classify.js';
-import { FAMILIES, familyCounts, type FamilyId } from './families.js';
+import { divisorOf, normalisationOf } from './normalise.js';
 
 export interface CheckMeasurement {
   /** Shown in the verdict: the run name or the file's name. */
@@ -86,7 +88,6 @@ export function checkTitle(id: CheckId): string {
   return { other: 'other syscalls', total: 'total', errors: 'errors' }[id as 'other' | 'total' | 'errors'];
 }
 
-export type CheckNormalisation = 'per-request' | 'per-second' | 'raw';
 
 /**
  * `fail`: grew beyond its limit. `improved`: shrank by more than its limit allows it to grow (the baseline
@@ -123,7 +124,7 @@ export interface RunFacts {
 
 export interface CheckResult {
   passed: boolean;
-  normalisation: CheckNormalisation;
+  normalisation: Normalisation;
   baseline: RunFacts;
   current: RunFacts;
   checks: CountCheck[];
@@ -179,12 +180,6 @@ export function checkAgainstBaseline(baseline: CheckMeasurement, current: CheckM
   };
 }
 
-function normalisationOf(a: CheckMeasurement, b: CheckMeasurement): CheckNormalisation {
-  if (positive(a.requests) && positive(b.requests)) return 'per-request';
-  if (positive(a.durationSeconds) && positive(b.durationSeconds)) return 'per-second';
-  return 'raw';
-}
-
 function positive(n: number | undefined): n is number {
   return n !== undefined && Number.isFinite(n) && n > 0;
 }
@@ -195,22 +190,19 @@ interface Normalised {
   share: number;
 }
 
-function normalisedCounts(run: CheckMeasurement, normalisation: CheckNormalisation): Map<CheckId, Normalised> {
-  const divisor = normalisation === 'per-request' ? run.requests! : normalisation === 'per-second' ? run.durationSeconds! : 1;
+function normalisedCounts(run: CheckMeasurement, normalisation: Normalisation): Map<CheckId, Normalised> {
+  const divisor = divisorOf(run, normalisation);
   const { totals } = run.syscalls;
   const entry = (n: number): Normalised => ({ value: n / divisor, share: totals.calls > 0 ? n / totals.calls : 0 });
   const families = familyCounts(run.syscalls);
   const out = new Map<CheckId, Normalised>();
-  let familyCalls = 0;
-  let familyErrors = 0;
   for (const f of FAMILIES) {
     const { calls, errors } = families[f.id];
-    familyCalls += calls;
-    familyErrors += errors;
     // A failed read is one that came too early (EAGAIN): scheduling, so it counts under errors, not work.
     out.set(f.id, entry(TIMING_FAMILIES.has(f.id) ? calls : calls - errors));
   }
-  out.set('other', entry(totals.calls - familyCalls - (totals.errors - familyErrors)));
+  const other = otherCounts(run.syscalls, families);
+  out.set('other', entry(other.calls - other.errors));
   out.set('total', entry(totals.calls));
   out.set('errors', entry(totals.errors));
   return out;
@@ -258,7 +250,7 @@ function facts(run: CheckMeasurement): RunFacts {
   };
 }
 
-function notesFor(baseline: CheckMeasurement, current: CheckMeasurement, normalisation: CheckNormalisation): string[] {
+function notesFor(baseline: CheckMeasurement, current: CheckMeasurement, normalisation: Normalisation): string[] {
   const notes: string[] = [];
   if (normalisation !== 'per-request' && positive(baseline.requests) !== positive(current.requests)) {
     const known = positive(baseline.requests) ? 'the baseline' : 'the current run';

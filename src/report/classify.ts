@@ -44,8 +44,8 @@
 //    several threads and reads never EAGAIN (thread-per-connection, lower confidence); otherwise unknown.
 import type { ModelVerdict } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
-import { formatCount } from '../model/units.js';
-import { familyCounts, hasErrnoDetail, type FamilyCounts } from './families.js';
+import { formatCount, formatRatio, formatShare } from '../model/units.js';
+import { familyCounts, hasErrnoDetail, type FamilyCounts } from '../model/families.js';
 
 export interface ClassifyContext {
   requests?: number;
@@ -95,7 +95,7 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   }
   if (f.accept.calls === 0 && x.openat >= FILE_OPEN_PER_READ * f.read.calls) {
     return unknown([
-      `${ratio(x.openat / Math.max(1, f.read.calls))} openat per read and no accept: the reads are file reads (housekeeping on a timer), not connections`,
+      `${formatRatio(x.openat / Math.max(1, f.read.calls))} openat per read and no accept: the reads are file reads (housekeeping on a timer), not connections`,
       ...contextNotes(x),
     ]);
   }
@@ -116,10 +116,10 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   const loopServes = f['epoll-wait'].calls > accepted;
   if (enoughAccepts && !loopServes && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
     evidence.push(
-      `${ratio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${formatCount(f['thread-create'].calls)} / ${formatCount(accepted)})`,
-      `${pct(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
+      `${formatRatio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${formatCount(f['thread-create'].calls)} / ${formatCount(accepted)})`,
+      `${formatShare(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
     );
-    if (f['epoll-wait'].calls > 0) evidence.push(`${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
+    if (f['epoll-wait'].calls > 0) evidence.push(`${formatRatio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
     // A thread per accept is the defining trait; closer to 1 and with more accepts, the surer.
     const confidence = clamp(0.55 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(accepted));
     return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...contextNotes(x)] };
@@ -132,16 +132,16 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
     if (futexPerIo > LOOP_FUTEX_PER_IO || (accepted > 0 && clonePerAccept >= CLONE_PER_ACCEPT)) {
       return unknown([
         `poll/select waits: ${formatCount(f['poll-select'].calls)} vs ${formatCount(f['epoll-wait'].calls)} epoll waits`,
-        `but ${ratio(futexPerIo)} futex per read/write and ${ratio(clonePerAccept)} thread creations per accepted connection (${formatCount(accepted)} accepted): threads serve connections, too few accepts to call it thread-per-connection`,
+        `but ${formatRatio(futexPerIo)} futex per read/write and ${formatRatio(clonePerAccept)} thread creations per accepted connection (${formatCount(accepted)} accepted): threads serve connections, too few accepts to call it thread-per-connection`,
         ...contextNotes(x),
       ]);
     }
     evidence.push(
       `poll/select waits: ${formatCount(f['poll-select'].calls)} vs ${formatCount(f['epoll-wait'].calls)} epoll waits`,
-      `${ratio(f['poll-select'].calls / io)} poll/select calls per read/write`,
+      `${formatRatio(f['poll-select'].calls / io)} poll/select calls per read/write`,
     );
-    evidence.push(`${ratio(futexPerIo)} futex per read/write: one thread serves the connections`);
-    if (accepted > 0) evidence.push(`${ratio(clonePerAccept)} thread creations per accept: no thread per connection`);
+    evidence.push(`${formatRatio(futexPerIo)} futex per read/write: one thread serves the connections`);
+    if (accepted > 0) evidence.push(`${formatRatio(clonePerAccept)} thread creations per accept: no thread per connection`);
     const share = f['poll-select'].calls / x.waits;
     return { label: 'poll/select loop', confidence: clamp(0.55 + 0.4 * share), evidence: [...evidence, ...contextNotes(x)] };
   }
@@ -156,14 +156,14 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
       confidence: 0.5,
       evidence: [
         `no epoll/poll/select waits on ${formatCount(threads)} threads: I/O blocks in read/write`,
-        `${pct(x.readFailShare)} of reads fail`,
-        `only ${ratio(clonePerAccept)} thread creations per accept: threads were started before the capture (a pool?)`,
+        `${formatShare(x.readFailShare)} of reads fail`,
+        `only ${formatRatio(clonePerAccept)} thread creations per accept: threads were started before the capture (a pool?)`,
         ...contextNotes(x),
       ],
     };
   }
   return unknown([
-    `${formatCount(f.accept.calls)} accepts but no readiness waits and no thread per connection (${ratio(clonePerAccept)} clones per accept)`,
+    `${formatCount(f.accept.calls)} accepts but no readiness waits and no thread per connection (${formatRatio(clonePerAccept)} clones per accept)`,
     ...contextNotes(x),
   ]);
 }
@@ -172,10 +172,10 @@ function classifyEpoll(x: Features): ModelVerdict {
   const { f, io } = x;
   const sleepPerIo = x.rawNanosleep / io;
   const futexPerIo = f.futex.calls / io;
-  const waitLine = `${ratio(f['epoll-wait'].calls / io)} epoll waits per read/write (${pct(x.pwaitShare)} of them epoll_pwait)`;
-  const readLine = `${pct(x.readFailShare)} of reads fail (${x.errnoDetail ? 'EAGAIN' : `EAGAIN or other errors: ${x.source ?? 'the source'} does not name errnos`})`;
-  const sleepLine = `${ratio(sleepPerIo)} nanosleep per read/write`;
-  const futexLine = `${ratio(futexPerIo)} futex per read/write`;
+  const waitLine = `${formatRatio(f['epoll-wait'].calls / io)} epoll waits per read/write (${formatShare(x.pwaitShare)} of them epoll_pwait)`;
+  const readLine = `${formatShare(x.readFailShare)} of reads fail (${x.errnoDetail ? 'EAGAIN' : `EAGAIN or other errors: ${x.source ?? 'the source'} does not name errnos`})`;
+  const sleepLine = `${formatRatio(sleepPerIo)} nanosleep per read/write`;
+  const futexLine = `${formatRatio(futexPerIo)} futex per read/write`;
   const otherSleeps = f.sleep.calls - x.rawNanosleep;
 
   if (sleepPerIo >= GO_SYSMON_SLEEP_PER_IO) {
@@ -187,7 +187,7 @@ function classifyEpoll(x: Features): ModelVerdict {
         label: 'event-loop reactor (epoll)',
         confidence: clamp(0.6 + 0.3 * epollWaitShare),
         evidence: [
-          `${pct(epollWaitShare)} of epoll waits are epoll_wait, which the Go netpoller never calls: the program runs its own event loop`,
+          `${formatShare(epollWaitShare)} of epoll waits are epoll_wait, which the Go netpoller never calls: the program runs its own event loop`,
           waitLine,
           runtimeLine,
           readLine,
@@ -216,7 +216,7 @@ function classifyEpoll(x: Features): ModelVerdict {
       evidence: [
         waitLine,
         `${futexLine} and ${sleepLine}: threads barely coordinate, no Go runtime`,
-        ...(otherSleeps > 0 ? [`${ratio(otherSleeps / io)} clock_nanosleep per read/write (a C library sleep, not Go's sysmon)`] : []),
+        ...(otherSleeps > 0 ? [`${formatRatio(otherSleeps / io)} clock_nanosleep per read/write (a C library sleep, not Go's sysmon)`] : []),
         readLine,
         ...contextNotes(x),
       ],
@@ -264,7 +264,7 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
 // What the source knew beyond counts; not used to decide, but lets a reader check the scale.
 function contextNotes(x: Features): string[] {
   const notes: string[] = [];
-  if (x.requests !== undefined && x.requests > 0) notes.push(`${ratio(x.io / x.requests)} reads/writes per request (${formatCount(x.requests)} requests)`);
+  if (x.requests !== undefined && x.requests > 0) notes.push(`${formatRatio(x.io / x.requests)} reads/writes per request (${formatCount(x.requests)} requests)`);
   if (x.threads !== undefined) notes.push(`${formatCount(x.threads)} thread${x.threads === 1 ? '' : 's'} made syscalls`);
   return notes;
 }
@@ -282,14 +282,4 @@ function clamp(confidence: number): number {
   return Math.round(Math.min(0.95, Math.max(0, confidence)) * 100) / 100;
 }
 
-function ratio(n: number): string {
-  if (n === 0) return '0';
-  if (n >= 100) return formatCount(Math.round(n));
-  if (n >= 1) return n.toFixed(2);
-  return n.toPrecision(2);
-}
-
-function pct(share: number): string {
-  return `${(share * 100).toFixed(share > 0 && share < 0.01 ? 1 : 0)}%`;
-}
 

@@ -1,9 +1,11 @@
 // Side-by-side syscall patterns of several runs, by family, normalised per 1,000 requests when request counts
 // are known (else per second of capture, else raw counts), with each run's network model.
+import { eagainTotal, FAMILIES, familyCounts, hasErrnoDetail, otherCounts, type FamilyId } from '../model/families.js';
+import { COMPARE_PER_REQUESTS } from '../model/normalisation.js';
 import type { ModelVerdict, SweepLevel } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { classifyNetworkModel } from './classify.js';
-import { FAMILIES, familyCounts, hasErrnoDetail, type FamilyId } from './families.js';
+import { divisorOf, normalisationOf, type Normalisation } from './normalise.js';
 
 export interface CompareRun {
   /** Column title: the run name or the file's basename. */
@@ -27,13 +29,14 @@ export interface CompareRun {
 /** One level of `--sweep connections=...`, as stored in the summary run.json's `sweep` array. */
 export type { SweepLevel };
 
-export type Normalisation = 'per-1000-requests' | 'per-second' | 'raw';
+export type { Normalisation };
 
 export interface CompareColumn {
   name: string;
   backend: string | null;
   source: string | null;
   sourceFormat: string | null;
+  /** `per-request` columns hold calls per COMPARE_PER_REQUESTS requests. */
   normalisation: Normalisation;
   requests: number | null;
   requestsPerSecond: number | null;
@@ -65,22 +68,15 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
   const perColumn: Map<CompareRowId, number | null>[] = [];
   for (const run of runs) {
     const normalisation = normalisationOf(run);
-    const scale = scaleOf(run, normalisation);
+    const scale = (normalisation === 'per-request' ? COMPARE_PER_REQUESTS : 1) / divisorOf(run, normalisation);
     const families = familyCounts(run.syscalls);
     const errnoDetail = hasErrnoDetail(run.syscalls);
     const values = new Map<CompareRowId, number | null>();
-    let familyTotal = 0;
-    for (const f of FAMILIES) {
-      values.set(f.id, families[f.id].calls * scale);
-      familyTotal += families[f.id].calls;
-    }
-    values.set('other', (run.syscalls.totals.calls - familyTotal) * scale);
+    for (const f of FAMILIES) values.set(f.id, families[f.id].calls * scale);
+    values.set('other', otherCounts(run.syscalls, families).calls * scale);
     values.set('total', run.syscalls.totals.calls * scale);
     values.set('errors', run.syscalls.totals.errors * scale);
-    values.set(
-      'eagain',
-      errnoDetail ? run.syscalls.rows.reduce((n, r) => n + (r.errnos.EAGAIN ?? 0) + (r.errnos.EWOULDBLOCK ?? 0), 0) * scale : null,
-    );
+    values.set('eagain', errnoDetail ? eagainTotal(run.syscalls) * scale : null);
     perColumn.push(values);
     const threads = run.threads ?? run.syscalls.threads ?? null;
     columns.push({
@@ -111,33 +107,51 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
   return { columns, rows, sweeps };
 }
 
-function normalisationOf(run: CompareRun): Normalisation {
-  if (run.requests !== undefined && run.requests > 0) return 'per-1000-requests';
-  if (run.durationSeconds !== undefined && run.durationSeconds > 0) return 'per-second';
-  return 'raw';
-}
-
-function scaleOf(run: CompareRun, normalisation: Normalisation): number {
-  if (normalisation === 'per-1000-requests') return 1000 / run.requests!;
-  if (normalisation === 'per-second') return 1 / run.durationSeconds!;
-  return 1;
-}
-
 function rowTitle(id: CompareRowId): string {
   const family = FAMILIES.find((f) => f.id === id);
   if (family) return family.title;
   return { other: 'other syscalls', total: 'total', errors: 'errors', eagain: 'EAGAIN' }[id as 'other' | 'total' | 'errors' | 'eagain'];
 }
 
-export function normalisationLabel(n: Normalisation): string {
-  return { 'per-1000-requests': 'calls per 1,000 requests', 'per-second': 'calls per second of capture', raw: 'calls (raw counts)' }[n];
+/**
+ * Column titles a reader can tell apart: runs sharing a name get their backend when the backends differ
+ * (`go-nethttp [strace]`), and otherwise the shortest end of their path that differs.
+ */
+export function distinguishNames(runs: readonly CompareRun[]): CompareRun[] {
+  const titles = runs.map((r) => r.name);
+  for (const group of groupsOfEqual(titles)) {
+    const backends = new Set(group.map((i) => runs[i]!.backend ?? 'unknown backend'));
+    if (backends.size > 1) for (const i of group) titles[i] = `${runs[i]!.name} [${runs[i]!.backend ?? 'unknown backend'}]`;
+  }
+  for (const group of groupsOfEqual(titles)) {
+    const suffixes = shortestDistinctSuffixes(group.map((i) => runs[i]!.source ?? ''));
+    group.forEach((i, k) => {
+      const suffix = suffixes[k];
+      if (suffix === undefined) titles[i] = `${titles[i]} (${k + 1})`;
+      else titles[i] = suffix.includes(runs[i]!.name) && titles[i] === runs[i]!.name ? suffix : `${titles[i]} (${suffix})`;
+    });
+  }
+  return runs.map((r, i) => (titles[i] === r.name ? r : { ...r, name: titles[i]! }));
 }
 
-/** Calls per request by family (plus `total`), for sweep levels and report charts. */
-export function perRequestByFamily(table: SyscallTable, requests: number): Record<string, number> {
-  const families = familyCounts(table);
-  const out: Record<string, number> = {};
-  for (const f of FAMILIES) if (families[f.id].calls > 0) out[f.id] = families[f.id].calls / requests;
-  out.total = table.totals.calls / requests;
-  return out;
+/** Indexes of the titles that occur more than once, grouped by title. */
+function groupsOfEqual(titles: readonly string[]): number[][] {
+  const byTitle = new Map<string, number[]>();
+  titles.forEach((t, i) => byTitle.set(t, [...(byTitle.get(t) ?? []), i]));
+  return [...byTitle.values()].filter((g) => g.length > 1);
+}
+
+// The fewest trailing path components that tell the paths apart; undefined for all when two paths are the same.
+function shortestDistinctSuffixes(paths: readonly string[]): (string | undefined)[] {
+  const parts = paths.map((p) => trimmedPath(p).split('/').filter((s) => s !== '' && s !== '.'));
+  const longest = Math.max(...parts.map((p) => p.length));
+  for (let k = 1; k <= longest; k++) {
+    const suffixes = parts.map((p) => p.slice(-k).join('/'));
+    if (new Set(suffixes).size === suffixes.length) return suffixes;
+  }
+  return paths.map(() => undefined);
+}
+
+function trimmedPath(path: string): string {
+  return path.replace(/\/+$/, '').replace(/\/run\.json$/, '');
 }

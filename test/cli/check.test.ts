@@ -21,7 +21,7 @@ describe('netprobe check', () => {
   it('passes an input against itself (exit 0)', async () => {
     const r = await runCli(['check', '--baseline', EPOLL, EPOLL]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe(`netprobe check: ${EPOLL} against baseline ${EPOLL}, raw call counts`);
+    expect(r.stdout.split('\n')[0]).toBe(`netprobe check: ${EPOLL} against baseline ${EPOLL}, calls (raw counts)`);
     expect(r.stdout).toMatch(/\nwrite\/send\s+4,771\s+4,771\s+0%\s+\+10%\s+ok\n/);
     expect(r.stdout).toMatch(/\nepoll wait\s+4,772\s+4,772\s+0%\s+new only\s+ok\n/);
     expect(r.stdout).toContain('\nnetwork model: event-loop reactor (epoll)  ok\n');

@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { distinguishNames } from '../../src/cli/compare.js';
+import { distinguishNames } from '../../src/report/compare.js';
 import { tableFromRows } from '../../src/model/syscalls.js';
 import { fixture, runCli } from '../helpers.js';
 

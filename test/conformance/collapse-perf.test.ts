@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import { toFolded } from '../../src/export/folded.js';
 import { perfScriptParser } from '../../src/parse/perf-script.js';
 import type { CollapseOptions, ParseWarning } from '../../src/parse/types.js';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SWEEP_SERVERS } from '../../src/capture/demo.js';
+import { SWEEP_SERVERS } from '../../src/run/demo.js';
 import { EXAMPLE_SERVERS } from '../../src/capture/example-servers.js';
 import { BIN, isRoot, ROOT, runCli, toolAvailable } from '../helpers.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import { toPprof } from '../../src/export/pprof.js';
 import { CPU_SAMPLE_TYPES, ProfileBuilder, profileTotal, type Profile } from '../../src/model/profile.js';
 import { profileFromSyscalls } from '../../src/model/syscall-profile.js';

@@ -4,10 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import { profileFromSyscalls } from '../../src/model/syscall-profile.js';
 import { renderReportHtml } from '../../src/render/report-html.js';
-import { compareRuns, perRequestByFamily, type SweepLevel } from '../../src/report/compare.js';
+import { perRequestByFamily } from '../../src/report/normalise.js';
+import { compareRuns, type SweepLevel } from '../../src/report/compare.js';
 import { fixture, toolAvailable } from '../helpers.js';
 import { dumpDom } from './chromium.js';
 

@@ -61,7 +61,7 @@ describe('--syscall-stacks', () => {
       const r = await runCli(['trace', '--backend', backend, '--syscall-stacks', '-o', out, '--', work.program]);
       expect(r.stderr).not.toMatch(/internal error/);
       expect(r.exitCode).toBe(0);
-      const { loadRunDirectory } = await import('../../src/capture/run-dir.js');
+      const { loadRunDirectory } = await import('../../src/run/run-dir.js');
       const loaded = await loadRunDirectory(out);
       const profile = loaded.profile!;
       const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');

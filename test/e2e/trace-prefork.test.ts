@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, toolAvailable } from '../helpers.js';
 import { BACKENDS, freePort, processesMentioning, readRunJson, traceUnderLoad, useBuiltProgram, type RunJsonLike } from './trace-support.js';
 
-// Socket reads and writes as report/families.ts groups them (nginx reads with recvfrom, writes with writev).
+// Socket reads and writes as model/families.ts groups them (nginx reads with recvfrom, writes with writev).
 const READS = ['read', 'readv', 'recvfrom', 'recvmsg'];
 const WRITES = ['write', 'writev', 'sendto', 'sendmsg', 'sendfile'];
 

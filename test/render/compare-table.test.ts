@@ -1,8 +1,9 @@
 // The comparison as terminal text and as Markdown, from real captures.
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import { renderCompareTable, renderSweep } from '../../src/render/compare-table.js';
-import { compareRuns, perRequestByFamily, type SweepLevel } from '../../src/report/compare.js';
+import { perRequestByFamily } from '../../src/report/normalise.js';
+import { compareRuns, type SweepLevel } from '../../src/report/compare.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string) {

@@ -1,9 +1,10 @@
 // report.html from real captures: structure, offline guarantees and escaping of hostile names.
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import { profileFromSyscalls } from '../../src/model/syscall-profile.js';
 import { REPORT_CSP, renderReportHtml } from '../../src/render/report-html.js';
-import { compareRuns, perRequestByFamily } from '../../src/report/compare.js';
+import { perRequestByFamily } from '../../src/report/normalise.js';
+import { compareRuns } from '../../src/report/compare.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string) {

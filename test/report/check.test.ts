@@ -1,7 +1,7 @@
 // checkAgainstBaseline on real captures (fixtures/models): verdicts, limits, small checks, units, the model.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import { tableFromRows, type SyscallTable } from '../../src/model/syscalls.js';
 import { checkAgainstBaseline, type CheckMeasurement, type CheckResult } from '../../src/report/check.js';
 import { fixture } from '../helpers.js';

@@ -1,7 +1,7 @@
 // The classifier on real captures of real servers (fixtures/models/README.md says how each was made).
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import type { ModelLabel } from '../../src/model/run.js';
 import { tableFromRows, type SyscallTable } from '../../src/model/syscalls.js';
 import { classifyNetworkModel } from '../../src/report/classify.js';

@@ -1,9 +1,10 @@
 // compareRuns on real captures: family rows, per-request / per-second / raw normalisation, models, sweeps.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/cli/input.js';
+import { readInput } from '../../src/run/input.js';
 import type { SyscallTable } from '../../src/model/syscalls.js';
-import { compareRuns, perRequestByFamily, type SweepLevel } from '../../src/report/compare.js';
+import { perRequestByFamily } from '../../src/report/normalise.js';
+import { compareRuns, type SweepLevel } from '../../src/report/compare.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string): Promise<SyscallTable> {
@@ -38,8 +39,8 @@ describe('compareRuns', () => {
     ]);
 
     expect(c.columns.map((col) => [col.name, col.normalisation, col.model.label])).toEqual([
-      ['go', 'per-1000-requests', 'goroutine-per-connection (netpoll)'],
-      ['nginx', 'per-1000-requests', 'event-loop reactor (epoll)'],
+      ['go', 'per-request', 'goroutine-per-connection (netpoll)'],
+      ['nginx', 'per-request', 'event-loop reactor (epoll)'],
     ]);
     const goRead = go.rows.filter((r) => ['read', 'recvfrom'].includes(r.name)).reduce((n, r) => n + r.calls, 0);
     const nginxRead = nginx.rows.filter((r) => ['read', 'recvfrom'].includes(r.name)).reduce((n, r) => n + r.calls, 0);

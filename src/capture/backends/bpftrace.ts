@@ -5,10 +5,7 @@
 // existing descendants (pre-forked workers) are written into the script; later forks are followed in-kernel.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NetprobeError } from '../../model/errors.js';
-import { bpftraceParser } from '../../parse/bpftrace.js';
 import { BPFTRACE_READY_LINE, bpftraceSyscallScript } from '../bpftrace-script.js';
-import { parseFile, shownPath } from '../parse-file.js';
 import { ManagedProcess, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -45,14 +42,12 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
       await proc.stop({ graceMs: 30_000 });
     },
     async collect(): Promise<TracerOutput> {
-      const parsed = await parseFile(bpftraceParser, join(options.runDir, output));
-      if (!parsed.syscalls) throw new NetprobeError('input', `${shownPath(join(options.runDir, output))}: bpftrace printed no syscall maps`);
       const lost = proc.stderrTail().find((l) => /lost \d+ events|map.*full/i.test(l));
       return {
-        syscalls: parsed.syscalls,
-        profile: options.syscallStacks ? parsed.profile : undefined,
+        role: 'syscalls',
+        output: { file: output, format: 'bpftrace' },
+        stacks: options.syscallStacks,
         files: [scriptFile, output],
-        warnings: parsed.warnings,
         notes: lost ? [`bpftrace: ${lost.trim()}`] : [],
       };
     },

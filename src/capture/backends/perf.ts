@@ -15,9 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { NetprobeError } from '../../model/errors.js';
-import { perfScriptParser } from '../../parse/perf-script.js';
-import { perfTraceSummaryParser } from '../../parse/perf-trace-summary.js';
-import { parseFile, shownPath } from '../parse-file.js';
+import { shownPath } from '../../model/shown-path.js';
 import { ManagedProcess, processAlive, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -37,13 +35,12 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
       }
       // Every syscall is a record (about 40 MB/s against a fast server): the summary is what is kept.
       await rm(join(options.runDir, data), { force: true });
-      const parsed = await parseFile(perfTraceSummaryParser, join(options.runDir, summary));
-      if (!parsed.syscalls) throw new NetprobeError('input', `${shownPath(join(options.runDir, summary))}: no syscall summary in perf's output`);
       const lost = /LOST (\d+) events/.exec(String(r.stderr) + String(r.stdout));
       return {
-        syscalls: parsed.syscalls,
+        role: 'syscalls',
+        output: { file: summary, format: 'perf-trace-summary' },
+        stacks: false,
         files: [summary],
-        warnings: parsed.warnings,
         notes: lost ? [`perf lost ${lost[1]} events: counts are low; use --backend bpftrace for exact in-kernel counts`] : [],
       };
     },
@@ -70,14 +67,7 @@ export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }
       } as const);
       await new Promise<void>((resolve) => (out.closed ? resolve() : out.on('close', resolve)));
       if (r.exitCode !== 0) throw new NetprobeError('environment', `perf script failed: ${lastLines(String(r.stderr))}`);
-      const parsed = await parseFile(perfScriptParser, join(options.runDir, script));
-      return {
-        syscalls: { rows: [], totals: { calls: 0, errors: 0, seconds: 0 }, hasTime: false },
-        profile: parsed.profile,
-        files: [data, script],
-        warnings: parsed.warnings,
-        notes: [],
-      };
+      return { role: 'cpu', output: { file: script, format: 'perf-script' }, stacks: true, files: [data, script], notes: [] };
     },
   };
 }

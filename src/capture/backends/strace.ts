@@ -9,11 +9,6 @@
 // strace's `-C` would write both, but appends the table to the same log file.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NetprobeError } from '../../model/errors.js';
-import { tableFromRows } from '../../model/syscalls.js';
-import { straceLogParser } from '../../parse/strace-log.js';
-import { straceSummaryParser } from '../../parse/strace-summary.js';
-import { parseFile, shownPath } from '../parse-file.js';
 import { ManagedProcess, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -57,14 +52,13 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
       if (refused.length > 0) notes.push(`not traced: process${refused.length > 1 ? 'es' : ''} ${refused.join(', ')}`);
       // strace writes nothing at all, not even the -c table's header, when the tracees made no syscall (so no
       // thread made one either).
-      if ((await stat(path)).size === 0) return { syscalls: tableFromRows([], true, 0), files: [file], warnings: [], notes };
-      const parsed = await parseFile(logMode ? straceLogParser : straceSummaryParser, path);
-      if (!parsed.syscalls) throw new NetprobeError('input', `${shownPath(path)}: no syscall table in strace's output`);
+      const empty = (await stat(path)).size === 0;
       return {
-        syscalls: parsed.syscalls.threads === undefined && threads > 0 ? { ...parsed.syscalls, threads } : parsed.syscalls,
-        profile: options.syscallStacks ? parsed.profile : undefined,
+        role: 'syscalls',
+        ...(empty ? {} : { output: { file, format: logMode ? 'strace-log' : 'strace-summary' } as const }),
+        stacks: options.syscallStacks,
+        threads: empty ? 0 : threads > 0 ? threads : undefined,
         files: [file],
-        warnings: parsed.warnings,
         notes,
       };
     },

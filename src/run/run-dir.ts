@@ -1,13 +1,15 @@
-// Run directories: created fresh for every capture (never reused), and read back wherever a file is accepted.
+// Run directories: created fresh for every capture (never reused), written only here, and read back wherever
+// a file is accepted.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { NetprobeError } from '../model/errors.js';
-import { RUN_SCHEMA_VERSION, type RunJson } from '../model/run.js';
-import { tableFromRows, type SyscallRow } from '../model/syscalls.js';
+import type { RunJson } from '../model/run.js';
 import { parsePprof } from '../parse/pprof.js';
+import { parseRunJson, runJsonResult } from '../parse/run-json.js';
 import type { ParseResult } from '../parse/types.js';
+import { writeFileAtomic } from './write.js';
 
 export const RUN_JSON = 'run.json';
 export const SYSCALLS_PPROF = 'syscalls.pb.gz';
@@ -82,12 +84,17 @@ export interface RunFiles {
   flameHtml?: string;
 }
 
-/** Writes the analysis files; run.json last, so a directory with run.json is complete. */
+/** Writes the analysis files, each atomically; run.json last, so a directory with run.json is complete. */
 export async function writeRunFiles(dir: string, files: RunFiles): Promise<void> {
-  if (files.syscallsPprof) await writeFile(join(dir, SYSCALLS_PPROF), gzipSync(files.syscallsPprof));
-  if (files.cpuPprof) await writeFile(join(dir, CPU_PPROF), gzipSync(files.cpuPprof));
-  if (files.flameHtml !== undefined) await writeFile(join(dir, FLAME_HTML), files.flameHtml);
-  await writeFile(join(dir, RUN_JSON), `${JSON.stringify(files.run, null, 2)}\n`);
+  if (files.syscallsPprof) await writeFileAtomic(join(dir, SYSCALLS_PPROF), gzipSync(files.syscallsPprof));
+  if (files.cpuPprof) await writeFileAtomic(join(dir, CPU_PPROF), gzipSync(files.cpuPprof));
+  if (files.flameHtml !== undefined) await writeFileAtomic(join(dir, FLAME_HTML), files.flameHtml);
+  await writeRunJson(dir, files.run);
+}
+
+/** Writes `dir/run.json` atomically (a reader never sees half of it). */
+export async function writeRunJson(dir: string, run: RunJson): Promise<void> {
+  await writeFileAtomic(join(dir, RUN_JSON), `${JSON.stringify(run, null, 2)}\n`);
 }
 
 /** Reads a run directory: syscalls from run.json, the syscall profile (and the CPU one) from its pprof files. */
@@ -99,57 +106,12 @@ export async function loadRunDirectory(path: string): Promise<ParseResult> {
       hint: 'Run directories are written by `netprobe trace`; pass a file to read anything else.',
     });
   });
-  const result = runJsonResult(text, file);
+  const result = runJsonResult(parseRunJson(text, file));
   const syscallProfile = await readProfile(path, SYSCALLS_PPROF);
   const cpuProfile = await readProfile(path, CPU_PPROF);
   const profile = syscallProfile ?? cpuProfile;
   const meta = { ...result.meta, ...(cpuProfile ? { cpuProfile } : {}) };
   return profile ? { ...result, profile, meta } : { ...result, meta };
-}
-
-/** A run.json-shaped object (a run's run.json, or a baseline written by `check --update-baseline`) as a parse result. */
-export function runJsonResult(text: string, file: string): ParseResult {
-  let run: RunJson;
-  try {
-    run = JSON.parse(text) as RunJson;
-  } catch (cause) {
-    throw new NetprobeError('input', `${file}: not valid JSON (${(cause as Error).message})`, { cause });
-  }
-  const valid =
-    typeof run === 'object' &&
-    run !== null &&
-    Array.isArray(run.syscalls) &&
-    run.syscalls.every((r) => typeof r?.name === 'string' && typeof r.calls === 'number');
-  if (!valid) {
-    throw new NetprobeError('input', `${file}: expected a netprobe run.json or baseline file with a \`syscalls\` array of {name, calls, ...}`, {
-      hint: 'run.json is written by `netprobe trace`; a baseline by `netprobe check --baseline <file> --update-baseline <input>`.',
-    });
-  }
-  if (typeof run.schemaVersion === 'number' && run.schemaVersion > RUN_SCHEMA_VERSION) {
-    throw new NetprobeError('input', `${file}: schemaVersion ${run.schemaVersion} is newer than this netprobe understands`, {
-      hint: 'Upgrade netprobe.',
-    });
-  }
-  const rows: SyscallRow[] = run.syscalls.map((r) => ({
-    name: String(r.name),
-    calls: Number(r.calls) || 0,
-    errors: Number(r.errors) || 0,
-    errnos: { ...(r.errnos ?? {}) },
-    seconds: Number(r.seconds) || 0,
-  }));
-  const threads = typeof run.threads === 'number' ? run.threads : undefined;
-  const syscalls = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
-  const meta = {
-    name: run.name,
-    requests: run.load?.requests,
-    requestsPerSecond: run.load?.requestsPerSecond,
-    // The capture window, not the whole run: with --port the target's startup is not in the counts.
-    durationSeconds: run.capture?.seconds ?? run.durationSeconds,
-    threads,
-    backend: run.backend,
-    run,
-  };
-  return { format: 'run', syscalls, meta };
 }
 
 async function readProfile(dir: string, file: string) {

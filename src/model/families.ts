@@ -1,6 +1,6 @@
 // Syscall families: names grouped by what they do for a server, so that runtimes and architectures compare
 // fairly (arm64 has only epoll_pwait and ppoll; Go writes with write, nginx with writev, Python with sendto).
-import type { SyscallRow, SyscallTable } from '../model/syscalls.js';
+import type { SyscallRow, SyscallTable } from './syscalls.js';
 
 export type FamilyId =
   | 'futex'
@@ -73,6 +73,22 @@ export function familyCounts(table: SyscallTable): FamilyCounts {
 
 export function eagainCount(row: SyscallRow): number {
   return (row.errnos.EAGAIN ?? 0) + (row.errnos.EWOULDBLOCK ?? 0);
+}
+
+/** Calls and errors of the syscalls outside every family (the "other syscalls" row). */
+export function otherCounts(table: SyscallTable, families: FamilyCounts = familyCounts(table)): { calls: number; errors: number } {
+  let calls = 0;
+  let errors = 0;
+  for (const f of FAMILIES) {
+    calls += families[f.id].calls;
+    errors += families[f.id].errors;
+  }
+  return { calls: table.totals.calls - calls, errors: table.totals.errors - errors };
+}
+
+/** EAGAIN/EWOULDBLOCK failures of the whole table. */
+export function eagainTotal(table: SyscallTable): number {
+  return table.rows.reduce((n, r) => n + eagainCount(r), 0);
 }
 
 /**

@@ -1,5 +1,6 @@
-// One capture, start to finish: start (or attach to) the target, attach the tracer, drive the load, stop
-// everything in order (load, tracers, target), parse the tracers' output and write the run directory.
+// One capture, start to finish: start (or attach to) the target, attach the tracers, drive the load, stop
+// everything in order (load, tracers, target) and hand back what was captured: the tracers' raw output files,
+// the load result, the window, the target's exit and memory. Parsing and the run directory's files are run/'s.
 //
 // Capture windows, per case (printed in the summary, stored in run.json `capture.window`):
 // - a command with --port (or a --load URL, whose port is waited for): the target starts untraced, the
@@ -13,140 +14,25 @@
 // servers (nginx, php-fpm) work in children that exist before the attach. Later forks are followed by each
 // backend. Tracers stop before the target so bpftrace can still symbolise the target's stacks while it is alive.
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
-import type { Profile } from '../model/profile.js';
-import type { LoadResult } from '../model/run.js';
-import { profileFromSyscalls } from '../model/syscall-profile.js';
-import { tableFromRows, type SyscallTable } from '../model/syscalls.js';
-import { VERSION } from '../model/version.js';
-import { toPprof } from '../export/pprof.js';
-import { buildRunJson, overheadRatio, type NetprobeRunJson, type RunCapture } from '../export/run-json.js';
-import type { ParseWarning } from '../parse/types.js';
-import { renderFlameHtml } from '../render/flame-html.js';
-import { classifyNetworkModel } from '../report/classify.js';
-import { familyCounts } from '../report/families.js';
-import { countsPerRequest } from '../report/per-request.js';
+import type { LoadResult, RunCapture } from '../model/run.js';
+import { shownPath } from '../model/shown-path.js';
 import { attachBpftrace } from './backends/bpftrace.js';
-import { attachPerfCpu, attachPerfSyscalls } from './backends/perf.js';
+import { attachPerfCpu, attachPerfSyscalls, type CpuEvent } from './backends/perf.js';
 import { attachStrace } from './backends/strace.js';
 import { selectBackend, type BackendChoice } from './backend-select.js';
 import { runLoadCommand } from './load-cmd.js';
 import { loopbackTarget, runHttpLoad } from './load-http.js';
-import { shownPath } from './parse-file.js';
 import { probeCpuSampling } from './probes.js';
 import { waitForPort } from './ready.js';
-import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
 import { processAlive, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, treeResidentBytes, type ProcessExit, type Target } from './target.js';
-import type { AttachOptions, BackendName, TraceOptions, TraceProgress, TraceResult, Tracer, TracerOutput } from './types.js';
+import type { AttachOptions, BackendName, TraceOptions, TraceProgress, Tracer, TracerOutput } from './types.js';
 
 const DEFAULT_READY_TIMEOUT_SECONDS = 30;
-const LOAD_OUTPUT = 'raw/load-cmd.txt';
-/** Below this many socket reads+writes per request, the server's work was probably not traced. */
-const MIN_READ_WRITE_PER_REQUEST = 0.5;
 
-export async function runTrace(options: TraceOptions): Promise<TraceResult> {
-  // Everything the user can get wrong is refused here, before a backend is probed or anything started.
-  const plan = await planCapture(options);
-  assertNewRunDirectory(options.outDir);
-  const clock = Date.now();
-  const progress = (phase: TraceProgress['phase'], extra: Omit<TraceProgress, 'phase' | 'elapsedSeconds'> = {}) =>
-    options.onProgress?.({ phase, elapsedSeconds: (Date.now() - clock) / 1000, ...extra });
-
-  progress('starting', { message: 'checking backends' });
-  const choice: BackendChoice =
-    options.backend === 'auto' ? await selectBackend({ needsStacks: options.syscallStacks }) : { backend: options.backend, reason: 'requested' };
-  if (choice.backend === 'perf' && options.syscallStacks) {
-    throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', { hint: 'Use --backend bpftrace or strace with --syscall-stacks.' });
-  }
-  const cpuEvent = options.cpu ? await cpuSamplingEvent() : undefined;
-  // perf's syscall recording runs in the kernel on every syscall of the target, so the sampler sees it
-  // (perf_trace_sys_enter, perf_swevent_event) as the target's own CPU time.
-  if (options.cpu && choice.backend === 'perf') {
-    plan.notes.push("the CPU profile includes the perf syscall tracer's in-kernel cost; --backend bpftrace adds much less");
-  }
-  const name = options.name ?? runName(options.command, options.pid);
-  const dir = await createRunDirectory(options.outDir, name);
-  const startedAt = new Date();
-
-  const session = new Session(options, progress);
-  try {
-    let untraced: LoadResult | undefined;
-    if (options.measureOverhead && !session.aborted) {
-      progress('untraced-load', { message: 'measuring throughput without a tracer' });
-      untraced = await session.untracedPass(plan);
-    }
-    const captured = session.aborted ? undefined : await session.tracedPass(plan, choice.backend, cpuEvent, dir);
-    if (!captured) throw new NetprobeError('interrupted', 'interrupted before the capture started; nothing written');
-
-    progress('parsing');
-    const outputs = await collectAll(captured.tracers);
-    const syscallOut = outputs[0];
-    const table: SyscallTable = syscallOut?.syscalls ?? tableFromRows([], false);
-    const load = captured.load;
-    const requests = load && load.requests > 0 ? load.requests : undefined;
-    const sanity = sanityNotes(table, requests);
-
-    progress('writing');
-    const syscallProfile: Profile = syscallOut?.profile ?? profileFromSyscalls(table);
-    const cpuProfile = outputs[1]?.profile;
-    const graphs = [
-      { title: 'syscalls', profile: syscallProfile },
-      ...(cpuProfile ? [{ title: 'cpu', profile: cpuProfile }] : []),
-    ].filter((g) => g.profile.stacks.length > 0);
-    const flameHtml = graphs.length > 0 ? renderFlameHtml(graphs, { title: `netprobe trace: ${name}`, subtitle: plan.commandText }) : undefined;
-    const files = [
-      RUN_JSON,
-      SYSCALLS_PPROF,
-      ...(cpuProfile ? [CPU_PPROF] : []),
-      ...(flameHtml !== undefined ? [FLAME_HTML] : []),
-      ...outputs.flatMap((o) => o.files),
-      ...session.loadFiles,
-    ];
-    const capture: RunCapture = {
-      window: plan.window,
-      seconds: captured.seconds,
-      backendReason: choice.reason,
-      time: 'wall',
-      notes: [...plan.notes, ...outputs.flatMap((o) => o.notes), ...captured.notes, ...sanity],
-    };
-    const run: NetprobeRunJson = buildRunJson({
-      exporter: options.exporter ?? `netprobe@${VERSION}`,
-      name,
-      command: options.command ? [...options.command] : null,
-      backend: choice.backend,
-      startedAt,
-      durationSeconds: captured.seconds,
-      target: { pid: captured.pid, exitCode: captured.exit?.exitCode ?? null, signal: captured.exit?.signal ?? null },
-      load,
-      syscalls: table,
-      perRequest: requests ? countsPerRequest(table, requests) : null,
-      model: classifyNetworkModel(table, { requests, threads: table.threads }),
-      overhead: overheadRatio(load?.requestsPerSecond, untraced?.requestsPerSecond),
-      capture,
-      interrupted: session.aborted,
-      files,
-    });
-    await writeRunFiles(dir, {
-      run,
-      syscallsPprof: toPprof(syscallProfile),
-      cpuPprof: cpuProfile ? toPprof(cpuProfile) : undefined,
-      flameHtml,
-    });
-    const warnings: ParseWarning[] = outputs.flatMap((o) => o.warnings);
-    return { dir, run, interrupted: session.aborted, rssBytes: captured.rssBytes, warnings };
-  } catch (e) {
-    // A traced pass that returns has stopped everything in order; only a failure can leave something running.
-    await session.cleanup();
-    // Nothing was traced (the target or a tracer failed to start, Ctrl-C came first): leave no empty run directory behind.
-    if (!session.attached) await rm(dir, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-interface Plan {
+export interface Plan {
   /** Port to wait for before the capture window opens. */
   port?: number;
   /** The option the port came from, for messages: `--port` or `--load`. */
@@ -157,7 +43,8 @@ interface Plan {
   commandText?: string;
 }
 
-async function planCapture(options: TraceOptions): Promise<Plan> {
+/** Everything the user can get wrong is refused here, before a backend is probed or anything started. */
+export async function planCapture(options: TraceOptions): Promise<Plan> {
   const hasCommand = options.command !== undefined && options.command.length > 0;
   if (hasCommand === (options.pid !== undefined)) {
     throw new NetprobeError('usage', hasCommand ? 'give either a command or --pid, not both' : 'nothing to trace: give a command after `--`, or --pid');
@@ -181,26 +68,86 @@ async function planCapture(options: TraceOptions): Promise<Plan> {
   return { ...common, window: 'whole run', notes: options.loadCmd ? ['no --port: startup syscalls are counted with the load'] : [], commandText };
 }
 
-/** Caveats that only the counts reveal: an empty capture, or a server whose work was not seen. */
-function sanityNotes(table: SyscallTable, requests: number | undefined): string[] {
-  if (table.totals.calls === 0) return ['no syscalls captured: the target made none in the capture window'];
-  if (requests === undefined) return [];
-  const families = familyCounts(table);
-  const perRequest = (families.read.calls + families.write.calls) / requests;
-  if (perRequest >= MIN_READ_WRITE_PER_REQUEST) return [];
-  return [`only ${perRequest.toFixed(1)} read/write calls per request: the server's work may happen in processes netprobe did not trace`];
+/** The backend to capture with: the requested one, or auto's choice with its reason. */
+export async function chooseBackend(options: Pick<TraceOptions, 'backend' | 'syscallStacks' | 'cpu'>): Promise<BackendChoice & { cpuEvent?: CpuEvent; notes: string[] }> {
+  const choice: BackendChoice =
+    options.backend === 'auto' ? await selectBackend({ needsStacks: options.syscallStacks }) : { backend: options.backend, reason: 'requested' };
+  if (choice.backend === 'perf' && options.syscallStacks) {
+    throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', { hint: 'Use --backend bpftrace or strace with --syscall-stacks.' });
+  }
+  const cpuEvent = options.cpu ? await cpuSamplingEvent() : undefined;
+  // perf's syscall recording runs in the kernel on every syscall of the target, so the sampler sees it
+  // (perf_trace_sys_enter, perf_swevent_event) as the target's own CPU time.
+  const notes = options.cpu && choice.backend === 'perf' ? ["the CPU profile includes the perf syscall tracer's in-kernel cost; --backend bpftrace adds much less"] : [];
+  return { ...choice, ...(cpuEvent ? { cpuEvent } : {}), notes };
 }
 
-async function cpuSamplingEvent(): Promise<'cycles' | 'cpu-clock'> {
+async function cpuSamplingEvent(): Promise<CpuEvent> {
   const probe = await probeCpuSampling();
   if (!probe.ok || !probe.event) throw new NetprobeError('environment', `--cpu needs perf sampling: ${probe.detail}`, { hint: probe.fix });
   return probe.event;
 }
 
-interface Captured {
+/** What one capture leaves: the tracers' raw output (unparsed), the load, the window and the target's end. */
+export interface Captured {
+  pid: number;
+  /** The syscall tracer's output first, then the CPU sampler's when --cpu. */
+  outputs: TracerOutput[];
+  load: LoadResult | null;
+  /** Throughput of the untraced pass (--measure-overhead), requests per second. */
+  untracedRps?: number;
+  /** The external load command's own output, to keep beside the tracers' (run/ writes it). */
+  loadOutput?: string;
+  seconds: number;
+  exit?: ProcessExit;
+  /** Resident memory of the target and its child processes at the end of the capture window. */
+  rssBytes?: number;
+  notes: string[];
+  /** True when the signal cut the capture short. */
+  interrupted: boolean;
+}
+
+export interface CaptureRequest {
+  plan: Plan;
+  backend: BackendName;
+  cpuEvent?: CpuEvent;
+  /** The run directory; tracers write their raw output under its raw/ folder. */
+  runDir: string;
+  /** Called once a tracer is counting: from then on the raw output is worth keeping. */
+  onAttached?: () => void;
+  progress: (phase: TraceProgress['phase'], extra?: Omit<TraceProgress, 'phase' | 'elapsedSeconds'>) => void;
+}
+
+/**
+ * Runs one capture (an untraced pass first with --measure-overhead); stops everything it started on any
+ * exit path. Throws `interrupted` when the signal came before the tracers were counting.
+ */
+export async function captureRun(options: TraceOptions, request: CaptureRequest): Promise<Captured> {
+  const session = new Session(options, request.progress);
+  try {
+    let untraced: LoadResult | undefined;
+    if (options.measureOverhead && !session.aborted) {
+      request.progress('untraced-load', { message: 'measuring throughput without a tracer' });
+      untraced = await session.untracedPass(request.plan);
+    }
+    const captured = session.aborted ? undefined : await session.tracedPass(request);
+    if (!captured) throw new NetprobeError('interrupted', 'interrupted before the capture started; nothing written');
+    request.progress('parsing');
+    const outputs = await collectAll(captured.tracers);
+    const { tracers: _tracers, ...rest } = captured;
+    return { ...rest, outputs, ...(untraced ? { untracedRps: untraced.requestsPerSecond } : {}), interrupted: session.aborted };
+  } catch (e) {
+    // A traced pass that returns has stopped everything in order; only a failure can leave something running.
+    await session.cleanup();
+    throw e;
+  }
+}
+
+interface TracedPass {
   pid: number;
   tracers: Tracer[];
   load: LoadResult | null;
+  loadOutput?: string;
   seconds: number;
   exit?: ProcessExit;
   rssBytes?: number;
@@ -246,20 +193,14 @@ class Session {
   private target?: Target;
   private tracers: Tracer[] = [];
   private loadAbort?: AbortController;
-  private runDir?: string;
-  /** Files and caveats from the external load command. */
-  readonly loadFiles: string[] = [];
-  readonly loadNotes: string[] = [];
+  /** The external load command's output and caveats, from the traced pass. */
+  private loadOutput?: string;
+  private readonly loadNotes: string[] = [];
 
   constructor(
     private readonly options: TraceOptions,
     private readonly progress: (phase: TraceProgress['phase'], extra?: Omit<TraceProgress, 'phase' | 'elapsedSeconds'>) => void,
   ) {}
-
-  /** True once a tracer is counting: from then on the run directory holds output worth keeping. */
-  get attached(): boolean {
-    return this.tracers.length > 0;
-  }
 
   get aborted(): boolean {
     return this.options.signal?.aborted ?? false;
@@ -279,11 +220,10 @@ class Session {
     }
   }
 
-  async tracedPass(plan: Plan, backend: BackendName, cpuEvent: 'cycles' | 'cpu-clock' | undefined, runDir: string): Promise<Captured | undefined> {
+  async tracedPass({ plan, backend, cpuEvent, runDir, onAttached }: CaptureRequest): Promise<TracedPass | undefined> {
     const held = this.options.pid === undefined && plan.port === undefined;
     const target = this.options.pid === undefined ? await this.startTarget(held) : undefined;
     const pid = target?.process.pid ?? this.options.pid!;
-    this.runDir = runDir;
     if (!target && !(await processAlive(pid))) throw new NetprobeError('usage', `no running process with pid ${pid}`);
     if (plan.port !== undefined && !(await this.waitForPort(plan, target))) return undefined;
     if (this.aborted) return undefined;
@@ -293,6 +233,7 @@ class Session {
     const pids = held ? [pid] : await settledProcessTree(pid);
     const attach: AttachOptions = { pid, pids, runDir, syscallStacks: this.options.syscallStacks ?? false, straceLog: this.options.straceLog ?? false };
     this.tracers.push(await ATTACH[backend](attach));
+    onAttached?.();
     const counting = await secondsSinceBoot();
     if (cpuEvent) this.tracers.push(await attachPerfCpu({ ...attach, event: cpuEvent }));
     const notes: string[] = [];
@@ -324,7 +265,7 @@ class Session {
     }
     if (this.aborted) notes.push('interrupted: capture cut short');
     notes.push(...this.loadNotes);
-    return { pid, tracers: this.tracers, load, seconds, exit, rssBytes, notes };
+    return { pid, tracers: this.tracers, load, ...(this.loadOutput !== undefined ? { loadOutput: this.loadOutput } : {}), seconds, exit, rssBytes, notes };
   }
 
   private async startTarget(held: boolean): Promise<Target> {
@@ -375,9 +316,8 @@ class Session {
       });
     }
     const { output, requestsKnown, ...result } = await runLoadCommand(this.options.loadCmd!, { signal, requests: this.options.requests });
-    if (phase === 'load' && this.runDir) {
-      await writeFile(join(this.runDir, LOAD_OUTPUT), output);
-      this.loadFiles.push(LOAD_OUTPUT);
+    if (phase === 'load') {
+      this.loadOutput = output;
       if (!requestsKnown) this.loadNotes.push('the load command did not print a request count: pass --requests for per-request figures');
     }
     return requestsKnown ? result : { ...result, requestsKnown: false };

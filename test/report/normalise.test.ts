@@ -1,7 +1,7 @@
 // Per-request normalisation of a syscall table.
 import { describe, expect, it } from 'vitest';
 import { tableFromRows } from '../../src/model/syscalls.js';
-import { countsPerRequest } from '../../src/report/per-request.js';
+import { countsPerRequest } from '../../src/report/normalise.js';
 
 const table = tableFromRows(
   [

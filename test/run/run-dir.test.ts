@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunDirectory, loadRunDirectory, runName, timestampForPath, writeRunFiles } from '../../src/capture/run-dir.js';
+import { createRunDirectory, loadRunDirectory, runName, timestampForPath, writeRunFiles } from '../../src/run/run-dir.js';
 import { toPprof } from '../../src/export/pprof.js';
 import { buildRunJson } from '../../src/export/run-json.js';
 import { profileFromSyscalls } from '../../src/model/syscall-profile.js';

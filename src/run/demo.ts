@@ -2,15 +2,16 @@
 // load with a CPU profile beside the syscall counts, and optionally sweep connection counts on the models the
 // memory debate is about. The CLI renders the results. Ctrl-C (the signal) keeps what was captured.
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { buildExampleServers, type BuiltServer, type SkippedServer } from '../capture/example-servers.js';
+import { probeCpuSampling } from '../capture/probes.js';
+import { freePort } from '../capture/ready.js';
+import type { BackendName, TraceOptions } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
-import { buildExampleServers, type BuiltServer, type SkippedServer } from './example-servers.js';
-import { probeCpuSampling } from './probes.js';
 import { DEFAULT_PARENT, timestampForPath } from './run-dir.js';
-import { runSweep } from './sweep.js';
+import { runSweep, type SweepResult } from './sweep.js';
 import { runTrace } from './trace.js';
-import type { BackendName, TraceResult } from './types.js';
+import type { Run } from './types.js';
 
 export interface DemoOptions {
   /** Directory to create for everything (must not exist); default netprobe-out/demo-<timestamp>. */
@@ -33,14 +34,12 @@ export interface DemoOptions {
 
 export interface DemoRun {
   server: BuiltServer;
-  result: TraceResult;
+  result: Run;
 }
 
 export interface DemoSweep {
   server: BuiltServer;
-  /** The sweep directory (its run.json holds the `sweep` levels). */
-  dir: string;
-  results: TraceResult[];
+  sweep: SweepResult;
 }
 
 export interface DemoResult {
@@ -94,33 +93,40 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const runs: DemoRun[] = [];
   const failed: { id: string; reason: string }[] = [];
   let backend = options.backend as string;
-  for (const [i, server] of built.entries()) {
-    if (options.signal?.aborted) break;
-    say(`[${i + 1}/${built.length}] tracing ${server.id} (${server.title}): ${options.connections} connections for ${options.durationSeconds}s`);
+  // A server that fails is reported and skipped; a usage error or the signal ends the demo.
+  const attempt = async <T>(id: string, capture: () => Promise<T>): Promise<T | undefined> => {
     try {
-      const port = await freePort();
-      const result = await runTrace({
-        command: [...server.command, String(port)],
-        backend: options.backend,
-        port,
-        load: { url: `http://127.0.0.1:${port}/`, connections: options.connections, durationSeconds: options.durationSeconds },
-        outDir: join(dir, server.id),
-        name: server.id,
-        cpu: cpuProfiles,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      backend = result.run.backend;
-      runs.push({ server, result });
-      const rps = result.run.load ? `${Math.round(result.run.load.requestsPerSecond)} req/s, ` : '';
-      say(`  ${rps}${result.run.model.label}${result.run.model.label === server.expectedModel ? '' : ` (expected ${server.expectedModel})`}`);
+      return await capture();
     } catch (err) {
       if (err instanceof NetprobeError && err.code === 'usage') throw err;
       // Stopped by the signal before anything was traced: not a failure of this server.
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted) return undefined;
       const reason = err instanceof Error ? err.message : String(err);
-      failed.push({ id: server.id, reason });
+      failed.push({ id, reason });
       say(`  failed: ${reason.split('\n')[0]}`);
+      return undefined;
     }
+  };
+  const common = (server: BuiltServer, port: number, connections: number, durationSeconds: number): TraceOptions => ({
+    command: [...server.command, String(port)],
+    backend: options.backend,
+    port,
+    load: { url: `http://127.0.0.1:${port}/`, connections, durationSeconds },
+    name: server.id,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+
+  for (const [i, server] of built.entries()) {
+    if (options.signal?.aborted) break;
+    say(`[${i + 1}/${built.length}] tracing ${server.id} (${server.title}): ${options.connections} connections for ${options.durationSeconds}s`);
+    const result = await attempt(server.id, async () =>
+      runTrace({ ...common(server, await freePort(), options.connections, options.durationSeconds), outDir: join(dir, server.id), cpu: cpuProfiles }),
+    );
+    if (!result) continue;
+    backend = result.run.backend;
+    runs.push({ server, result });
+    const rps = result.run.load ? `${Math.round(result.run.load.requestsPerSecond)} req/s, ` : '';
+    say(`  ${rps}${result.run.model.label}${result.run.model.label === server.expectedModel ? '' : ` (expected ${server.expectedModel})`}`);
   }
 
   const sweeps: DemoSweep[] = [];
@@ -128,27 +134,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const server of sweepable) {
     if (options.signal?.aborted) break;
     say(`sweeping ${server.id}: connections=${options.sweepLevels.join(',')}, ${options.sweepSeconds}s each`);
-    try {
-      const port = await freePort();
-      const results = await runSweep({
-        command: [...server.command, String(port)],
-        backend: options.backend,
-        port,
-        load: { url: `http://127.0.0.1:${port}/`, connections: options.sweepLevels[0]!, durationSeconds: options.sweepSeconds },
+    const sweepDir = join(dir, `sweep-${server.id}`);
+    const sweep = await attempt(`sweep ${server.id}`, async () =>
+      runSweep({
+        ...common(server, await freePort(), options.sweepLevels[0]!, options.sweepSeconds),
         connections: options.sweepLevels,
-        outDir: join(dir, `sweep-${server.id}`),
-        name: server.id,
+        outDir: sweepDir,
         onProgress: (p) => p.message && p.phase === 'starting' && /^(sweep level|skipping|measuring)/.test(p.message) && say(`  ${p.message}`),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (results.length > 0) sweeps.push({ server, dir: join(dir, `sweep-${server.id}`), results });
-    } catch (err) {
-      if (err instanceof NetprobeError && err.code === 'usage') throw err;
-      if (options.signal?.aborted) break;
-      const reason = err instanceof Error ? err.message : String(err);
-      failed.push({ id: `sweep ${server.id}`, reason });
-      say(`  sweep failed: ${reason.split('\n')[0]}`);
-    }
+      }),
+    );
+    if (sweep && sweep.runs.length > 0) sweeps.push({ server, sweep });
   }
   return {
     dir,
@@ -174,17 +169,4 @@ async function createDemoDirectory(outDir: string | undefined): Promise<string> 
     });
   });
   return dir;
-}
-
-/** A port nobody listens on right now (the kernel's choice), for a server that needs its port up front. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTrace } from '../../src/capture/trace.js';
+import { runTrace } from '../../src/run/trace.js';
 import { NetprobeError } from '../../src/model/errors.js';
 import { toolAvailable } from '../helpers.js';
 import { freePort, processesMentioning } from '../e2e/trace-support.js';

@@ -1,15 +1,18 @@
-// Opens whatever the user named (file, gzip, stdin, run directory), detects its format and streams it to a parser.
+// The one input reader: opens whatever the user named (file, gzip, stdin, run directory), detects its format
+// and streams it to a parser. Every command, the capture pipeline (tracer outputs) and the tests read through it.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { loadRunDirectory, runJsonResult } from '../capture/run-dir.js';
 import { NetprobeError, ParseError } from '../model/errors.js';
+import { shownPath } from '../model/shown-path.js';
 import { detectTextFormat, FORMAT_NAMES, parserFor } from '../parse/detect.js';
 import { looksLikePprof, parsePprof } from '../parse/pprof.js';
+import { parseRunJson, runJsonResult } from '../parse/run-json.js';
 import type { InputFormat, ParseOptions, ParseResult, ParseWarning } from '../parse/types.js';
+import { loadRunDirectory } from './run-dir.js';
 
 const HEAD_LINES = 200;
 const SNIFF_BYTES = 64 * 1024;
@@ -29,11 +32,13 @@ export interface ReadInputOptions extends ParseOptions {
   format?: InputFormat;
   /** Called for every warning as it happens (the CLI prints them on stderr). */
   onWarning?: (w: ParseWarning) => void;
+  /** Name the input this way in errors and warnings (default: the path as given). */
+  shownAs?: string;
 }
 
 /** Reads one input (a path, `-` for stdin, or a run directory) into the model. */
 export async function readInput(path: string, options: ReadInputOptions = {}): Promise<LoadedInput> {
-  const file = path === '-' ? '<stdin>' : path;
+  const file = options.shownAs ?? (path === '-' ? '<stdin>' : path);
   const warnings: ParseWarning[] = [];
   const warn = (w: Omit<ParseWarning, 'file'>) => {
     const full = { ...w, file };
@@ -62,6 +67,14 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
   }
 }
 
+/**
+ * Reads a tracer's output file in its known format (no detection); errors and warnings name it by the path
+ * the user can open (shownPath), never by a path inside the run directory.
+ */
+export async function readTracerOutput(path: string, format: InputFormat, options: ParseOptions = {}): Promise<LoadedInput> {
+  return readInput(path, { ...options, format, shownAs: shownPath(path) });
+}
+
 async function parseStream(
   raw: Readable,
   file: string,
@@ -87,7 +100,7 @@ async function parseStream(
     if (options.format === undefined && head.join('\n').trimStart().startsWith('{')) {
       let json = '';
       for await (const piece of text) json += piece;
-      return runJsonResult(json, file);
+      return runJsonResult(parseRunJson(json, file));
     }
     const firstLine = head.find((l) => l.trim() !== '') ?? '';
     const lineNo = head.indexOf(firstLine) + 1;

@@ -1,0 +1,11 @@
+// How a path is shown to the user in messages: from where they ran netprobe.
+import { isAbsolute, relative } from 'node:path';
+
+/**
+ * A path as the user can open it from where they ran netprobe: relative to the working directory when it
+ * lies below it, else absolute (never relative to the run directory, which the user is not in).
+ */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,81 @@
+// What `check` measures: any syscall input, a run just captured (in memory), or a baseline file; and the
+// baseline file `--update-baseline` writes (through export/run-json.ts, the one run.json builder).
+import { basename } from 'node:path';
+import { buildBaselineJson } from '../export/run-json.js';
+import type { RunJson } from '../model/run.js';
+import type { ParseWarning } from '../parse/types.js';
+import type { CheckMeasurement } from '../report/check.js';
+import { classifyNetworkModel } from '../report/classify.js';
+import { countsPerRequest } from '../report/normalise.js';
+import { readInput } from './input.js';
+import { syscallTableOf } from './profiles.js';
+import type { Run } from './types.js';
+import { writeFileAtomic } from './write.js';
+
+export interface LoadedMeasurement {
+  measurement: CheckMeasurement;
+  /** The input's format (`run` for run directories, run.json and baseline files). */
+  format: string;
+  /** The run.json (or baseline file) the measurement came from, when it did. */
+  run?: RunJson;
+}
+
+/** Any syscall source, plus run.json-shaped files (written by --update-baseline) under any name. */
+export async function readMeasurement(path: string, onWarning: (w: ParseWarning) => void): Promise<LoadedMeasurement> {
+  const loaded = await readInput(path, { onWarning });
+  const syscalls = syscallTableOf(loaded);
+  const meta = loaded.meta ?? {};
+  return {
+    format: loaded.format,
+    ...(meta.run ? { run: meta.run } : {}),
+    measurement: {
+      name: displayName(path),
+      syscalls,
+      ...(meta.requests ? { requests: meta.requests } : {}),
+      ...(meta.durationSeconds ? { durationSeconds: meta.durationSeconds } : {}),
+      ...(meta.threads ? { threads: meta.threads } : {}),
+    },
+  };
+}
+
+/** A run just captured, measured as readMeasurement would measure its directory. */
+export function measurementOfRun(result: Run, shownDir: string): LoadedMeasurement {
+  const { run, syscalls } = result;
+  // The capture window, not the whole run: with --port the target's startup is not in the counts.
+  const durationSeconds = run.capture?.seconds ?? run.durationSeconds;
+  return {
+    format: 'run',
+    run,
+    measurement: {
+      name: displayName(shownDir),
+      syscalls,
+      ...(run.load?.requests ? { requests: run.load.requests } : {}),
+      ...(durationSeconds ? { durationSeconds } : {}),
+      ...(syscalls.threads ? { threads: syscalls.threads } : {}),
+    },
+  };
+}
+
+/** Writes the baseline file atomically; replacing it is the point of --update-baseline, so no --force. */
+export async function writeBaseline(path: string, current: LoadedMeasurement, exporter: string): Promise<void> {
+  const { measurement: m, run, format } = current;
+  const json = buildBaselineJson({
+    exporter,
+    name: run?.name ?? basename(m.name),
+    command: run?.command ?? null,
+    // For a file input, what produced the counts (strace-summary, bpftrace, ...).
+    backend: run?.backend ?? format,
+    ...(run?.startedAt ? { startedAt: run.startedAt } : {}),
+    // The capture window (as readInput reads it back), so that per-second checks read the same length back.
+    durationSeconds: m.durationSeconds ?? 0,
+    load: run?.load ?? null,
+    syscalls: m.syscalls,
+    perRequest: m.requests ? countsPerRequest(m.syscalls, m.requests) : null,
+    model: classifyNetworkModel(m.syscalls, { ...(m.requests ? { requests: m.requests } : {}), ...(m.threads ? { threads: m.threads } : {}) }),
+  });
+  await writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+function displayName(path: string): string {
+  return path === '-' ? 'stdin' : path.replace(/\/+$/, '');
+}

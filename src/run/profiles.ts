@@ -1,0 +1,114 @@
+// What the offline commands (convert, flame, diff, summary, check) take from a loaded input: its profile,
+// its syscall table, and the encodings they write. The CLI renders and writes; this module decides.
+import { gzipSync } from 'node:zlib';
+import { foldedStacks, toFolded } from '../export/folded.js';
+import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '../export/json.js';
+import { toPprof } from '../export/pprof.js';
+import { NetprobeError } from '../model/errors.js';
+import { sampleTypeIndex, type Profile } from '../model/profile.js';
+import type { ModelVerdict } from '../model/run.js';
+import { syscallsFromProfile, profileFromSyscalls } from '../model/syscall-profile.js';
+import type { SyscallTable } from '../model/syscalls.js';
+import type { InputFormat } from '../parse/types.js';
+import { diffFolded, type DiffRow } from '../report/diff-folded.js';
+import type { LoadedInput } from './input.js';
+
+/** The stacks to draw or convert: the input's profile, else one stack per syscall of its table. */
+export function profileOf(loaded: LoadedInput): Profile {
+  if (loaded.profile) return loaded.profile;
+  if (loaded.syscalls) return profileFromSyscalls(loaded.syscalls);
+  throw new NetprobeError('input', `${loaded.file} has neither stacks nor syscall counts to draw`);
+}
+
+/** A run directory's CPU profile (`convert --profile cpu`). */
+export function cpuProfileOf(loaded: LoadedInput): Profile {
+  if (loaded.meta?.cpuProfile) return loaded.meta.cpuProfile;
+  if (loaded.format !== 'run') throw new NetprobeError('usage', '--profile cpu applies to run directories; other inputs have one profile');
+  throw new NetprobeError('input', `${loaded.file}: the run has no CPU profile (capture one with \`netprobe trace --cpu\`)`);
+}
+
+const WHAT_IT_IS: Partial<Record<InputFormat, string>> = {
+  'perf-script': 'a perf script CPU profile',
+  folded: 'folded stacks',
+  pprof: 'a pprof profile without syscall sample types',
+  run: 'a run directory without syscall counts',
+};
+
+/** The syscall table an input carries, directly or as a netprobe syscalls profile; a usage hint otherwise. */
+export function syscallTableOf(loaded: LoadedInput): SyscallTable {
+  const table = loaded.syscalls ?? (loaded.profile ? syscallsFromProfile(loaded.profile) : undefined);
+  if (table) return table;
+  const what = WHAT_IT_IS[loaded.format] ?? loaded.format;
+  throw new NetprobeError('input', `${loaded.file} has no syscall counts (it is ${what})`, {
+    hint: loaded.profile ? `try \`netprobe flame ${loaded.file}\`` : undefined,
+  });
+}
+
+/** `summary --json`: the syscalls/totals/threads/model fields of run.json. */
+export function summaryJson(table: SyscallTable, threads: number | undefined, model: ModelVerdict): SyscallsJson & { model: ModelVerdict } {
+  return { ...syscallsJson(table), threads: threads ?? null, model };
+}
+
+export type ConvertFormat = 'pprof' | 'folded' | 'json';
+
+/** `convert`: the bytes of `profile` (with `sampleType` as its default) in `format`. */
+export function encodeProfile(loaded: LoadedInput, profile: Profile, format: ConvertFormat, sampleType?: string): string | Uint8Array {
+  const typeIndex = sampleTypeIndex(profile, sampleType);
+  const chosen: Profile = { ...profile, defaultSampleType: typeIndex };
+  switch (format) {
+    case 'pprof':
+      return gzipSync(toPprof(chosen));
+    case 'folded':
+      return toFolded(chosen, typeIndex);
+    case 'json': {
+      const json: Partial<SyscallsJson> & { profile?: ProfileJson } = {
+        ...(loaded.syscalls ? syscallsJson(loaded.syscalls) : {}),
+        ...(loaded.profile ? { profile: profileJson(chosen) } : {}),
+      };
+      return `${JSON.stringify(json, null, 2)}\n`;
+    }
+  }
+}
+
+export interface ProfileDiff {
+  rows: DiffRow[];
+  /** The sample type both sides were compared in. */
+  sampleType: string;
+  unit: string;
+}
+
+/** `diff`: the folded difference of two profiles in a sample type both have. */
+export function diffProfiles(
+  base: { profile: Profile; name: string },
+  next: { profile: Profile; name: string },
+  options: { sampleType?: string; normalize: boolean; stripHex: boolean },
+): ProfileDiff {
+  const type = commonSampleType(base, next, options.sampleType);
+  const rows = diffFolded(foldedStacks(base.profile, type.baseIndex), foldedStacks(next.profile, type.newIndex), {
+    normalize: options.normalize,
+    stripHex: options.stripHex,
+  });
+  return { rows, sampleType: type.name, unit: type.unit };
+}
+
+// Comparing calls with nanoseconds would draw nonsense: both sides must show the same sample type and unit.
+function commonSampleType(
+  { profile: base, name: baseName }: { profile: Profile; name: string },
+  { profile: next, name: newName }: { profile: Profile; name: string },
+  wanted: string | undefined,
+): { name: string; unit: string; baseIndex: number; newIndex: number } {
+  const name = wanted ?? base.sampleTypes[base.defaultSampleType]?.type;
+  const baseIndex = base.sampleTypes.findIndex((t) => t.type === name);
+  const newIndex = next.sampleTypes.findIndex((t) => t.type === name);
+  if (name === undefined || baseIndex < 0 || newIndex < 0) {
+    const list = (p: Profile) => p.sampleTypes.map((t) => t.type).join(', ') || 'none';
+    throw new NetprobeError('usage', `${baseName} and ${newName} have no sample type \`${name ?? '?'}\` in common (${baseName}: ${list(base)}; ${newName}: ${list(next)})`, {
+      hint: 'Pick one both have with --sample-type.',
+    });
+  }
+  const unit = base.sampleTypes[baseIndex]!.unit;
+  if (next.sampleTypes[newIndex]!.unit !== unit) {
+    throw new NetprobeError('usage', `sample type \`${name}\` is in ${unit} in ${baseName} but in ${next.sampleTypes[newIndex]!.unit} in ${newName}`);
+  }
+  return { name, unit, baseIndex, newIndex };
+}
