@@ -1,10 +1,12 @@
 // The built-in load generator's client loop, run in a worker thread so netprobe's main thread stays free.
 // HTTP/1.1 keep-alive over raw sockets, one request in flight per connection (no pipelining), responses
 // parsed byte by byte as they arrive (status line, Content-Length, chunked, or body-until-close) so no
-// response is ever buffered whole. Started by load-http.ts; talks to it only through messages.
+// response is ever buffered whole, latencies recorded in latency-histogram.ts. Started by load-http.ts;
+// talks to it only through messages.
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { LatencyHistogram } from './latency-histogram.js';
 
 export const WORKER_KIND = 'netprobe-http-load';
 
@@ -45,61 +47,6 @@ const REQUEST_TIMEOUT_MS = 2000;
 /** Waits this long before reconnecting after a failed connect, so a dead target does not spin a core. */
 const RECONNECT_DELAY_MS = 100;
 const PROGRESS_INTERVAL_MS = 1000;
-
-/**
- * HDR-style latency histogram in microseconds: values below 2^SUB_BITS each get a bucket; above that,
- * every power of two is split into 2^(SUB_BITS-1) linear buckets, so the relative error stays under 1/64
- * with a fixed 1.7k-entry array and no allocation per sample.
- */
-export class LatencyHistogram {
-  static readonly SUB_BITS = 7;
-  private readonly counts = new Float64Array(((32 - LatencyHistogram.SUB_BITS) + 2) << (LatencyHistogram.SUB_BITS - 1));
-  private total = 0;
-  private maxUs = 0;
-
-  record(us: number): void {
-    const v = us < 0 ? 0 : us > 0x7fffffff ? 0x7fffffff : Math.round(us);
-    this.counts[bucketOf(v)]++;
-    this.total++;
-    if (v > this.maxUs) this.maxUs = v;
-  }
-
-  get count(): number {
-    return this.total;
-  }
-
-  /** The upper edge of the bucket holding the q-quantile (0 < q <= 1), in microseconds. */
-  quantileUs(q: number): number {
-    if (this.total === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.total));
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(bucketUpperUs(i), this.maxUs);
-    }
-    return this.maxUs;
-  }
-
-  get maxMicroseconds(): number {
-    return this.maxUs;
-  }
-}
-
-const SUB = LatencyHistogram.SUB_BITS;
-const HALF = 1 << (SUB - 1);
-
-function bucketOf(v: number): number {
-  if (v < 1 << SUB) return v;
-  const shift = 31 - Math.clz32(v) - (SUB - 1); // >= 1
-  return (1 << SUB) + (shift - 1) * HALF + ((v >>> shift) - HALF);
-}
-
-function bucketUpperUs(i: number): number {
-  if (i < 1 << SUB) return i;
-  const shift = ((i - (1 << SUB)) >> (SUB - 1)) + 1;
-  const top = ((i - (1 << SUB)) & (HALF - 1)) + HALF;
-  return ((top + 1) << shift) - 1;
-}
 
 // Response parser states.
 const HEAD = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../../src/capture/load-worker.js';
+import { LatencyHistogram } from '../../src/capture/latency-histogram.js';
 
 describe('LatencyHistogram', () => {
   it('is exact below 128 µs', () => {
