@@ -59,7 +59,8 @@ class Connection {
   readonly response = new HttpResponseParser();
 }
 
-class LoadLoop {
+/** The connection loop; exported so tests can run it in-process. */
+export class LoadLoop {
   private readonly conns: Connection[] = [];
   private readonly histogram = new LatencyHistogram();
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
