@@ -1,10 +1,12 @@
 // The built-in load generator's client loop, run in a worker thread so netprobe's main thread stays free.
-// HTTP/1.1 keep-alive over raw sockets, one request in flight per connection (no pipelining), responses
-// parsed byte by byte as they arrive (status line, Content-Length, chunked, or body-until-close) so no
-// response is ever buffered whole. Started by load-http.ts; talks to it only through messages.
+// HTTP/1.1 keep-alive over raw sockets, one request in flight per connection (no pipelining); each response
+// is framed as it arrives by http-response.ts, so none is ever buffered whole, and its latency recorded in
+// latency-histogram.ts. Started by load-http.ts; talks to it only through messages.
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { HttpResponseParser } from './http-response.js';
+import { LatencyHistogram } from './latency-histogram.js';
 
 export const WORKER_KIND = 'netprobe-http-load';
 
@@ -46,82 +48,7 @@ const REQUEST_TIMEOUT_MS = 2000;
 const RECONNECT_DELAY_MS = 100;
 const PROGRESS_INTERVAL_MS = 1000;
 
-/**
- * HDR-style latency histogram in microseconds: values below 2^SUB_BITS each get a bucket; above that,
- * every power of two is split into 2^(SUB_BITS-1) linear buckets, so the relative error stays under 1/64
- * with a fixed 1.7k-entry array and no allocation per sample.
- */
-export class LatencyHistogram {
-  static readonly SUB_BITS = 7;
-  private readonly counts = new Float64Array(((32 - LatencyHistogram.SUB_BITS) + 2) << (LatencyHistogram.SUB_BITS - 1));
-  private total = 0;
-  private maxUs = 0;
-
-  record(us: number): void {
-    const v = us < 0 ? 0 : us > 0x7fffffff ? 0x7fffffff : Math.round(us);
-    this.counts[bucketOf(v)]++;
-    this.total++;
-    if (v > this.maxUs) this.maxUs = v;
-  }
-
-  get count(): number {
-    return this.total;
-  }
-
-  /** The upper edge of the bucket holding the q-quantile (0 < q <= 1), in microseconds. */
-  quantileUs(q: number): number {
-    if (this.total === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.total));
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(bucketUpperUs(i), this.maxUs);
-    }
-    return this.maxUs;
-  }
-
-  get maxMicroseconds(): number {
-    return this.maxUs;
-  }
-}
-
-const SUB = LatencyHistogram.SUB_BITS;
-const HALF = 1 << (SUB - 1);
-
-function bucketOf(v: number): number {
-  if (v < 1 << SUB) return v;
-  const shift = 31 - Math.clz32(v) - (SUB - 1); // >= 1
-  return (1 << SUB) + (shift - 1) * HALF + ((v >>> shift) - HALF);
-}
-
-function bucketUpperUs(i: number): number {
-  if (i < 1 << SUB) return i;
-  const shift = ((i - (1 << SUB)) >> (SUB - 1)) + 1;
-  const top = ((i - (1 << SUB)) & (HALF - 1)) + HALF;
-  return ((top + 1) << shift) - 1;
-}
-
-// Response parser states.
-const HEAD = 0;
-const BODY_LENGTH = 1;
-const CHUNK_SIZE = 2;
-const CHUNK_DATA = 3;
-const TRAILERS = 4;
-const BODY_UNTIL_CLOSE = 5;
-
-// Header names we act on, lower case, with the colon.
-const CONTENT_LENGTH = Buffer.from('content-length:');
-const TRANSFER_ENCODING = Buffer.from('transfer-encoding:');
-const CONNECTION = Buffer.from('connection:');
-const CHUNKED = Buffer.from('chunked');
-const CLOSE = Buffer.from('close');
-
-const NAME_NONE = 0;
-const NAME_CL = 1;
-const NAME_TE = 2;
-const NAME_CONN = 3;
-
-/** One keep-alive connection and its incremental response parser; fields are plain numbers to stay monomorphic. */
+/** One keep-alive connection and the response arriving on it. */
 class Connection {
   socket: Socket | null = null;
   connecting = false;
@@ -129,38 +56,11 @@ class Connection {
   sentAt = 0;
   /** Set while the run is closing this socket on purpose, so its close is not counted. */
   dropping = false;
-  state = HEAD;
-  // Head parsing.
-  lineLen = 0;
-  lineNo = 0;
-  status = 0;
-  /** Which interesting header name the current line may still be (bit set), then which one it is. */
-  nameCandidates = 0;
-  valueOf = NAME_NONE;
-  valueMatch = 0;
-  contentLength = -1;
-  chunked = false;
-  closeAfter = false;
-  // Body parsing.
-  remaining = 0;
-  chunkSizeDigits = 0;
-  inChunkExt = false;
-
-  resetHead(): void {
-    this.state = HEAD;
-    this.lineLen = 0;
-    this.lineNo = 0;
-    this.status = 0;
-    this.nameCandidates = 0;
-    this.valueOf = NAME_NONE;
-    this.valueMatch = 0;
-    this.contentLength = -1;
-    this.chunked = false;
-    this.closeAfter = false;
-  }
+  readonly response = new HttpResponseParser();
 }
 
-class LoadLoop {
+/** The connection loop; exported so tests can run it in-process. */
+export class LoadLoop {
   private readonly conns: Connection[] = [];
   private readonly histogram = new LatencyHistogram();
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
@@ -204,7 +104,7 @@ class LoadLoop {
     c.connecting = true;
     c.dropping = false;
     c.inFlight = false;
-    c.resetHead();
+    c.response.reset();
     // onread reuses one buffer for every read: no allocation per chunk, and each chunk is parsed synchronously.
     const socket = connect({
       host: this.config.host,
@@ -213,7 +113,7 @@ class LoadLoop {
       onread: {
         buffer: this.readBuffer,
         callback: (n: number, buf: Uint8Array) => {
-          if (c.socket === socket) this.onData(c, buf as Buffer, n);
+          if (c.socket === socket) this.onData(c, buf, n);
           return true;
         },
       },
@@ -241,7 +141,7 @@ class LoadLoop {
     if (this.finished || c.dropping) return;
     const failedConnect = c.connecting;
     if (c.inFlight) {
-      if (c.state === BODY_UNTIL_CLOSE) this.complete(c);
+      if (c.response.endsAtClose) this.complete(c);
       else this.socketErrors++;
       c.inFlight = false;
     }
@@ -275,7 +175,7 @@ class LoadLoop {
     }
     this.issued++;
     c.inFlight = true;
-    c.resetHead();
+    c.response.reset();
     c.sentAt = performance.now();
     c.socket.write(this.request);
   }
@@ -305,190 +205,27 @@ class LoadLoop {
   private complete(c: Connection): void {
     this.histogram.record((performance.now() - c.sentAt) * 1000);
     this.completed++;
-    if (c.status < 200 || c.status > 299) this.non2xx++;
+    const status = c.response.status;
+    if (status < 200 || status > 299) this.non2xx++;
     c.inFlight = false;
   }
 
   /** Parses buf[0, n) for connection c; sends the next request when a response completes. */
-  private onData(c: Connection, buf: Buffer, n: number): void {
-    if (!c.inFlight) return; // bytes nobody asked for (e.g. after a timeout); the socket is going away
+  private onData(c: Connection, buf: Uint8Array, n: number): void {
     let i = 0;
-    while (i < n) {
-      switch (c.state) {
-        case HEAD:
-          i = this.parseHead(c, buf, i, n);
-          break;
-        case BODY_LENGTH: {
-          const take = Math.min(c.remaining, n - i);
-          c.remaining -= take;
-          i += take;
-          if (c.remaining === 0) {
-            this.responseDone(c);
-            if (!c.inFlight) return;
-          }
-          break;
-        }
-        case CHUNK_SIZE:
-          i = this.parseChunkSize(c, buf, i, n);
-          break;
-        case CHUNK_DATA: {
-          const take = Math.min(c.remaining, n - i);
-          c.remaining -= take;
-          i += take;
-          if (c.remaining === 0) {
-            c.state = CHUNK_SIZE; // the CRLF after the data reads as an empty size line, skipped there
-            c.chunkSizeDigits = -1;
-          }
-          break;
-        }
-        case TRAILERS:
-          i = this.parseTrailers(c, buf, i, n);
-          if (!c.inFlight) return;
-          break;
-        default: // BODY_UNTIL_CLOSE: everything up to the close is body
-          i = n;
-      }
-      if (!c.inFlight) return;
-    }
-  }
-
-  /** Byte-level head parser; returns the index after what it consumed. */
-  private parseHead(c: Connection, buf: Buffer, start: number, n: number): number {
-    for (let i = start; i < n; i++) {
-      const b = buf[i]!;
-      if (b === 13) continue; // lines end in CRLF; a lone LF is accepted too
-      if (b === 10) {
-        if (c.lineLen === 0 && c.lineNo > 0) {
-          this.headDone(c);
-          return i + 1;
-        }
-        c.lineNo++;
-        c.lineLen = 0;
-        c.nameCandidates = 0b111;
-        c.valueOf = NAME_NONE;
-        c.valueMatch = 0;
-        continue;
-      }
-      const pos = c.lineLen++;
-      if (c.lineNo === 0) {
-        // "HTTP/1.1 200 OK": the status code is bytes 9..11. An HTTP/1.0 server closes after each response.
-        if (pos >= 9 && pos <= 11 && b >= 48 && b <= 57) c.status = c.status * 10 + (b - 48);
-        else if (pos === 7 && b === 48) c.closeAfter = true;
-        continue;
-      }
-      if (c.valueOf !== NAME_NONE) {
-        this.headerValueByte(c, b);
-        continue;
-      }
-      if (c.nameCandidates === 0) continue;
-      const lower = b >= 65 && b <= 90 ? b | 0x20 : b;
-      const matched = matchHeaderNames(c, pos, lower);
-      if (matched !== NAME_NONE) {
-        c.valueOf = matched;
-        if (matched === NAME_CL) c.contentLength = 0;
-      }
-    }
-    return n;
-  }
-
-  private headerValueByte(c: Connection, b: number): void {
-    const lower = b >= 65 && b <= 90 ? b | 0x20 : b;
-    if (c.valueOf === NAME_CL) {
-      if (b >= 48 && b <= 57) c.contentLength = c.contentLength * 10 + (b - 48);
-      return;
-    }
-    const word = c.valueOf === NAME_TE ? CHUNKED : CLOSE;
-    if (c.valueMatch === word.length) return;
-    if (lower === word[c.valueMatch]) c.valueMatch++;
-    else c.valueMatch = lower === word[0] ? 1 : 0;
-    if (c.valueMatch === word.length) {
-      if (c.valueOf === NAME_TE) c.chunked = true;
-      else c.closeAfter = true;
-    }
-  }
-
-  private headDone(c: Connection): void {
-    const status = c.status;
-    if (status >= 100 && status < 200) {
-      c.resetHead(); // informational (100 Continue): the real response follows
-      return;
-    }
-    if (status === 204 || status === 304) {
+    // Once nothing is in flight, the rest are bytes nobody asked for (e.g. after a timeout): the socket is going away.
+    while (i < n && c.inFlight) {
+      const end = c.response.execute(buf, i, n);
+      if (end < 0) return;
+      i = end;
       this.responseDone(c);
-    } else if (c.chunked) {
-      c.state = CHUNK_SIZE;
-      c.remaining = 0;
-      c.chunkSizeDigits = 0;
-      c.inChunkExt = false;
-    } else if (c.contentLength >= 0) {
-      if (c.contentLength === 0) this.responseDone(c);
-      else {
-        c.state = BODY_LENGTH;
-        c.remaining = c.contentLength;
-      }
-    } else {
-      c.state = BODY_UNTIL_CLOSE;
     }
-  }
-
-  /**
-   * Reads a chunk-size line ("1a;ext\r\n"). chunkSizeDigits = -1 means the CRLF that ends the previous
-   * chunk's data comes first.
-   */
-  private parseChunkSize(c: Connection, buf: Buffer, start: number, n: number): number {
-    for (let i = start; i < n; i++) {
-      const b = buf[i]!;
-      if (b === 10) {
-        if (c.chunkSizeDigits === -1) {
-          c.chunkSizeDigits = 0;
-          continue;
-        }
-        if (c.remaining === 0) {
-          c.state = TRAILERS;
-          c.lineLen = 0;
-        } else {
-          c.state = CHUNK_DATA;
-        }
-        c.chunkSizeDigits = 0;
-        c.inChunkExt = false;
-        return i + 1;
-      }
-      if (c.chunkSizeDigits === -1 || c.inChunkExt || b === 13) continue;
-      if (b === 59 /* ; */) {
-        c.inChunkExt = true;
-        continue;
-      }
-      const d = hexDigit(b);
-      if (d >= 0) {
-        c.remaining = c.remaining * 16 + d;
-        c.chunkSizeDigits++;
-      }
-    }
-    return n;
-  }
-
-  /** After the last chunk: trailer lines until an empty one. */
-  private parseTrailers(c: Connection, buf: Buffer, start: number, n: number): number {
-    for (let i = start; i < n; i++) {
-      const b = buf[i]!;
-      if (b === 13) continue;
-      if (b === 10) {
-        if (c.lineLen === 0) {
-          this.responseDone(c);
-          return i + 1;
-        }
-        c.lineLen = 0;
-      } else {
-        c.lineLen++;
-      }
-    }
-    return n;
   }
 
   private responseDone(c: Connection): void {
-    const closing = c.closeAfter;
+    const closing = c.response.closeAfter;
     this.complete(c);
-    c.resetHead();
+    c.response.reset();
     if (closing) {
       // The server said it will close: reconnect now rather than send into a closing socket.
       const s = c.socket;
@@ -534,33 +271,6 @@ class LoadLoop {
       },
     });
   }
-}
-
-const HEADER_NAMES: readonly [bit: number, name: Buffer, which: number][] = [
-  [0b001, CONTENT_LENGTH, NAME_CL],
-  [0b010, TRANSFER_ENCODING, NAME_TE],
-  [0b100, CONNECTION, NAME_CONN],
-];
-
-/** Advances the case-insensitive match of the line start against the names we act on; returns a full match. */
-function matchHeaderNames(c: Connection, pos: number, lower: number): number {
-  for (const [bit, name, which] of HEADER_NAMES) {
-    if ((c.nameCandidates & bit) === 0) continue;
-    if (name[pos] !== lower) {
-      c.nameCandidates &= ~bit;
-    } else if (pos === name.length - 1) {
-      c.nameCandidates = 0;
-      return which;
-    }
-  }
-  return NAME_NONE;
-}
-
-function hexDigit(b: number): number {
-  if (b >= 48 && b <= 57) return b - 48;
-  const l = b | 0x20;
-  if (l >= 97 && l <= 102) return l - 87;
-  return -1;
 }
 
 if (parentPort !== null && (workerData as WorkerConfig | undefined)?.kind === WORKER_KIND) {

@@ -19,7 +19,8 @@
 import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { FLAME_PAGE_CSS, FLAME_PAGE_SCRIPT } from './assets/flame-page.js';
-import { scriptSafe, vendorScript } from './assets/vendor.js';
+import { scriptSafe } from './assets/script-safe.js';
+import { VENDOR_SCRIPT } from './assets/vendor-bundle.js';
 import { compactFrameTable, DEFAULT_MIN_FRACTION, flameTrees, FrameTableBuilder, type FlameTree, type FrameTable, type KindCode } from './flame-tree.js';
 
 export interface FlameGraphInput {
@@ -70,7 +71,7 @@ export function renderFlameHtml(graphs: Profile | FlameGraphInput | readonly Fla
 }
 
 export function flameGraphAssets(): string {
-  return `<style>${FLAME_PAGE_CSS}</style>\n<script>${vendorScript()}</script>\n<script>${scriptSafe(FLAME_PAGE_SCRIPT)}</script>`;
+  return `<style>${FLAME_PAGE_CSS}</style>\n<script>${VENDOR_SCRIPT}</script>\n<script>${scriptSafe(FLAME_PAGE_SCRIPT)}</script>`;
 }
 
 export function flameGraphSection(id: string, graph: FlameGraphInput, options: FlameSectionOptions = {}, hidden = false): string {

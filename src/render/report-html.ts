@@ -2,12 +2,14 @@
 // table, syscalls-per-request bars, sweep curves and one flame graph per run. Charts are drawn in the browser
 // with the d3 modules the flame graphs already inline (d3-selection, d3-scale, d3-array); no network access:
 // a Content-Security-Policy forbids every fetch, and page errors are recorded on <html data-np-errors>.
+// This module composes the markup and the chart data; the page's script and stylesheet are assets/report-page.ts.
 import type { ModelLabel } from '../model/run.js';
 import type { Profile } from '../model/profile.js';
 import { FAMILIES } from '../model/families.js';
 import { COMPARE_PER_REQUESTS, normalisationLabel } from '../model/normalisation.js';
 import { formatAmount, formatCount, formatPercent } from '../model/units.js';
 import type { Comparison } from '../report/compare.js';
+import { REPORT_ERROR_COLLECTOR, REPORT_PAGE_CSS, REPORT_PAGE_SCRIPT } from './assets/report-page.js';
 import { escapeHtml, flameGraphAssets, flameGraphSection, jsonForScript } from './flame-html.js';
 
 export interface ReportInput {
@@ -108,9 +110,9 @@ export function renderReportHtml(input: ReportInput): string {
 <meta name="generator" content="netprobe">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(input.title)}</title>
-<script>${ERROR_COLLECTOR}</script>
+<script>${REPORT_ERROR_COLLECTOR}</script>
 ${flameGraphAssets()}
-<style>${REPORT_CSS}</style>
+<style>${REPORT_PAGE_CSS}</style>
 </head>
 <body class="np-page">
 <header class="np-page-head"><h1>${escapeHtml(input.title)}</h1>${input.subtitle ? `<p>${escapeHtml(input.subtitle)}</p>` : ''}</header>
@@ -118,7 +120,7 @@ ${flameGraphAssets()}
 ${body}
 </main>
 <script type="application/json" id="np-report-data">${jsonForScript(chartData)}</script>
-<script>${CHART_SCRIPT}</script>
+<script>${REPORT_PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -161,136 +163,3 @@ function comparisonTable(comparison: Comparison, expected?: readonly (ModelLabel
   }
   return `<div class="np-table-wrap"><table class="np-compare"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
-
-
-// Runs before anything else so that every later script error or blocked request is on record for tests.
-const ERROR_COLLECTOR = `(function(){var errs=[];function note(m){errs.push(String(m));document.documentElement.setAttribute('data-np-errors',JSON.stringify(errs));}
-window.addEventListener('error',function(e){note('error: '+(e.message||e.type));});
-window.addEventListener('unhandledrejection',function(e){note('rejection: '+e.reason);});
-document.addEventListener('securitypolicyviolation',function(e){note('blocked: '+e.blockedURI+' ('+e.violatedDirective+')');});})();`;
-
-const REPORT_CSS = `
-.np-report-block { margin: 0 0 36px; }
-.np-report-block h2 { font-size: 18px; margin: 0 0 6px; }
-.np-caption { color: #59636e; margin: 0 0 12px; font-size: 13px; }
-.np-notes ul { margin: 0 0 24px; padding: 10px 14px 10px 30px; background: #fff8c5; border: 1px solid #d4a72c66; border-radius: 6px; }
-.np-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
-.np-card { border: 1px solid #d1d9e0; border-radius: 6px; padding: 10px 14px; background: #fff; }
-.np-card h3 { margin: 0 0 4px; font-size: 15px; }
-.np-card ul { margin: 8px 0 0; padding-left: 18px; font-size: 12px; color: #59636e; }
-.np-label { margin: 0; font-weight: 600; color: #0969da; }
-.np-ok { color: #1a7f37; font-size: 12px; } .np-bad { color: #cf222e; font-weight: 600; font-size: 12px; }
-.np-dim { color: #59636e; font-weight: normal; }
-.np-table-wrap { overflow-x: auto; }
-table.np-compare { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-table.np-compare th, table.np-compare td { padding: 4px 10px; border-bottom: 1px solid #eaeef2; text-align: right; }
-table.np-compare th:first-child { text-align: left; font-weight: 600; }
-table.np-compare thead th { border-bottom: 2px solid #d1d9e0; vertical-align: bottom; }
-table.np-compare tr.np-total th, table.np-compare tr.np-total td { font-weight: 700; border-top: 2px solid #d1d9e0; }
-table.np-compare tr.np-fact td { color: #1f2328; }
-.np-chart-box svg { display: block; max-width: 100%; height: auto; font-size: 12px; }
-.np-sweep-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
-.np-family-legend { margin-top: 6px; }
-`;
-
-// Browser code (ES2017, no modules): reads #np-report-data and draws with window.d3.
-const CHART_SCRIPT = `(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('np-report-data').textContent);
-  var d3 = window.d3;
-  function fmt(n) { return n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2); }
-  function bytes(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MiB' : n >= 1024 ? (n / 1024).toFixed(1) + ' KiB' : Math.round(n) + ' B'; }
-
-  function xAxis(g, x, height, width, format) {
-    x.ticks(6).forEach(function (t) {
-      var tick = g.append('g').attr('transform', 'translate(' + x(t) + ',0)');
-      tick.append('line').attr('y1', 0).attr('y2', height).attr('stroke', '#eaeef2');
-      tick.append('text').attr('y', height + 16).attr('text-anchor', 'middle').attr('fill', '#59636e').text(format(t));
-    });
-    g.append('line').attr('x1', 0).attr('x2', width).attr('y1', height).attr('y2', height).attr('stroke', '#8c959f');
-  }
-
-  function bars(el, legendEl) {
-    var families = data.families.filter(function (f) { return data.runs.some(function (r) { return (r.perRequest[f.id] || 0) > 0; }); });
-    var margin = { top: 8, right: 70, bottom: 40, left: 260 };
-    var width = 900 - margin.left - margin.right;
-    var height = data.runs.length * 34;
-    var totals = data.runs.map(function (r) { return d3.sum(families, function (f) { return r.perRequest[f.id] || 0; }); });
-    var x = d3.scaleLinear().domain([0, d3.max(totals) || 1]).nice().range([0, width]);
-    var y = d3.scaleBand().domain(data.runs.map(function (r) { return r.name; })).range([0, height]).padding(0.25);
-    var svg = d3.select(el).append('svg').attr('class', 'np-bars').attr('viewBox', '0 0 900 ' + (height + margin.top + margin.bottom)).attr('width', 900);
-    var g = svg.append('g').attr('transform', 'translate(' + margin.left + ',' + margin.top + ')');
-    xAxis(g, x, height, width, function (t) { return fmt(t); });
-    g.append('text').attr('x', width / 2).attr('y', height + 34).attr('text-anchor', 'middle').attr('fill', '#59636e').text('syscalls per request');
-    data.runs.forEach(function (r, i) {
-      var row = g.append('g').attr('transform', 'translate(0,' + y(r.name) + ')');
-      row.append('text').attr('x', -10).attr('y', y.bandwidth() / 2 - 3).attr('text-anchor', 'end').attr('font-weight', 600).text(r.name);
-      row.append('text').attr('x', -10).attr('y', y.bandwidth() / 2 + 11).attr('text-anchor', 'end').attr('fill', '#59636e').text(r.model);
-      var at = 0;
-      families.forEach(function (f) {
-        var v = r.perRequest[f.id] || 0;
-        if (v <= 0) return;
-        row.append('rect').attr('class', 'np-bar').attr('x', x(at)).attr('width', Math.max(0.5, x(at + v) - x(at))).attr('height', y.bandwidth()).attr('fill', f.color)
-          .append('title').text(r.name + ' - ' + f.title + ': ' + fmt(v) + ' per request');
-        at += v;
-      });
-      row.append('text').attr('x', x(totals[i]) + 6).attr('y', y.bandwidth() / 2 + 4).text(fmt(totals[i]));
-    });
-    var legend = d3.select(legendEl);
-    families.forEach(function (f) {
-      var item = legend.append('span');
-      item.append('span').attr('class', 'sw').style('background', f.color);
-      item.append('span').text(f.title);
-    });
-  }
-
-  function curves(el, title, value, format) {
-    var series = data.sweeps.map(function (s) {
-      return { name: s.name, points: s.levels.filter(function (l) { return value(l) !== null; }).map(function (l) { return [l.connections, value(l)]; }) };
-    }).filter(function (s) { return s.points.length > 0; });
-    if (series.length === 0) { d3.select(el).append('p').attr('class', 'np-caption').text(title + ': not measured.'); return; }
-    var margin = { top: 28, right: 120, bottom: 40, left: 70 };
-    var width = 560 - margin.left - margin.right, height = 260 - margin.top - margin.bottom;
-    var all = [].concat.apply([], series.map(function (s) { return s.points; }));
-    var xs = all.map(function (p) { return p[0]; });
-    var x = (d3.max(xs) / d3.min(xs) >= 20 ? d3.scaleLog() : d3.scaleLinear()).domain(d3.extent(xs)).range([0, width]);
-    var y = d3.scaleLinear().domain([0, d3.max(all, function (p) { return p[1]; }) || 1]).nice().range([height, 0]);
-    var color = d3.scaleOrdinal().domain(series.map(function (s) { return s.name; })).range(['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2']);
-    var svg = d3.select(el).append('svg').attr('class', 'np-curves').attr('viewBox', '0 0 560 260').attr('width', 560);
-    svg.append('text').attr('x', margin.left).attr('y', 16).attr('font-weight', 600).text(title);
-    var g = svg.append('g').attr('transform', 'translate(' + margin.left + ',' + margin.top + ')');
-    y.ticks(5).forEach(function (t) {
-      g.append('line').attr('x1', 0).attr('x2', width).attr('y1', y(t)).attr('y2', y(t)).attr('stroke', '#eaeef2');
-      g.append('text').attr('x', -8).attr('y', y(t) + 4).attr('text-anchor', 'end').attr('fill', '#59636e').text(format(t));
-    });
-    xs.filter(function (v, i) { return xs.indexOf(v) === i; }).forEach(function (t) {
-      g.append('text').attr('x', x(t)).attr('y', height + 16).attr('text-anchor', 'middle').attr('fill', '#59636e').text(t);
-    });
-    g.append('line').attr('x1', 0).attr('x2', width).attr('y1', height).attr('y2', height).attr('stroke', '#8c959f');
-    g.append('text').attr('x', width / 2).attr('y', height + 34).attr('text-anchor', 'middle').attr('fill', '#59636e').text('connections');
-    series.forEach(function (s) {
-      var path = s.points.map(function (p, i) { return (i ? 'L' : 'M') + x(p[0]) + ',' + y(p[1]); }).join('');
-      g.append('path').attr('class', 'np-curve').attr('d', path).attr('fill', 'none').attr('stroke', color(s.name)).attr('stroke-width', 2);
-      s.points.forEach(function (p) {
-        g.append('circle').attr('cx', x(p[0])).attr('cy', y(p[1])).attr('r', 3.5).attr('fill', color(s.name))
-          .append('title').text(s.name + ' @ ' + p[0] + ' connections: ' + format(p[1]));
-      });
-    });
-    // A legend rather than end-of-line labels, which collide when curves end close together.
-    series.forEach(function (s, i) {
-      var item = g.append('g').attr('transform', 'translate(' + (width + 12) + ',' + (i * 18) + ')');
-      item.append('rect').attr('width', 10).attr('height', 10).attr('y', -9).attr('fill', color(s.name));
-      item.append('text').attr('x', 14).text(s.name);
-    });
-  }
-
-  function draw() {
-    var barsEl = document.getElementById('np-bars');
-    if (barsEl) bars(barsEl, document.getElementById('np-bars-legend'));
-    var callsEl = document.getElementById('np-sweep-calls');
-    if (callsEl) curves(callsEl, 'Syscalls per request', function (l) { return l.total; }, fmt);
-    var memEl = document.getElementById('np-sweep-memory');
-    if (memEl) curves(memEl, 'RSS growth per idle connection (user space)', function (l) { return l.idleBytes; }, bytes);
-  }
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', draw); else draw();
-})();`;

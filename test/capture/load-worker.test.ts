@@ -1,39 +1,73 @@
+// The connection loop run in-process (load-http.test.ts runs it in its worker thread): responses that
+// trickle in over many reads, informational responses first, trailers, and answers counted as errors.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../../src/capture/load-worker.js';
+import { LoadLoop, WORKER_KIND, type WorkerResult } from '../../src/capture/load-worker.js';
 
-describe('LatencyHistogram', () => {
-  it('is exact below 128 µs', () => {
-    const h = new LatencyHistogram();
-    for (let us = 1; us <= 100; us++) h.record(us);
-    expect(h.count).toBe(100);
-    expect(h.quantileUs(0.5)).toBe(50);
-    expect(h.quantileUs(0.9)).toBe(90);
-    expect(h.quantileUs(0.99)).toBe(99);
-    expect(h.quantileUs(1)).toBe(100);
-    expect(h.maxMicroseconds).toBe(100);
-  });
-
-  it('stays within 1/64 of the true quantile from microseconds to minutes', () => {
-    for (const scale of [1_000, 250_000, 60_000_000]) {
-      const h = new LatencyHistogram();
-      const values = Array.from({ length: 1000 }, (_, i) => scale + i * (scale / 100));
-      for (const v of values) h.record(v);
-      for (const q of [0.5, 0.9, 0.99]) {
-        const truth = values[Math.ceil(q * values.length) - 1]!;
-        const got = h.quantileUs(q);
-        expect(got).toBeGreaterThanOrEqual(truth);
-        expect((got - truth) / truth).toBeLessThan(1 / 64);
+/** Answers every request on every connection with `response`, written a few bytes at a time. */
+async function tricklingServer(response: string, pieceBytes: number) {
+  let seen = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    let pending = '';
+    socket.on('data', async (data) => {
+      pending += data.toString('latin1');
+      while (pending.includes('\r\n\r\n')) {
+        pending = pending.slice(pending.indexOf('\r\n\r\n') + 4);
+        seen++;
+        for (let at = 0; at < response.length && !socket.destroyed; at += pieceBytes) {
+          socket.write(response.slice(at, at + pieceBytes), 'latin1');
+          await sleep(1);
+        }
       }
-      expect(h.maxMicroseconds).toBe(values.at(-1));
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen: () => seen,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+function runLoop(port: number, connections: number, requests: number): Promise<WorkerResult> {
+  return new Promise((resolve) => {
+    const request = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const config = { kind: WORKER_KIND, host: '127.0.0.1', port, request, connections, durationMs: null, requests } as const;
+    new LoadLoop(config, (m) => m.type === 'done' && resolve(m.result)).start();
+  });
+}
+
+describe('LoadLoop', () => {
+  it.each([
+    ['Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world'],
+    ['100 Continue, then chunks and trailers', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n'],
+  ])('counts responses split over many reads (%s)', async (_what, response) => {
+    const server = await tricklingServer(response, 3);
+    try {
+      const r = await runLoop(server.port, 2, 20);
+      expect(r).toMatchObject({ requests: 20, errors: 0, neverConnected: null });
+      expect(server.seen()).toBe(20);
+    } finally {
+      await server.close();
     }
   });
 
-  it('answers 0 when empty and clamps absurd values', () => {
-    const h = new LatencyHistogram();
-    expect(h.quantileUs(0.5)).toBe(0);
-    h.record(-5);
-    h.record(1e12);
-    expect(h.quantileUs(0.5)).toBe(0);
-    expect(h.maxMicroseconds).toBe(0x7fffffff);
+  it('counts an answer with a malformed status line as a non-2xx error', async () => {
+    const server = await tricklingServer('garbage\r\nContent-Length: 2\r\n\r\nok', 100);
+    try {
+      const r = await runLoop(server.port, 1, 5);
+      expect(r).toMatchObject({ requests: 5, errors: 5, non2xx: 5 });
+    } finally {
+      await server.close();
+    }
   });
 });
