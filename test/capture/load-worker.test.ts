@@ -13,7 +13,12 @@ async function tricklingServer(response: string, pieceBytes: number) {
     sockets.add(socket);
     socket.setNoDelay(true);
     let pending = '';
-    socket.on('data', async (data) => {
+    // Responses go out in pieces, one at a time; a chain keeps them in order across data events.
+    let sending = Promise.resolve();
+    socket.on('data', (data) => {
+      sending = sending.then(() => respond(data));
+    });
+    const respond = async (data: Buffer) => {
       pending += data.toString('latin1');
       while (pending.includes('\r\n\r\n')) {
         pending = pending.slice(pending.indexOf('\r\n\r\n') + 4);
@@ -23,7 +28,7 @@ async function tricklingServer(response: string, pieceBytes: number) {
           await sleep(1);
         }
       }
-    });
+    };
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
   });

@@ -19,7 +19,7 @@ describe('renderTable', () => {
   it('measures cells by their visible width, so coloured cells stay aligned', () => {
     const red = terminalColors(true).red;
     const out = renderTable(['name', 'n'], [[red('a'), '1'], ['bbbb', red('1,000')]], { color: false });
-    const visible = out.replace(/\u001b\[[0-9;]*m/g, '');
+    const visible = out.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
     expect(visible).toBe(['name      n', '───────────', 'a         1', 'bbbb  1,000', ''].join('\n'));
   });
 });
