@@ -28,11 +28,8 @@ describe('chooseBackend', () => {
         broken('strace', 'strace is not installed', 'apt-get install strace'),
       ]),
     ).toThrow(/no tracing backend works here/);
-    try {
-      chooseBackend([broken('strace', 'x', 'apt-get install strace')]);
-    } catch (e) {
-      expect((e as { hint: string; code: string }).hint).toBe('strace: apt-get install strace');
-      expect((e as { code: string }).code).toBe('environment');
-    }
+    expect(() => chooseBackend([broken('strace', 'x', 'apt-get install strace')])).toThrow(
+      expect.objectContaining({ code: 'environment', hint: 'strace: apt-get install strace' }),
+    );
   });
 });

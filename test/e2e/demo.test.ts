@@ -13,6 +13,7 @@ import { BIN, isRoot, ROOT, runCli, toolAvailable } from '../helpers.js';
 const ready = isRoot && toolAvailable('strace', ['-V']) && toolAvailable('go', ['version']) && toolAvailable('gcc');
 // CPU flame graphs need perf sampling; without it the demo says so and draws none.
 const perf = ready && toolAvailable('perf', ['--version']);
+if (!isRoot) console.warn('SKIP: the demo e2e tests need root');
 
 let dir = '';
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { FIXTURES, runCli, type CliResult } from '../helpers.js';
+import { FIXTURES, runCli, toolAvailable, type CliResult } from '../helpers.js';
 
 /** Each syscall backend with the command that shows it works on this machine (perf and bpftrace need tracefs). */
 export const BACKENDS: [string, string[]][] = [
@@ -14,6 +14,14 @@ export const BACKENDS: [string, string[]][] = [
   ['perf', ['stat', '-e', 'raw_syscalls:sys_enter', 'true']],
   ['bpftrace', ['-e', 'BEGIN { exit(); }']],
 ];
+
+/**
+ * Which of BACKENDS work here, for `it.skipIf(!usable[backend])`. Call it at module level: under CI a missing
+ * backend then fails the test file (toolAvailable throws), elsewhere each one missing prints a SKIP line.
+ */
+export function usableBackends(): Record<string, boolean> {
+  return Object.fromEntries(BACKENDS.map(([name, probe]) => [name, toolAvailable(name, probe)]));
+}
 
 /** Compiles a C file from fixtures/ into `dir`, returning the binary's path. */
 export function buildC(source: string, dir: string, name: string): string {
