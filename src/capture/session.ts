@@ -254,6 +254,7 @@ class Session {
 
     this.progress('stopping');
     this.loadAbort?.abort();
+    await this.assertTracersAlive(pid, target, runDir);
     for (const t of this.tracers) await t.stop();
     const diedEarly = target && plan.window === 'load' && target.process.hasExited;
     let exit: ProcessExit | undefined;
@@ -266,6 +267,25 @@ class Session {
     if (this.aborted) notes.push('interrupted: capture cut short');
     notes.push(...this.loadNotes);
     return { pid, tracers: this.tracers, load, ...(this.loadOutput !== undefined ? { loadOutput: this.loadOutput } : {}), seconds, exit, rssBytes, notes };
+  }
+
+  /**
+   * A tracer that exited before it was told to stop, while its target still ran (or killed by a signal), saw
+   * only part of the capture: an environment failure, never an empty or partial result.
+   */
+  private async assertTracersAlive(pid: number, target: Target | undefined, runDir: string): Promise<void> {
+    for (const t of this.tracers) {
+      const status = t.exitStatus();
+      if (!status) continue;
+      const targetAlive = target ? !target.process.hasExited : await processAlive(pid);
+      if (!targetAlive && status.signal === null) continue; // it followed its target out, as it should
+      const how = status.signal !== null ? `killed by ${status.signal}` : `exit code ${status.exitCode}`;
+      throw new NetprobeError(
+        'environment',
+        `${t.label} stopped during the capture (${how}) before netprobe asked it to: its counts cover only part of the capture, so nothing was counted, classified or checked (its raw output is kept in ${shownPath(join(runDir, 'raw'))})`,
+        { hint: 'Run the capture again; if the tracer keeps stopping, see its messages with `netprobe doctor`.' },
+      );
+    }
   }
 
   private async startTarget(held: boolean): Promise<Target> {

@@ -119,6 +119,11 @@ export class ManagedProcess {
     return this.exit !== undefined;
   }
 
+  /** How the process ended, once it has (undefined while it runs). */
+  get exitStatus(): ProcessExit | undefined {
+    return this.exit;
+  }
+
   /** The last stderr lines, oldest first. */
   stderrTail(): string[] {
     return [...this.tail];

@@ -1,6 +1,7 @@
 // Options and results of one capture: the library seam that `trace`, `--sweep` and `demo` share.
 import type { LoadResult } from '../model/run.js';
 import type { InputFormat } from '../parse/types.js';
+import type { ProcessExit } from './target.js';
 
 export type BackendName = 'strace' | 'perf' | 'bpftrace';
 
@@ -83,6 +84,10 @@ export interface AttachOptions {
 export interface Tracer {
   /** Asks the tracer to finish (it writes its output) and waits for it; safe after it has exited by itself. */
   stop(): Promise<void>;
+  /** The tracer's name (`strace`, `perf`, `bpftrace`) for messages. */
+  readonly label: string;
+  /** How the tracer process ended, when it has exited (before stop(): by itself, or killed). */
+  exitStatus(): ProcessExit | undefined;
   /** Finishes the tracer's output files (perf converts its data file); call after stop(). */
   collect(): Promise<TracerOutput>;
 }
@@ -100,6 +105,11 @@ export interface TracerOutput {
   stacks: boolean;
   /** Threads the tracer saw, when its output does not say (strace -c). */
   threads?: number;
+  /**
+   * Events the tracer lost (perf ring-buffer overflow, bpftrace drops): counts are low by about this many. Absent
+   * when the tracer cannot lose any (strace stops the tracee instead).
+   */
+  lost?: number;
   /** Every file written, relative to the run directory. */
   files: string[];
   /** Caveats in words (processes not traced, events lost...). */

@@ -44,6 +44,11 @@ export interface RunCapture {
   time: 'wall';
   /** Caveats about this capture, in words (missed events, errno names unavailable...). */
   notes: string[];
+  /**
+   * Events the tracer lost (perf ring-buffer overflow, bpftrace drops): every count is low by up to this many.
+   * 0 when the tracer reported no loss or cannot lose events (strace); absent in files written before 0.2.
+   */
+  lost?: number;
 }
 
 /** One level of `trace --sweep`: cost per request and memory at one connection count. */

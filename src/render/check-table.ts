@@ -101,6 +101,7 @@ function failLine(result: CheckResult): string {
       return k.limit.kind === 'appearance' ? `${k.title} appeared (${values})` : `${k.title} ${formatChange(k)} (${values}, limit ${formatLimit(k.limit, n)})`;
     });
   if (result.model.verdict === 'fail') failed.push(`network model ${result.model.baseline.label} -> ${result.model.current.label}`);
+  if (result.lost) failed.unshift(`the tracer lost ${formatCount(result.lost)} events, so every count is too low to judge`);
   return `FAILED: ${failed.join(', ')}`;
 }
 

@@ -24,6 +24,8 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   const reason = run.capture && run.capture.backendReason !== 'requested' ? ` [${run.capture.backendReason}]` : '';
   lines.push(`backend: ${run.backend}${reason}`);
   lines.push(`capture window: ${window} (${(run.capture?.seconds ?? run.durationSeconds).toFixed(1)} s); syscall time is wall time`);
+  const lost = run.capture?.lost ?? 0;
+  if (lost > 0) lines.push(`WARNING: ${run.backend} lost ${formatCount(lost)} events: every count below is too low by up to that many`);
   if (run.target.exitCode !== null || run.target.signal !== null) {
     lines.push(`target: pid ${run.target.pid} ${run.target.signal ? `killed by ${run.target.signal}` : `exited with ${run.target.exitCode}`}`);
   }

@@ -32,6 +32,8 @@ export interface CheckMeasurement {
   threads?: number;
   /** The run's network model; classified from `syscalls` when absent. */
   model?: ModelVerdict;
+  /** Events the tracer lost: the counts are low by up to this many, so the run cannot pass a gate. */
+  lost?: number;
 }
 
 export type CheckId = FamilyId | 'other' | 'total' | 'errors';
@@ -124,6 +126,8 @@ export interface RunFacts {
 
 export interface CheckResult {
   passed: boolean;
+  /** Events the current run's tracer lost; set only when it lost some (and the check then failed). */
+  lost?: number;
   normalisation: Normalisation;
   baseline: RunFacts;
   current: RunFacts;
@@ -170,7 +174,9 @@ export function checkAgainstBaseline(baseline: CheckMeasurement, current: CheckM
 
   const model = modelCheck(baseline, current, options.allowModelChange === true);
   return {
-    passed: checks.every((c) => c.verdict !== 'fail') && model.verdict !== 'fail',
+    // Lost events make every count low: such a run proves nothing and never passes.
+    passed: checks.every((c) => c.verdict !== 'fail') && model.verdict !== 'fail' && !((current.lost ?? 0) > 0),
+    ...((current.lost ?? 0) > 0 ? { lost: current.lost } : {}),
     normalisation,
     baseline: facts(baseline),
     current: facts(current),

@@ -34,6 +34,7 @@ export async function readMeasurement(path: string, onWarning: (w: ParseWarning)
       ...(meta.requests ? { requests: meta.requests } : {}),
       ...(meta.durationSeconds ? { durationSeconds: meta.durationSeconds } : {}),
       ...(meta.threads ? { threads: meta.threads } : {}),
+      ...(meta.run?.capture?.lost ? { lost: meta.run.capture.lost } : {}),
     },
   };
 }
@@ -52,6 +53,7 @@ export function measurementOfRun(result: Run, shownDir: string): LoadedMeasureme
       ...(run.load?.requests ? { requests: run.load.requests } : {}),
       ...(durationSeconds ? { durationSeconds } : {}),
       ...(syscalls.threads ? { threads: syscalls.threads } : {}),
+      ...(run.capture?.lost ? { lost: run.capture.lost } : {}),
     },
   };
 }

@@ -87,6 +87,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     seconds: captured.seconds,
     backendReason: choice.reason,
     time: 'wall',
+    lost: captured.outputs.filter((o) => o.role === 'syscalls').reduce((n, o) => n + (o.lost ?? 0), 0),
     notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...captured.notes, ...sanityNotes(table, requests)],
   };
   const run = buildRunJson({

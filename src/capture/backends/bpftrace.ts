@@ -37,13 +37,18 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   await waitForTracer(proc, attached, bpftraceHint);
 
   return {
+    label: 'bpftrace',
+    exitStatus: () => proc.exitStatus,
     async stop() {
       // Printing stack maps symbolises every frame, which takes a while on big maps.
       await proc.stop({ graceMs: 30_000 });
     },
     async collect(): Promise<TracerOutput> {
+      // bpftrace says so on stderr when its perf buffer dropped events or a map was full (updates then fail).
       const lost = proc.stderrTail().find((l) => /lost \d+ events|map.*full/i.test(l));
+      const lostCount = lost ? Number(/lost (\d+) events/i.exec(lost)?.[1] ?? 1) : 0;
       return {
+        lost: lostCount,
         role: 'syscalls',
         output: { file: output, format: 'bpftrace' },
         stacks: options.syscallStacks,

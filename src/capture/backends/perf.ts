@@ -16,14 +16,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { NetprobeError } from '../../model/errors.js';
 import { shownPath } from '../../model/shown-path.js';
-import { ManagedProcess, processAlive, waitForTracer } from '../target.js';
+import { ManagedProcess, processAlive, waitForTracer, type ProcessExit } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
 export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer> {
   const data = 'raw/perf-syscalls.data';
   const summary = 'raw/perf-trace-summary.txt';
-  const recorder = await startRecorder(['trace', 'record', '-q', '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
+  // perf's default ring buffer (512 KiB per CPU) overflows under a busy server and perf drops events, which would
+  // read as fewer syscalls: 16 MiB per CPU kept 3,000,000 getppid calls in 1.5 s on an idle machine, not on a busy one: 64 MiB.
+  const recorder = await startRecorder(['trace', 'record', '-q', '-m', RING_BUFFER, '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
   return {
+    label: 'perf',
+    exitStatus: () => recorder.exitStatus(),
     stop: () => recorder.stop(),
     async collect(): Promise<TracerOutput> {
       const r = await execa('perf', ['trace', '-i', join(options.runDir, data), '-s', '--errno-summary', '-o', join(options.runDir, summary)], {
@@ -33,18 +37,42 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
       if (r.exitCode !== 0) {
         throw new NetprobeError('environment', `perf trace -i ${shownPath(join(options.runDir, data))} failed: ${lastLines(String(r.stderr))}`);
       }
+      const lost = await lostSyscallEvents(join(options.runDir, data));
       // Every syscall is a record (about 40 MB/s against a fast server): the summary is what is kept.
       await rm(join(options.runDir, data), { force: true });
-      const lost = /LOST (\d+) events/.exec(String(r.stderr) + String(r.stdout));
       return {
         role: 'syscalls',
         output: { file: summary, format: 'perf-trace-summary' },
         stacks: false,
         files: [summary],
-        notes: lost ? [`perf lost ${lost[1]} events: counts are low; use --backend bpftrace for exact in-kernel counts`] : [],
+        lost,
+        notes: lost > 0 ? [`perf lost ${lost.toLocaleString('en-US')} syscall entry events (its ring buffer overflowed): every count is too low; use --backend bpftrace for exact in-kernel counts`] : [],
       };
     },
   };
+}
+
+// NETPROBE_PERF_BUFFER overrides it (a perf -m size such as 64M), e.g. to make perf lose events in a test.
+const RING_BUFFER = process.env.NETPROBE_PERF_BUFFER ?? '64M';
+
+/**
+ * Syscall entries perf lost, from its own accounting (`perf report --stats`: the LOST_SAMPLES of the
+ * raw_syscalls:sys_enter event), since `perf trace -s` summarises what it kept without saying what it lost:
+ *   raw_syscalls:sys_enter stats:
+ *             SAMPLE events:    1469665
+ *       LOST_SAMPLES events:    1530369
+ */
+async function lostSyscallEvents(data: string): Promise<number> {
+  const r = await execa('perf', ['report', '-i', data, '--stats'], { reject: false, timeout: 300_000 });
+  const text = `${String(r.stdout)}\n${String(r.stderr)}`;
+  if (r.exitCode !== 0 || !/Aggregated stats:/.test(text)) {
+    throw new NetprobeError('environment', `perf report --stats -i ${shownPath(data)} failed, so lost events cannot be ruled out: ${lastLines(String(r.stderr))}`);
+  }
+  const enter = /raw_syscalls:sys_enter stats:\n(?:[ \t][^\n]*\n)*?[ \t]*LOST_SAMPLES events:\s*(\d+)/.exec(text);
+  if (enter) return Number(enter[1]);
+  // Older perf prints only the aggregate: LOST records, each carrying a count we cannot see; count the records.
+  const aggregate = /^\s*LOST events:\s*(\d+)/m.exec(text);
+  return aggregate ? Number(aggregate[1]) : 0;
 }
 
 /** The perf event for CPU sampling: `cycles` needs hardware counters (absent in most VMs), `cpu-clock` always works. */
@@ -56,6 +84,8 @@ export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }
   const script = 'raw/perf-cpu.script';
   const recorder = await startRecorder(['record', '-q', '-g', '-F', '99', '-e', options.event, '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
   return {
+    label: 'perf',
+    exitStatus: () => recorder.exitStatus(),
     stop: () => recorder.stop(),
     async collect(): Promise<TracerOutput> {
       const out = createWriteStream(join(options.runDir, script));
@@ -80,6 +110,7 @@ async function pidList(pids: readonly number[]): Promise<string> {
 
 interface Recorder {
   stop(): Promise<void>;
+  exitStatus(): ProcessExit | undefined;
 }
 
 // perf record -D -1 --control fifo:ctl,ack: opened disabled; "enable" on ctl, perf answers "ack" once counting.
@@ -114,6 +145,7 @@ async function startRecorder(perfArgs: string[]): Promise<Recorder> {
   }
   await closeAll();
   return {
+    exitStatus: () => proc.exitStatus,
     async stop() {
       // SIGINT makes perf record finish the data file; it exits by itself once the target is gone.
       await proc.stop({ graceMs: 15_000 });

@@ -42,6 +42,8 @@ export async function attachStrace(options: AttachOptions): Promise<Tracer> {
   await waitForTracer(proc, ready, straceHint);
 
   return {
+    label: 'strace',
+    exitStatus: () => proc.exitStatus,
     async stop() {
       // SIGINT makes strace detach from every tracee (they keep running) and write its table.
       await proc.stop({ graceMs: 10_000 });
