@@ -12,27 +12,33 @@ import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 // bpftrace prints "Attaching N probes..." before it loads and attaches them (the verifier may take a
 // while); BEGIN runs only after the last attach, and our script's BEGIN prints BPFTRACE_READY_LINE.
 
-export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
-  const scriptFile = 'raw/netprobe.bt';
-  const output = 'raw/bpftrace.txt';
+/** The script netprobe writes to `scriptPath`, and bpftrace's argv and environment to run it, for these attach options. */
+export function bpftraceCommand(options: Pick<AttachOptions, 'pid' | 'pids' | 'syscallStacks'>, scriptPath: string): { script: string; args: string[]; env: Record<string, string> } {
   const script = bpftraceSyscallScript({
     pid: options.pid,
     followChildren: true,
     descendants: options.pids.filter((pid) => pid !== options.pid),
     stacks: options.syscallStacks,
   });
+  // Stack maps key on (stack, syscall): the default of 4096 keys fills up on a real server.
+  return { script, args: [scriptPath], env: { BPFTRACE_MAP_KEYS_MAX: '65536' } };
+}
+
+export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
+  const scriptFile = 'raw/netprobe.bt';
+  const output = 'raw/bpftrace.txt';
+  const { script, args, env } = bpftraceCommand(options, join(options.runDir, scriptFile));
   await writeFile(join(options.runDir, scriptFile), script);
 
   let ready!: () => void;
   const attached = new Promise<void>((resolve) => (ready = resolve));
-  const proc = new ManagedProcess('bpftrace', [join(options.runDir, scriptFile)], {
+  const proc = new ManagedProcess('bpftrace', args, {
     label: 'bpftrace',
     stdoutFile: join(options.runDir, output),
     onStdoutLine: (line) => {
       if (line === BPFTRACE_READY_LINE) ready();
     },
-    // Stack maps key on (stack, syscall): the default of 4096 keys fills up on a real server.
-    env: { BPFTRACE_MAP_KEYS_MAX: '65536' },
+    env,
   });
   await waitForTracer(proc, attached, bpftraceHint);
 

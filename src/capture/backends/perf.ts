@@ -24,7 +24,7 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
   const summary = 'raw/perf-trace-summary.txt';
   // perf's default ring buffer (512 KiB per CPU) overflows under a busy server and perf drops events, which would
   // read as fewer syscalls: 16 MiB per CPU kept 3,000,000 getppid calls in 1.5 s on an idle machine, not on a busy one: 64 MiB.
-  const recorder = await startRecorder(['trace', 'record', '-q', '-m', RING_BUFFER, '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
+  const recorder = await startRecorder(perfSyscallArgs(join(options.runDir, data), await livePids(options.pids)));
   return {
     label: 'perf',
     exitStatus: () => recorder.exitStatus(),
@@ -50,6 +50,11 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
       };
     },
   };
+}
+
+/** `perf trace record` argv of the syscall recorder writing `output` (startRecorder adds the control options). */
+export function perfSyscallArgs(output: string, pids: readonly number[], ringBuffer = RING_BUFFER): string[] {
+  return ['trace', 'record', '-q', '-m', ringBuffer, '-o', output, '-p', pids.join(',')];
 }
 
 // NETPROBE_PERF_BUFFER overrides it (a perf -m size such as 64M), e.g. to make perf lose events in a test.
@@ -82,7 +87,7 @@ export type CpuEvent = 'cycles' | 'cpu-clock';
 export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }): Promise<Tracer> {
   const data = 'raw/perf-cpu.data';
   const script = 'raw/perf-cpu.script';
-  const recorder = await startRecorder(['record', '-q', '-g', '-F', '99', '-e', options.event, '-o', join(options.runDir, data), '-p', await pidList(options.pids)]);
+  const recorder = await startRecorder(perfCpuArgs(join(options.runDir, data), await livePids(options.pids), options.event));
   return {
     label: 'perf',
     exitStatus: () => recorder.exitStatus(),
@@ -102,10 +107,15 @@ export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }
   };
 }
 
+/** `perf record` argv of the CPU sampler writing `output` (startRecorder adds the control options). */
+export function perfCpuArgs(output: string, pids: readonly number[], event: CpuEvent): string[] {
+  return ['record', '-q', '-g', '-F', '99', '-e', event, '-o', output, '-p', pids.join(',')];
+}
+
 // perf refuses to start when one listed pid is gone; a pre-forked worker may have exited since it was listed.
-async function pidList(pids: readonly number[]): Promise<string> {
+async function livePids(pids: readonly number[]): Promise<number[]> {
   const alive = await Promise.all(pids.map(async (pid, i) => (i === 0 || (await processAlive(pid)) ? pid : undefined)));
-  return alive.filter((pid) => pid !== undefined).join(',');
+  return alive.filter((pid) => pid !== undefined);
 }
 
 interface Recorder {
@@ -132,9 +142,7 @@ async function startRecorder(perfArgs: string[]): Promise<Recorder> {
     await ackFd.close().catch(() => {});
     await cleanup();
   };
-  const [verb, ...rest] = perfArgs;
-  const args = verb === 'trace' ? [verb, rest[0]!, '-D', '-1', `--control=fifo:${ctl},${ack}`, ...rest.slice(1)] : [verb!, '-D', '-1', `--control=fifo:${ctl},${ack}`, ...rest];
-  const proc = new ManagedProcess('perf', args, { label: 'perf' });
+  const proc = new ManagedProcess('perf', withControlFifo(perfArgs, ctl, ack), { label: 'perf' });
   try {
     await ctlFd.write('enable\n');
     await waitForTracer(proc, waitForAck(ackFd, proc), perfHint);
@@ -151,6 +159,12 @@ async function startRecorder(perfArgs: string[]): Promise<Recorder> {
       await proc.stop({ graceMs: 15_000 });
     },
   };
+}
+
+/** perfArgs with `-D -1 --control=fifo:CTL,ACK` (start disabled, enable through the FIFO) after the (sub)command. */
+export function withControlFifo(perfArgs: readonly string[], ctl: string, ack: string): string[] {
+  const [verb, ...rest] = perfArgs;
+  return verb === 'trace' ? [verb, rest[0]!, '-D', '-1', `--control=fifo:${ctl},${ack}`, ...rest.slice(1)] : [verb!, '-D', '-1', `--control=fifo:${ctl},${ack}`, ...rest];
 }
 
 async function waitForAck(fd: FileHandle, proc: ManagedProcess): Promise<void> {

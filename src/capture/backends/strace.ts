@@ -12,11 +12,17 @@ import { join } from 'node:path';
 import { ManagedProcess, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
-export async function attachStrace(options: AttachOptions): Promise<Tracer> {
+/** strace's argv for these attach options, and the file it writes (relative to the run directory). */
+export function straceArgs(options: Pick<AttachOptions, 'pids' | 'runDir' | 'straceLog' | 'syscallStacks'>): { args: string[]; file: string } {
   const logMode = options.straceLog || options.syscallStacks;
   const file = logMode ? 'raw/strace.log' : 'raw/strace-summary.txt';
   const modeArgs = logMode ? ['-tt', '-T', '-yy', ...(options.syscallStacks ? ['-k'] : [])] : ['-c', '-w'];
-  const args = ['-f', ...modeArgs, '-o', join(options.runDir, file), ...options.pids.flatMap((pid) => ['-p', String(pid)])];
+  return { args: ['-f', ...modeArgs, '-o', join(options.runDir, file), ...options.pids.flatMap((pid) => ['-p', String(pid)])], file };
+}
+
+export async function attachStrace(options: AttachOptions): Promise<Tracer> {
+  const logMode = options.straceLog || options.syscallStacks;
+  const { args, file } = straceArgs(options);
 
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
