@@ -2,7 +2,8 @@ import { NetprobeError } from './errors.js';
 
 // Stack profiles: interned frames and stacks with one value per sample type (speedscope-style builder).
 
-export type FrameKind = 'user' | 'kernel' | 'jit' | 'syscall' | 'process' | 'thread';
+/** `observer`: the tracer's own code running in the target's context (bpftrace's BPF programs, perf's hooks). */
+export type FrameKind = 'user' | 'kernel' | 'jit' | 'syscall' | 'process' | 'thread' | 'observer';
 
 export interface Frame {
   /** Display name, exactly as it appears in folded output. */

@@ -97,6 +97,7 @@ const LEGEND: readonly [KindCode, string, string][] = [
   ['s', 'hsl(167,46%,60%)', 'syscall'],
   ['j', 'hsl(107,45%,62%)', 'JIT'],
   ['p', 'hsl(220,10%,82%)', 'process / root'],
+  ['o', 'hsl(280,12%,55%)', "tracer (observer cost, not the target's)"],
 ];
 
 // Only the kinds this graph has, so a CPU profile does not advertise syscall frames.

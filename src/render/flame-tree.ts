@@ -15,7 +15,7 @@ export interface FlameNode {
 }
 
 /** Single-letter frame kinds keep the embedded frame table small; the page colours by them. */
-export type KindCode = 'u' | 'k' | 's' | 'j' | 'p';
+export type KindCode = 'u' | 'k' | 's' | 'j' | 'p' | 'o';
 
 /** The frame table shared by every tree of one graph: [name, kind]. */
 export type FrameTable = [string, KindCode][];
@@ -48,6 +48,8 @@ export function kindCode(kind: FrameKind | undefined): KindCode {
       return 's';
     case 'jit':
       return 'j';
+    case 'observer':
+      return 'o';
     case 'process':
     case 'thread':
       return 'p';

@@ -13,12 +13,14 @@ import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { profileFromSyscalls } from '../model/syscall-profile.js';
 import { tableFromRows, type SyscallTable } from '../model/syscalls.js';
+import { formatShare } from '../model/units.js';
 import { VERSION } from '../model/version.js';
 import type { ParseWarning } from '../parse/types.js';
 import { renderFlameHtml } from '../render/flame-html.js';
 import { classifyNetworkModel } from '../report/classify.js';
 import { familyCounts } from '../model/families.js';
 import { countsPerRequest } from '../report/normalise.js';
+import { markObserverCost } from '../report/observer-cost.js';
 import { readTracerOutput } from './input.js';
 import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
 import type { Run } from './types.js';
@@ -68,7 +70,12 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
   const loadFiles = captured.loadOutput !== undefined ? [LOAD_OUTPUT] : [];
   if (captured.loadOutput !== undefined) await writeFileAtomic(join(dir, LOAD_OUTPUT), captured.loadOutput);
   const syscallProfile: Profile = parsed.syscallProfile ?? profileFromSyscalls(table);
-  const cpuProfile = parsed.cpuProfile;
+  const observer = parsed.cpuProfile ? markObserverCost(parsed.cpuProfile) : undefined;
+  const cpuProfile = observer?.profile;
+  const observerNotes =
+    observer && observer.share > 0
+      ? [`${formatShare(observer.share)} of the target's CPU samples are the ${choice.backend} tracer's own probes (observer cost, marked as tracer frames in flame.html)`]
+      : [];
   const graphs = [
     { title: 'syscalls', profile: syscallProfile },
     ...(cpuProfile ? [{ title: 'cpu', profile: cpuProfile }] : []),
@@ -88,7 +95,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     backendReason: choice.reason,
     time: 'wall',
     lost: captured.outputs.filter((o) => o.role === 'syscalls').reduce((n, o) => n + (o.lost ?? 0), 0),
-    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...captured.notes, ...sanityNotes(table, requests)],
+    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...captured.notes, ...observerNotes, ...sanityNotes(table, requests)],
   };
   const run = buildRunJson({
     exporter: options.exporter ?? `netprobe@${VERSION}`,

@@ -7,7 +7,7 @@
 export const FLAME_PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
-  var KINDS = { u: 'user', k: 'kernel', s: 'syscall', j: 'JIT', p: 'process / root' };
+  var KINDS = { u: 'user', k: 'kernel', s: 'syscall', j: 'JIT', p: 'process / root', o: 'tracer (observer cost)' };
   var HIGHLIGHT = '#e600e6';
   var INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
   var FRAC = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -45,6 +45,7 @@ export const FLAME_PAGE_SCRIPT = String.raw`
       case 's': return hsl(158 + 18 * x, 46, 56 + 10 * x);
       case 'j': return hsl(95 + 25 * x, 45, 58 + 10 * x);
       case 'p': return hsl(220, 10, 80 + 6 * x);
+      case 'o': return hsl(280, 12, 50 + 10 * x);
       default: return hsl(6 + 40 * x, 85, 60 + 8 * x);
     }
   }
