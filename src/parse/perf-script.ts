@@ -675,20 +675,23 @@ function copyString(s: string): string {
   return (` ${s}`).slice(1);
 }
 
-function looksLikeFrameLine(line: string): boolean {
-  return /^\s+[0-9a-fA-F]+ /.test(line) && parseFrameLine(line) !== null;
-}
-
+// Detection reads the first sample with the parser's own recognisers: a header (any layout parsePerfHeader
+// accepts: with or without cpu, time and period, e.g. `java 19983 cycles:` from older perf or
+// `-F comm,pid,event,ip,sym,dso`) followed by what the parser takes after a header: a frame line, the blank
+// line that ends the sample, or the next header (samples without a callchain).
 function detect(head: readonly string[]): boolean {
   let i = 0;
   while (i < head.length && (head[i]!.startsWith('#') || isBlank(head[i]!))) i++;
-  if (i >= head.length) return false;
-  const first = head[i]!;
-  if (!parsePerfHeader(first)) return false;
+  if (i >= head.length || !parsePerfHeader(head[i]!)) return false;
   const next = head[i + 1];
-  if (next !== undefined && looksLikeFrameLine(next)) return true;
-  // Without a callchain to look at, insist on the timestamp that default headers carry.
-  return /\d+\.\d+: /.test(`${first} `) && (next === undefined || isBlank(next) || parsePerfHeader(next) !== null);
+  return next === undefined || isBlank(next) || looksLikeFrameLine(next) || parsePerfHeader(next) !== null;
+}
+
+// Older perf printed frames without indentation (`ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])`);
+// those must show their dso, or any line starting with a hex-looking word would pass.
+function looksLikeFrameLine(line: string): boolean {
+  const frame = parseFrameLine(line);
+  return frame !== null && (line.charCodeAt(0) === 9 || line.charCodeAt(0) === 32 || frame.module !== undefined);
 }
 
 async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {

@@ -137,6 +137,11 @@ describe('perf script header', () => {
     });
   });
 
+  it('reads headers without time, cpu or period (older perf, `-F comm,pid,event,ip,sym,dso`)', () => {
+    expect(parsePerfHeader('java 19983 cycles:')).toEqual({ comm: 'java', pid: '?', tid: '19983', event: 'cycles', period: undefined, tail: '' });
+    expect(parsePerfHeader('            node 10293 cpu-clock:ppp: ')).toMatchObject({ comm: 'node', tid: '10293', event: 'cpu-clock:ppp' });
+  });
+
   it('rejects frame lines and other tools\' lines', () => {
     expect(parsePerfHeader('\t          401b94 main+0x1c (./inline-counter)')).toBeNull();
     expect(parsePerfHeader('12907 1795333163.998212 recvfrom(3, "", 10, 0, NULL, NULL) = 2 <0.050320>')).toBeNull();
@@ -179,5 +184,24 @@ describe('perf script detection', () => {
     const bpftrace = ['Attaching 1 probe...', '', '@calls[read]: 12'];
     const folded = ['busy;main;work 73073073'];
     for (const head of [strace, straceC, bpftrace, folded]) expect(perfScriptParser.detect(head)).toBe(false);
+  });
+
+  it('accepts every header layout the parser reads, with the frames the parser reads after it', () => {
+    const frame = '\t          401b97 main+0x1f (/bin/a)';
+    const layouts = [
+      'a 26037  8801.193547:     250000 cpu-clock:uhH: ',
+      'a 24636/25607 [000] 94564.109216: 100 cycles: ',
+      'a 12688 [002] 6544038.708352: cpu-clock: ',
+      'a 19983 cycles:',
+      '            a 10293 cpu-clock:ppp: ',
+      ' 13141 [001]  1342.405415:    1001001 cpu-clock: ',
+    ];
+    for (const header of layouts) {
+      expect(perfScriptParser.detect([header, frame, ''])).toBe(true);
+      expect(perfScriptParser.detect(['# comment', '', header, '', header, ''])).toBe(true);
+    }
+    // Older perf printed frames flush left; they still show their dso.
+    expect(perfScriptParser.detect(['java 19983 cycles:', 'ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])'])).toBe(true);
+    expect(perfScriptParser.detect(['java 19983 cycles:', '12907 read(3, "", 10) = 0'])).toBe(false);
   });
 });
