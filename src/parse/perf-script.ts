@@ -585,14 +585,10 @@ class PerfCollapser {
     return ids;
   }
 
-  // stackcollapse-perf.pl records a sample only at the blank line after it, so a final sample without one is
-  // dropped; the reference outputs depend on it (inferno, which keeps it, differs here).
+  // The last sample counts even when no blank line ends it (perf script always prints one, but files get cut);
+  // inferno keeps it too, while stackcollapse-perf.pl drops it because it records a sample at the blank line.
   endOfInput(): void {
-    const lineNo = this.lineNo;
-    if (this.inSample && !this.skipSample && this.ids.length > 0) {
-      this.warn({ kind: 'unterminated-sample', line: lineNo, message: 'last sample is not followed by a blank line; dropped as stackcollapse-perf.pl does' });
-    }
-    this.inSample = false;
+    if (this.inSample) this.endSample();
   }
 
   endSample(): void {
