@@ -236,22 +236,17 @@ export function fixRustSymbol(symbol: string): string {
   return out;
 }
 
-// Drops argument lists (`foo(int) const` -> `foo`) but keeps Go methods `pkg.(*T).M`, C++ `(anonymous namespace)`
-// and parentheses nested in templates or lambdas (FlameGraph PRs #72, #93; inferno tidy_generic).
+// Drops argument lists as stackcollapse-perf.pl does: everything from the first `(` that does not open
+// `(anonymous namespace)` (FlameGraph PR #93), at any depth, so `Proxy<int (Parser::*)(), &on_body>::Raw` becomes
+// `Proxy<int `; names with `.(` ... `).` anywhere are Go methods (`net/http.(*Client).Do`, PR #72) and stay whole.
+// inferno instead keeps parentheses nested in `<>`, `{}` or `[]`; we follow the classic collapser (DESIGN.md).
 export function tidyGeneric(func: string): string {
   func = func.replaceAll(';', ':');
-  let depth = 0;
-  let lastDotNext = -1;
-  for (let i = 0; i < func.length; i++) {
-    const c = func[i];
-    if (c === '<' || c === '{' || c === '[') depth++;
-    else if (c === '>' || c === '}' || c === ']' || c === ')') depth--;
-    else if (c === '(') {
-      if (depth === 0 && lastDotNext !== i && !func.startsWith('(anonymous namespace)', i)) return func.slice(0, i);
-      depth++;
-    } else if (c === '.') lastDotNext = i + 1;
-  }
-  return func;
+  const goDot = func.indexOf('.(');
+  if (goDot >= 0 && func.indexOf(').', goDot + 2) >= 0) return func;
+  let paren = func.indexOf('(');
+  while (paren >= 0 && func.startsWith('(anonymous namespace)', paren)) paren = func.indexOf('(', paren + 1);
+  return paren < 0 ? func : func.slice(0, paren);
 }
 
 function isVmlinux(module: string): boolean {
@@ -283,7 +278,6 @@ export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptio
   if (off >= 0 && (off + 3 === rawfunc.length || isHex(rawfunc.slice(off + 3)))) rawfunc = rawfunc.slice(0, off);
   // FlameGraph skips "process name" frames such as `(/usr/bin/foo)`.
   if (rawfunc.startsWith('(')) return [];
-  rawfunc = fixRustSymbol(rawfunc);
   const module = f.module ?? '';
   const perfInlined = f.module === 'inlined';
   const address = perfInlined ? undefined : safeAddress(f.pc);
@@ -298,7 +292,11 @@ export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptio
         name = opts.addrs ? `[${base} <${f.pc}>]` : `[${base}]`;
       }
     }
+    // Arguments are cut from the name as perf printed it, as the Perl collapser (which demangles nothing) sees it;
+    // finishing a Rust name's demangling afterwards keeps the parentheses of `Extend<(K, V)>` (inferno's results).
     name = tidyGeneric(name);
+    const rust = fixRustSymbol(name);
+    if (rust !== name) name = rust.replaceAll(';', ':');
     if (java && name.startsWith('L') && name.includes('/')) name = name.slice(1);
     if (i > 0) {
       if (!name.includes('_[i]')) name += '_[i]';
