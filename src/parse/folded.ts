@@ -27,19 +27,23 @@ interface FoldedLine {
   counts: number[];
 }
 
-/** Splits `stack count [count]`; null when the line does not follow the grammar. */
+/**
+ * Splits `stack count [count]`; null when the line does not follow the grammar. Only the one space before a count
+ * is a separator, as in flamegraph.pl (`^(.*)\s+?(\d+...)$`): the collapser's names may end in a space
+ * (`Proxy<int ` from `Proxy<int (Parser::*)()>::Raw`), and a leaf frame must keep it.
+ */
 export function parseFoldedLine(line: string): FoldedLine | null {
   const s = line.trimEnd();
   const last = s.lastIndexOf(' ');
   if (last <= 0 || !COUNT.test(s.slice(last + 1))) return null;
   const count = Number(s.slice(last + 1));
-  const rest = s.slice(0, last).trimEnd();
+  const rest = s.slice(0, last);
   const prev = rest.lastIndexOf(' ');
   if (prev > 0 && COUNT.test(rest.slice(prev + 1))) {
-    const stack = rest.slice(0, prev).trimEnd();
-    if (stack !== '') return { stack, counts: [Number(rest.slice(prev + 1)), count] };
+    const stack = rest.slice(0, prev);
+    if (stack.trim() !== '') return { stack, counts: [Number(rest.slice(prev + 1)), count] };
   }
-  return rest === '' ? null : { stack: rest, counts: [count] };
+  return rest.trim() === '' ? null : { stack: rest, counts: [count] };
 }
 
 function frameFor(name: string): Frame {

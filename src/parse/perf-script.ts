@@ -236,22 +236,17 @@ export function fixRustSymbol(symbol: string): string {
   return out;
 }
 
-// Drops argument lists (`foo(int) const` -> `foo`) but keeps Go methods `pkg.(*T).M`, C++ `(anonymous namespace)`
-// and parentheses nested in templates or lambdas (FlameGraph PRs #72, #93; inferno tidy_generic).
+// Drops argument lists as stackcollapse-perf.pl does: everything from the first `(` that does not open
+// `(anonymous namespace)` (FlameGraph PR #93), at any depth, so `Proxy<int (Parser::*)(), &on_body>::Raw` becomes
+// `Proxy<int `; names with `.(` ... `).` anywhere are Go methods (`net/http.(*Client).Do`, PR #72) and stay whole.
+// inferno instead keeps parentheses nested in `<>`, `{}` or `[]`; we follow the classic collapser (DESIGN.md).
 export function tidyGeneric(func: string): string {
   func = func.replaceAll(';', ':');
-  let depth = 0;
-  let lastDotNext = -1;
-  for (let i = 0; i < func.length; i++) {
-    const c = func[i];
-    if (c === '<' || c === '{' || c === '[') depth++;
-    else if (c === '>' || c === '}' || c === ']' || c === ')') depth--;
-    else if (c === '(') {
-      if (depth === 0 && lastDotNext !== i && !func.startsWith('(anonymous namespace)', i)) return func.slice(0, i);
-      depth++;
-    } else if (c === '.') lastDotNext = i + 1;
-  }
-  return func;
+  const goDot = func.indexOf('.(');
+  if (goDot >= 0 && func.indexOf(').', goDot + 2) >= 0) return func;
+  let paren = func.indexOf('(');
+  while (paren >= 0 && func.startsWith('(anonymous namespace)', paren)) paren = func.indexOf('(', paren + 1);
+  return paren < 0 ? func : func.slice(0, paren);
 }
 
 function isVmlinux(module: string): boolean {
@@ -283,7 +278,6 @@ export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptio
   if (off >= 0 && (off + 3 === rawfunc.length || isHex(rawfunc.slice(off + 3)))) rawfunc = rawfunc.slice(0, off);
   // FlameGraph skips "process name" frames such as `(/usr/bin/foo)`.
   if (rawfunc.startsWith('(')) return [];
-  rawfunc = fixRustSymbol(rawfunc);
   const module = f.module ?? '';
   const perfInlined = f.module === 'inlined';
   const address = perfInlined ? undefined : safeAddress(f.pc);
@@ -298,7 +292,11 @@ export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptio
         name = opts.addrs ? `[${base} <${f.pc}>]` : `[${base}]`;
       }
     }
+    // Arguments are cut from the name as perf printed it, as the Perl collapser (which demangles nothing) sees it;
+    // finishing a Rust name's demangling afterwards keeps the parentheses of `Extend<(K, V)>` (inferno's results).
     name = tidyGeneric(name);
+    const rust = fixRustSymbol(name);
+    if (rust !== name) name = rust.replaceAll(';', ':');
     if (java && name.startsWith('L') && name.includes('/')) name = name.slice(1);
     if (i > 0) {
       if (!name.includes('_[i]')) name += '_[i]';
@@ -585,14 +583,10 @@ class PerfCollapser {
     return ids;
   }
 
-  // stackcollapse-perf.pl records a sample only at the blank line after it, so a final sample without one is
-  // dropped; the reference outputs depend on it (inferno, which keeps it, differs here).
+  // The last sample counts even when no blank line ends it (perf script always prints one, but files get cut);
+  // inferno keeps it too, while stackcollapse-perf.pl drops it because it records a sample at the blank line.
   endOfInput(): void {
-    const lineNo = this.lineNo;
-    if (this.inSample && !this.skipSample && this.ids.length > 0) {
-      this.warn({ kind: 'unterminated-sample', line: lineNo, message: 'last sample is not followed by a blank line; dropped as stackcollapse-perf.pl does' });
-    }
-    this.inSample = false;
+    if (this.inSample) this.endSample();
   }
 
   endSample(): void {
@@ -675,20 +669,23 @@ function copyString(s: string): string {
   return (` ${s}`).slice(1);
 }
 
-function looksLikeFrameLine(line: string): boolean {
-  return /^\s+[0-9a-fA-F]+ /.test(line) && parseFrameLine(line) !== null;
-}
-
+// Detection reads the first sample with the parser's own recognisers: a header (any layout parsePerfHeader
+// accepts: with or without cpu, time and period, e.g. `java 19983 cycles:` from older perf or
+// `-F comm,pid,event,ip,sym,dso`) followed by what the parser takes after a header: a frame line, the blank
+// line that ends the sample, or the next header (samples without a callchain).
 function detect(head: readonly string[]): boolean {
   let i = 0;
   while (i < head.length && (head[i]!.startsWith('#') || isBlank(head[i]!))) i++;
-  if (i >= head.length) return false;
-  const first = head[i]!;
-  if (!parsePerfHeader(first)) return false;
+  if (i >= head.length || !parsePerfHeader(head[i]!)) return false;
   const next = head[i + 1];
-  if (next !== undefined && looksLikeFrameLine(next)) return true;
-  // Without a callchain to look at, insist on the timestamp that default headers carry.
-  return /\d+\.\d+: /.test(`${first} `) && (next === undefined || isBlank(next) || parsePerfHeader(next) !== null);
+  return next === undefined || isBlank(next) || looksLikeFrameLine(next) || parsePerfHeader(next) !== null;
+}
+
+// Older perf printed frames without indentation (`ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])`);
+// those must show their dso, or any line starting with a hex-looking word would pass.
+function looksLikeFrameLine(line: string): boolean {
+  const frame = parseFrameLine(line);
+  return frame !== null && (line.charCodeAt(0) === 9 || line.charCodeAt(0) === 32 || frame.module !== undefined);
 }
 
 async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {

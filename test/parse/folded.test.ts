@@ -45,6 +45,11 @@ describe('folded parser', () => {
     expect(parseFoldedLine('x;std::function<void (int)>::operator 3')).toEqual({ stack: 'x;std::function<void (int)>::operator', counts: [3] });
   });
 
+  it('keeps a space that ends the leaf name (stackcollapse-perf.pl cuts `Proxy<int (P::*)()>::Raw` to `Proxy<int `)', () => {
+    expect(parseFoldedLine('x;Proxy<int  3')).toEqual({ stack: 'x;Proxy<int ', counts: [3] });
+    expect(parseFoldedLine('x;Proxy<int  3 4')).toEqual({ stack: 'x;Proxy<int ', counts: [3, 4] });
+  });
+
   it.skipIf(!conformanceAvailable())('warns about and skips malformed lines (inferno bad_before.txt)', async () => {
     const { profile, warnings } = await parseFolded(readFileSync(`${CONFORMANCE}/inferno-diff-folded/bad_before.txt`, 'utf8'));
     expect(warnings.map((w) => [w.kind, w.line])).toEqual([['malformed-folded-line', 3]]);
