@@ -29,7 +29,7 @@ describe.skipIf(!built || !available).concurrent(
   () => {
     for (const c of available ? conformanceCases() : []) {
       if (readInputText(c.input) === '') {
-        // An empty file has no format to detect: the reader refuses it (src/cli/input.ts) instead of printing the
+        // An empty file has no format to detect: the reader refuses it (src/run/input.ts) instead of printing the
         // empty result, with one line and exit code 2.
         it(`${c.name}: an empty input is refused, not folded to nothing`, async ({ expect }) => {
           const r = await runCli(['convert', c.input, '--format', 'folded', ...c.flags]);
