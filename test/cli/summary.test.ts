@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli } from '../helpers.js';
 
@@ -51,5 +54,27 @@ describe('netprobe summary', () => {
     const missing = await runCli(['summary', fixture('render', 'no-such-file.txt')]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('no such file or directory');
+  });
+
+  it('reads a run.json from stdin (`-`) with the same counts as its run directory', async () => {
+    const run = fixture('models', 'runs', 'go-nethttp-bpftrace');
+    const fromDir = await runCli(['summary', '--json', run]);
+    const fromStdin = await runCli(['summary', '--json', '-'], { input: readFileSync(join(run, 'run.json')) });
+    expect(fromStdin.exitCode).toBe(0);
+    expect(JSON.parse(fromStdin.stdout).totals).toEqual(JSON.parse(fromDir.stdout).totals);
+  });
+
+  it('a JSON file that is not a run: exit 2, one line naming it and what was expected, no stack trace', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'netprobe-summary-'));
+    try {
+      const bad = join(tmp, 'other.json');
+      writeFileSync(bad, '{"name": "not a run"}\n');
+      const r = await runCli(['summary', bad]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/other\.json: expected a netprobe run\.json or baseline file with a `syscalls` array/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
