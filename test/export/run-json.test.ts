@@ -42,11 +42,12 @@ function roundTrip(json: object, file = 'run.json') {
 describe('buildRunJson', () => {
   const run = buildRunJson(input);
 
-  it('writes the DESIGN.md fields in order, plus capture and interrupted', () => {
-    expect(Object.keys(run)).toEqual([
-      'schemaVersion', 'exporter', 'name', 'command', 'backend', 'startedAt', 'durationSeconds', 'target', 'load', 'syscalls',
-      'totals', 'perRequest', 'threads', 'model', 'overhead', 'capture', 'interrupted', 'files',
-    ]);
+  it('writes the DESIGN.md fields in their order, plus capture and interrupted', () => {
+    const design = ['schemaVersion', 'exporter', 'name', 'command', 'backend', 'startedAt', 'durationSeconds', 'target', 'load', 'syscalls', 'totals', 'perRequest', 'threads', 'model', 'overhead', 'files'];
+    const keys = Object.keys(run);
+    // Additions may sit between them; the documented fields keep their order.
+    expect(keys.filter((k) => design.includes(k))).toEqual(design);
+    expect(keys).toEqual(expect.arrayContaining(['capture', 'interrupted']));
     expect(run.schemaVersion).toBe(RUN_SCHEMA_VERSION);
     expect(run.startedAt).toBe('2024-05-01T10:00:00.123Z');
   });
