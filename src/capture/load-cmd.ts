@@ -14,8 +14,8 @@ export interface LoadCommandOptions {
 
 export interface CommandLoadResult extends LoadResult {
   /**
-   * False when neither the output, `requests` nor the command line gave a count; `requests` is then 0 and only
-   * `requestsPerSecond` is meaningful.
+   * False when neither the output, `requests` nor the command line gave a count; `requests` is then 0, meaning
+   * unknown, and `requestsPerSecond` is the generator's own rate, or 0 (unknown) when it printed none.
    */
   requestsKnown: boolean;
   /** What the command printed (stdout, then stderr), kept for the run directory's raw/ folder. */
@@ -51,7 +51,7 @@ export async function runLoadCommand(cmd: string, opts: LoadCommandOptions = {})
   const durationSeconds = parsed?.durationSeconds ?? quiet?.durationSeconds ?? wallSeconds;
   const result: CommandLoadResult = {
     requests,
-    errors: parsed?.errors ?? 0,
+    errors: countedErrors(parsed),
     durationSeconds,
     requestsPerSecond: rateOf(parsed, counted, durationSeconds),
     generator: cmd,
@@ -60,6 +60,12 @@ export async function runLoadCommand(cmd: string, opts: LoadCommandOptions = {})
   };
   if (parsed?.latencyMs) result.latencyMs = parsed.latencyMs;
   return result;
+}
+
+// wrk's summary counts failed requests (non-2xx/3xx answers, socket errors); redis-benchmark prints no count, and
+// output netprobe cannot read says nothing: unknown, never 0.
+function countedErrors(parsed: LoadOutputSummary | null): number | null {
+  return parsed?.tool === 'wrk' && parsed.requests !== null ? parsed.errors : null;
 }
 
 // A count given by --requests beside a -q rate: the rate stays the generator's own measurement.

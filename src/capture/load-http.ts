@@ -169,13 +169,14 @@ function workerUrl(): URL {
 }
 
 function emptyResult(): WorkerResult {
-  return { requests: 0, errors: 0, non2xx: 0, socketErrors: 0, timeouts: 0, elapsedSeconds: 0, latencyMs: null, neverConnected: null };
+  return { requests: 0, errors: 0, non2xx: 0, socketErrors: 0, timeouts: 0, errorKinds: {}, elapsedSeconds: 0, latencyMs: null, neverConnected: null };
 }
 
 function toLoadResult(r: WorkerResult, connections: number): LoadResult {
   return {
     requests: r.requests,
     errors: r.errors,
+    errorKinds: r.errorKinds,
     durationSeconds: r.elapsedSeconds,
     requestsPerSecond: r.elapsedSeconds > 0 ? r.requests / r.elapsedSeconds : 0,
     ...(r.latencyMs === null ? {} : { latencyMs: r.latencyMs }),

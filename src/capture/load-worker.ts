@@ -36,6 +36,8 @@ export interface WorkerResult {
   non2xx: number;
   socketErrors: number;
   timeouts: number;
+  /** The errors by kind (`connect refused`, `reset`, `timeout`, `HTTP 503`, ...); sums to `errors`. */
+  errorKinds: Record<string, number>;
   elapsedSeconds: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number } | null;
   /** Set when no connection was ever accepted: the message of the first connect error. */
@@ -70,6 +72,7 @@ export class LoadLoop {
   private non2xx = 0;
   private socketErrors = 0;
   private timeouts = 0;
+  private readonly errorKinds = new Map<string, number>();
   private startedAt = 0;
   private finished = false;
   private everConnected = false;
@@ -129,7 +132,10 @@ export class LoadLoop {
       if (c.connecting && !this.everConnected && this.firstConnectError === null) {
         this.firstConnectError = err.message;
       }
-      if (c.connecting || c.inFlight) this.socketErrors++;
+      if (c.connecting || c.inFlight) {
+        this.socketErrors++;
+        this.countError(socketErrorKind(err, c.connecting));
+      }
       c.inFlight = false;
     });
     socket.on('close', () => this.onClose(c, socket));
@@ -142,7 +148,10 @@ export class LoadLoop {
     const failedConnect = c.connecting;
     if (c.inFlight) {
       if (c.response.endsAtClose) this.complete(c);
-      else this.socketErrors++;
+      else {
+        this.socketErrors++;
+        this.countError('closed before the response');
+      }
       c.inFlight = false;
     }
     if (failedConnect && !this.everConnected) {
@@ -191,6 +200,7 @@ export class LoadLoop {
     for (const c of this.conns) {
       if (c.inFlight && now - c.sentAt > REQUEST_TIMEOUT_MS && c.socket !== null) {
         this.timeouts++;
+        this.countError('timeout');
         c.inFlight = false;
         const s = c.socket;
         c.dropping = true;
@@ -206,8 +216,15 @@ export class LoadLoop {
     this.histogram.record((performance.now() - c.sentAt) * 1000);
     this.completed++;
     const status = c.response.status;
-    if (status < 200 || status > 299) this.non2xx++;
+    if (status < 200 || status > 299) {
+      this.non2xx++;
+      this.countError(status === 0 ? 'unreadable status line' : `HTTP ${status}`);
+    }
     c.inFlight = false;
+  }
+
+  private countError(kind: string): void {
+    this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
   }
 
   /** Parses buf[0, n) for connection c; sends the next request when a response completes. */
@@ -262,6 +279,7 @@ export class LoadLoop {
         non2xx: this.non2xx,
         socketErrors: this.socketErrors,
         timeouts: this.timeouts,
+        errorKinds: Object.fromEntries(this.errorKinds),
         elapsedSeconds,
         latencyMs:
           h.count === 0
@@ -271,6 +289,21 @@ export class LoadLoop {
       },
     });
   }
+}
+
+// Node's error codes in the words a reader of the summary expects; anything else keeps its code.
+const SOCKET_ERROR_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connect refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'broken pipe',
+  ETIMEDOUT: 'TCP timeout',
+  EADDRNOTAVAIL: 'no local port free',
+};
+
+function socketErrorKind(err: NodeJS.ErrnoException, connecting: boolean): string {
+  const words = err.code === undefined ? undefined : SOCKET_ERROR_WORDS[err.code];
+  if (words) return words;
+  return `${connecting ? 'connect failed' : 'socket error'} (${err.code ?? err.message})`;
 }
 
 if (parentPort !== null && (workerData as WorkerConfig | undefined)?.kind === WORKER_KIND) {

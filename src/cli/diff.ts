@@ -22,7 +22,7 @@ export function registerDiff(program: Command): void {
     .argument('<base>', 'the profile before the change (file or run directory)')
     .argument('<new>', 'the profile after the change (file or run directory)')
     .option('-o, --output <file>', 'HTML file to write, or - for stdout', 'diff.html')
-    .option('--no-normalize', 'compare raw values instead of scaling <base> to the total of <new>')
+    .option('--no-normalize', 'compare raw values instead of scaling <base> per request (run directories that both know their request count) or to the total of <new>')
     .option('--strip-hex', 'replace hex addresses in frame names so builds at different addresses match')
     .option('--title <text>', 'page title')
     .option('--sample-type <type>', 'sample type to compare (default: each profile\'s default, which must agree)')
@@ -37,19 +37,25 @@ Examples:
     )
     .action(async (baseInput: string, newInput: string, flags: DiffFlags) => {
       const onWarning = printWarnings();
-      const base = profileOf(await readInput(baseInput, { onWarning }));
-      const next = profileOf(await readInput(newInput, { onWarning }));
-      const { rows, sampleType, unit } = diffProfiles({ profile: base, name: baseInput }, { profile: next, name: newInput }, {
+      const side = async (input: string) => {
+        const loaded = await readInput(input, { onWarning });
+        return { profile: profileOf(loaded), name: input, ...(loaded.meta?.requests ? { requests: loaded.meta.requests } : {}) };
+      };
+      const diff = diffProfiles(await side(baseInput), await side(newInput), {
         ...(flags.sampleType !== undefined ? { sampleType: flags.sampleType } : {}),
         normalize: flags.normalize,
         stripHex: flags.stripHex ?? false,
       });
       const title = `${basename(baseInput)} → ${basename(newInput)}`;
       const html = renderDiffHtml(
-        { title, rows, normalized: flags.normalize, unit, sampleType },
-        { title: flags.title ?? `Differential flame graph: ${title}`, subtitle: `base ${baseInput} · new ${newInput}` },
+        { title, rows: diff.rows, normalized: diff.normalisation.kind === 'total', scaling: diff.normalisationWords, unit: diff.unit, sampleType: diff.sampleType },
+        {
+          title: flags.title ?? `Differential flame graph: ${title}`,
+          subtitle: `base ${baseInput} · new ${newInput} · compared ${diff.normalisationWords}`,
+        },
       );
       await writeOutput(flags.output, html, { force: flags.force });
+      process.stderr.write(`diff: compared ${diff.normalisationWords}\n`);
       if (flags.output !== '-') process.stderr.write(`wrote ${flags.output}\n`);
     });
 }

@@ -7,6 +7,7 @@ export type ModelLabel =
   | 'goroutine-per-connection (netpoll)'
   | 'event-loop reactor (epoll)'
   | 'thread-per-connection (blocking)'
+  | 'process-per-connection (fork)'
   | 'poll/select loop'
   | 'unknown';
 
@@ -19,13 +20,21 @@ export interface ModelVerdict {
 }
 
 export interface LoadResult {
+  /** Requests answered; 0 (never a count) when `requestsKnown` is false. */
   requests: number;
-  errors: number;
+  /**
+   * Failed requests (connect and socket errors, timeouts, non-2xx answers); null when the generator does not
+   * count them (an external command netprobe cannot read, redis-benchmark).
+   */
+  errors: number | null;
+  /** What the errors were, e.g. `{ 'connect refused': 3, reset: 20, 'HTTP 503': 3 }`; sums to `errors`. Built-in load only. */
+  errorKinds?: Record<string, number>;
   durationSeconds: number;
+  /** 0 when unknown: `requestsKnown` false and the generator printed no rate of its own. */
   requestsPerSecond: number;
   /** Latency percentiles in milliseconds, when the generator measures them. */
   latencyMs?: { p50: number; p90: number; p99: number; max: number };
-  /** False when an external load command did not tell its request count (then `requests` is 0). */
+  /** False when an external load command did not tell its request count (then `requests` is 0, meaning unknown). */
   requestsKnown?: boolean;
   /** Which generator: `builtin` or the external command. */
   generator?: string;

@@ -28,6 +28,8 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
     ...row.values.map((v, i) => (v === null ? (row.id === 'eagain' && !columns[i]!.errnoDetail ? 'n/a' : '') : formatAmount(v, columns[i]!.normalisation === 'raw'))),
   ]);
   const facts: string[][] = [
+    // Counts from strace and from bpftrace/perf are not alike (strace slows the target): say which made each column.
+    ['backend', ...columns.map((c) => c.backend ?? 'unknown')],
     ['threads', ...columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))],
     ['requests/s', ...columns.map((c) => (c.requestsPerSecond === null ? '' : formatCount(Math.round(c.requestsPerSecond))))],
     // Full labels (with confidence) would make every column as wide as the longest label: listed under the table.
@@ -45,7 +47,7 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   const caption = mixed
     ? 'Units differ per column: per 1k req = calls per 1,000 requests, per s = calls per second of capture, raw = counts.'
     : `Syscalls by family, ${normalisationLabel(normalisations[0] ?? 'raw', COMPARE_PER_REQUESTS)}.`;
-  const notes = errnoNote(comparison);
+  const notes = [...comparison.notes.map((n) => `Note: ${n}.`), ...errnoNote(comparison)];
   const sweepTables = comparison.sweeps.map((s) => renderSweep(s.name, s.levels, options)).join('\n');
   const sweeps = sweepTables ? `${sweepTables}${options.markdown ? '\n' : ''}${SWEEP_MEMORY_LEGEND.join(options.markdown ? ' ' : '\n')}\n` : '';
 
@@ -96,6 +98,7 @@ const SHORT_LABELS: Record<ModelLabel, string> = {
   'goroutine-per-connection (netpoll)': 'netpoll',
   'event-loop reactor (epoll)': 'reactor',
   'thread-per-connection (blocking)': 'thread/conn',
+  'process-per-connection (fork)': 'fork/conn',
   'poll/select loop': 'poll loop',
   unknown: 'unknown',
 };

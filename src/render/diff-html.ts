@@ -6,15 +6,17 @@
 //   renderDiffHtml(diff, options): string          a whole page
 //   diffGraphSection(id, diff, options): string    one section for pages that include flameGraphAssets()
 import { compactFrameTable, DEFAULT_MIN_FRACTION, diffFlameTree, FrameTableBuilder, type DiffRow } from './flame-tree.js';
-import { pageShell, percentText, sectionHtml, type SectionData } from './flame-html.js';
+import { escapeHtml, pageShell, percentText, sectionHtml, type SectionData } from './flame-html.js';
 
 export interface DiffGraphInput {
   /** Section heading, e.g. `base.pb.gz → new.pb.gz`. */
   title: string;
   /** One row per folded stack, as diffFolded returns them. */
   rows: readonly DiffRow[];
-  /** Whether `before` values were scaled to the new profile's total. */
+  /** Whether `before` values were scaled to the new profile's total (colours then compare each frame's share). */
   normalized: boolean;
+  /** How `before` values were scaled, in words, shown in the legend, e.g. `per request: base scaled by 20,000 / 20,000 requests`. */
+  scaling?: string;
   /** Unit of the values (pprof unit); default `count`. */
   unit?: string;
   /** Name of the values, e.g. `samples` or `calls`; default `samples`. */
@@ -32,10 +34,14 @@ export interface DiffPageOptions extends DiffSectionOptions {
   subtitle?: string;
 }
 
-const DIFF_LEGEND =
-  '<span>shrank<span class="ramp"></span>grew</span>' +
-  '<span>width: new profile</span>' +
-  '<span><span class="sw" style="background:#e600e6"></span>search match</span>';
+function diffLegend(scaling: string | undefined): string {
+  return (
+    '<span>shrank<span class="ramp"></span>grew</span>' +
+    '<span>width: new profile</span>' +
+    (scaling ? `<span class="np-scaling">compared ${escapeHtml(scaling)}</span>` : '') +
+    '<span><span class="sw" style="background:#e600e6"></span>search match</span>'
+  );
+}
 
 export function renderDiffHtml(diff: DiffGraphInput, options: DiffPageOptions = {}): string {
   return pageShell(options.title ?? 'Differential flame graph', options.subtitle, diffGraphSection('diff-1', diff, options));
@@ -55,5 +61,5 @@ export function diffGraphSection(id: string, diff: DiffGraphInput, options: Diff
     minPercent: percentText(minFraction),
     normalized: diff.normalized,
   };
-  return sectionHtml(id, diff.title, data, '', DIFF_LEGEND, false);
+  return sectionHtml(id, diff.title, data, '', diffLegend(diff.scaling), false);
 }

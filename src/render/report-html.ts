@@ -80,8 +80,9 @@ export function renderReportHtml(input: ReportInput): string {
     .filter((f): f is { name: string; model: ModelLabel; profile: Profile } => f.profile !== undefined);
   const flameIds = flames.map((_, i) => `flame-${i + 1}`);
 
+  const notes = [...(input.notes ?? []), ...comparison.notes];
   const body = [
-    input.notes && input.notes.length > 0 ? `<section class="np-notes"><ul>${input.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>` : '',
+    notes.length > 0 ? `<section class="np-notes"><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>` : '',
     `<section class="np-report-block"><h2>Network models</h2>${modelCards(comparison, input.expected)}</section>`,
     `<section class="np-report-block"><h2>Syscalls by family</h2><p class="np-caption">${escapeHtml(captionOf(comparison))}</p>${comparisonTable(comparison, input.expected)}</section>`,
     chartData.runs.length > 0
@@ -154,6 +155,7 @@ function comparisonTable(comparison: Comparison, expected?: readonly (ModelLabel
   );
   const fact = (title: string, cells: string[]) => `<tr class="np-fact"><th>${escapeHtml(title)}</th>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   rows.push(
+    fact('backend', columns.map((c) => escapeHtml(c.backend ?? 'unknown'))),
     fact('threads', columns.map((c) => (c.threads === null ? '' : formatCount(c.threads)))),
     fact('requests/s', columns.map((c) => (c.requestsPerSecond === null ? '' : formatCount(Math.round(c.requestsPerSecond))))),
     fact('model', columns.map((c) => escapeHtml(c.model.label))),

@@ -1,5 +1,5 @@
 // The summary `netprobe trace` prints: what was traced and how, the per-request table, the verdict, the files.
-import type { RunJson } from '../model/run.js';
+import type { LoadResult, RunJson } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { formatCount } from '../model/units.js';
 import { renderModelVerdict, renderSyscallTable } from './table.js';
@@ -32,9 +32,7 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   if (run.load) {
     const l = run.load;
     const latency = l.latencyMs ? `, latency p50 ${l.latencyMs.p50} ms p99 ${l.latencyMs.p99} ms` : '';
-    lines.push(
-      `load: ${l.requestsKnown === false ? 'unknown number of' : formatCount(l.requests)} requests in ${l.durationSeconds.toFixed(1)} s (${formatCount(Math.round(l.requestsPerSecond))} req/s), ${formatCount(l.errors)} errors${latency}`,
-    );
+    lines.push(`load: ${loadWords(l)}${latency}`);
   }
   if (run.overhead) {
     const o = run.overhead;
@@ -49,4 +47,18 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   for (const note of run.capture?.notes ?? []) lines.push(`note: ${note}`);
   lines.push('', `written: ${dir}/ (${run.files.filter((f) => !f.startsWith('raw/')).join(', ')}, raw/)`);
   return `${lines.join('\n')}\n`;
+}
+
+// Unknowns read as unknown, never as 0: an external command may tell neither its count, its rate nor its errors.
+function loadWords(l: LoadResult): string {
+  const requests = l.requestsKnown === false ? 'unknown number of' : formatCount(l.requests);
+  const rate = l.requestsKnown === false && l.requestsPerSecond === 0 ? 'req/s unknown' : `${formatCount(Math.round(l.requestsPerSecond))} req/s`;
+  return `${requests} requests in ${l.durationSeconds.toFixed(1)} s (${rate}), ${errorWords(l)}`;
+}
+
+function errorWords(l: LoadResult): string {
+  if (l.errors === null) return 'errors unknown';
+  const kinds = Object.entries(l.errorKinds ?? {}).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+  const detail = l.errors > 0 && kinds.length > 0 ? ` (${kinds.map(([kind, n]) => `${kind} ${formatCount(n)}`).join(', ')})` : '';
+  return `${formatCount(l.errors)} error${l.errors === 1 ? '' : 's'}${detail}`;
 }

@@ -19,6 +19,7 @@ import type { Normalisation } from '../model/normalisation.js';
 import type { ModelVerdict } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { classifyNetworkModel } from './classify.js';
+import { crossBackendNotes } from './compare.js';
 import { divisorOf, normalisationOf } from './normalise.js';
 
 export interface CheckMeasurement {
@@ -34,6 +35,10 @@ export interface CheckMeasurement {
   model?: ModelVerdict;
   /** Events the tracer lost: the counts are low by up to this many, so the run cannot pass a gate. */
   lost?: number;
+  /** The tracer that made the counts (`strace`, `perf`, `bpftrace`), when known. */
+  backend?: string;
+  /** The program traced (`redis-server`, `python3 server.py`), when the run recorded its command. */
+  program?: string;
 }
 
 export type CheckId = FamilyId | 'other' | 'total' | 'errors';
@@ -122,6 +127,8 @@ export interface RunFacts {
   name: string;
   requests: number | null;
   durationSeconds: number | null;
+  backend: string | null;
+  program: string | null;
 }
 
 export interface CheckResult {
@@ -253,6 +260,8 @@ function facts(run: CheckMeasurement): RunFacts {
     name: run.name,
     requests: positive(run.requests) ? run.requests : null,
     durationSeconds: positive(run.durationSeconds) ? run.durationSeconds : null,
+    backend: run.backend ?? null,
+    program: run.program ?? null,
   };
 }
 
@@ -265,5 +274,17 @@ function notesFor(baseline: CheckMeasurement, current: CheckMeasurement, normali
   if (normalisation === 'raw') {
     notes.push('raw counts are only comparable when both runs served the same load (same request count or duration)');
   }
+  if (baseline.program !== undefined && current.program !== undefined && baseline.program !== current.program) {
+    notes.push(`the baseline is another program (baseline: ${baseline.program}; this run: ${current.program}): the check compares two programs, not two versions of one`);
+  }
+  notes.push(
+    ...crossBackendNotes(
+      [
+        { name: 'the baseline', backend: baseline.backend, threads: baseline.threads ?? baseline.syscalls.threads },
+        { name: 'this run', backend: current.backend, threads: current.threads ?? current.syscalls.threads },
+      ],
+      'run',
+    ),
+  );
   return notes;
 }

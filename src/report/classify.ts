@@ -20,6 +20,15 @@
 //    memcached's and redis' threads are 4-9 clones, as many as the accepts of a light load (Node with
 //    8 clients: 6 clones for 10 accepts, but 1,153 epoll waits). Failed accepts (EAGAIN on a non-blocking
 //    listener) are not connections.
+//    process-per-connection (fork) instead when the new tasks are child processes: the server reaps them
+//    (wait4/waitid per accepted connection >= 0.5) or they exit as whole processes (exit_group per accepted
+//    >= 0.5; a thread ends with exit), and they are not clone3 calls (glibc >= 2.34 creates threads with
+//    clone3 and forks with clone). Python's ForkingMixIn: 1.0 clone, 1.6-4.3 wait4 and (bpftrace) 1.0
+//    exit_group per accept; ThreadingHTTPServer: clone3 only, no wait4 or exit_group. strace -c lists no
+//    exit_group (it never returns), and neither strace -c nor bpftrace counts show clone's flags (SIGCHLD vs
+//    CLONE_THREAD), so the reaping decides there. A capture of the parent alone (a tracer filtered on its pid,
+//    children not followed) shows the accepts, a fork and reaping per connection and no reads or writes of
+//    its own: process-per-connection too, with lower confidence and a note that the children were not traced.
 // 3. poll/select loop: poll-family waits outnumber epoll waits, and one thread serves the connections:
 //    futex / io <= 0.2 and fewer than one clone per two accepts. Python's HTTPServer (poll before each
 //    accept, then blocking reads; futex / io <= 0.05 even with the interpreter's startup) and the C poll
@@ -58,6 +67,7 @@ const MIN_IO_CALLS = 100;
 const FILE_OPEN_PER_READ = 0.9;
 const MIN_ACCEPTS = 5;
 const CLONE_PER_ACCEPT = 0.5;
+const CHILD_PER_ACCEPT = 0.5;
 const BLOCKING_READ_ERROR_SHARE = 0.1;
 const GO_SYSMON_SLEEP_PER_IO = 0.002;
 const NETPOLL_PWAIT_SHARE = 0.9;
@@ -79,6 +89,13 @@ interface Features {
   rawNanosleep: number;
   /** Share of epoll waits made with epoll_pwait/epoll_pwait2 rather than epoll_wait. */
   pwaitShare: number;
+  /** Task creations that can be forks (clone, fork, vfork); clone3 is glibc's thread creation. */
+  forkCalls: number;
+  clone3: number;
+  /** wait4/waitid calls: a parent reaping child processes. */
+  reaps: number;
+  /** exit_group calls: whole processes ending (a thread ends with exit). */
+  exitGroups: number;
   threads?: number;
   requests?: number;
   source?: string;
@@ -90,6 +107,8 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   const { f, io } = x;
   const evidence: string[] = [];
 
+  const parentOnly = parentOfForkedChildren(x);
+  if (parentOnly) return parentOnly;
   if (io < MIN_IO_CALLS) {
     return unknown([`only ${formatCount(io)} read/write-family calls (at least ${MIN_IO_CALLS} are needed to judge)`, ...contextNotes(x)]);
   }
@@ -115,11 +134,25 @@ export function classifyNetworkModel(table: SyscallTable, ctx: ClassifyContext =
   // Connection threads block in read, so more epoll waits than accepted connections mean an event loop serves them.
   const loopServes = f['epoll-wait'].calls > accepted;
   if (enoughAccepts && !loopServes && clonePerAccept >= CLONE_PER_ACCEPT && x.readFailShare < BLOCKING_READ_ERROR_SHARE) {
+    const children = childProcesses(x, accepted);
+    if (children.forks) {
+      const confidence = clamp(0.55 + 0.15 * Math.min(children.reapsPerAccept, 1) + 0.15 * Math.min(children.exitsPerAccept, 1) + sampleBonus(accepted));
+      return {
+        label: 'process-per-connection (fork)',
+        confidence,
+        evidence: [
+          ...children.evidence,
+          `${formatShare(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
+          ...contextNotes(x, 'processes'),
+        ],
+      };
+    }
     evidence.push(
       `${formatRatio(clonePerAccept)} thread creations (clone/clone3/fork) per accepted connection (${formatCount(f['thread-create'].calls)} / ${formatCount(accepted)})`,
       `${formatShare(x.readFailShare)} of reads fail: reads block instead of returning EAGAIN`,
     );
     if (f['epoll-wait'].calls > 0) evidence.push(`${formatRatio(f['epoll-wait'].calls / io)} epoll waits per read/write`);
+    evidence.push(children.evidence.at(-1)!);
     // A thread per accept is the defining trait; closer to 1 and with more accepts, the surer.
     const confidence = clamp(0.55 + 0.3 * Math.min(clonePerAccept, 1) + sampleBonus(accepted));
     return { label: 'thread-per-connection (blocking)', confidence, evidence: [...evidence, ...contextNotes(x)] };
@@ -225,6 +258,55 @@ function classifyEpoll(x: Features): ModelVerdict {
   return unknown([waitLine, `${futexLine}: many threads coordinate around the event loop`, sleepLine, readLine, ...contextNotes(x)]);
 }
 
+interface ChildEvidence {
+  /** The tasks created per connection are child processes. */
+  forks: boolean;
+  reapsPerAccept: number;
+  exitsPerAccept: number;
+  /** Ends with the line that tells threads from processes. */
+  evidence: string[];
+}
+
+// Threads and forked children are both clones per accepted connection; only processes are reaped (wait4) or end
+// with exit_group, and glibc creates threads with clone3.
+function childProcesses(x: Features, accepted: number): ChildEvidence {
+  const forksPerAccept = x.forkCalls / accepted;
+  const clone3PerAccept = x.clone3 / accepted;
+  const reapsPerAccept = x.reaps / accepted;
+  const exitsPerAccept = x.exitGroups / accepted;
+  const reaped = reapsPerAccept >= CHILD_PER_ACCEPT || exitsPerAccept >= CHILD_PER_ACCEPT;
+  const forks = forksPerAccept >= CLONE_PER_ACCEPT && clone3PerAccept < CLONE_PER_ACCEPT && reaped;
+  const creations = `${formatRatio(forksPerAccept)} clone/fork/vfork and ${formatRatio(clone3PerAccept)} clone3 calls per accepted connection (${formatCount(x.forkCalls)} and ${formatCount(x.clone3)} / ${formatCount(accepted)})`;
+  const ends = `${formatRatio(reapsPerAccept)} wait4/waitid and ${formatRatio(exitsPerAccept)} exit_group per accepted connection`;
+  if (forks) {
+    return {
+      forks,
+      reapsPerAccept,
+      exitsPerAccept,
+      evidence: [creations, `${ends}: each connection's task is a child process the server reaps`],
+    };
+  }
+  return { forks, reapsPerAccept, exitsPerAccept, evidence: [`${ends}: the new tasks are threads, not child processes`] };
+}
+
+// A tracer filtered on the server's pid (bpftrace `pid == N`) sees a forking server's parent only: it accepts,
+// forks and reaps once per connection and reads and writes nothing itself; its children did the I/O out of sight.
+function parentOfForkedChildren(x: Features): ModelVerdict | undefined {
+  const accepted = x.f.accept.calls - x.f.accept.errors;
+  if (accepted < MIN_ACCEPTS || x.io >= accepted) return undefined;
+  const children = childProcesses(x, accepted);
+  if (!children.forks || children.reapsPerAccept < CHILD_PER_ACCEPT) return undefined;
+  return {
+    label: 'process-per-connection (fork)',
+    confidence: clamp(0.5 + 0.1 * Math.min(children.reapsPerAccept, 1) + sampleBonus(accepted)),
+    evidence: [
+      ...children.evidence,
+      `only ${formatCount(x.io)} read/write-family calls for ${formatCount(accepted)} connections: the children that served them are not in this capture (trace them too: strace -f, or netprobe's backends, which follow children)`,
+      ...contextNotes(x, 'processes'),
+    ],
+  };
+}
+
 // Other Go runtime habits that add confidence but are not required (they depend on load and GC).
 function goExtras(f: FamilyCounts): string[] {
   const extras: string[] = [];
@@ -240,7 +322,15 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
   let pwait = 0;
   let rawNanosleep = 0;
   let openat = 0;
+  let forkCalls = 0;
+  let clone3 = 0;
+  let reaps = 0;
+  let exitGroups = 0;
   for (const row of table.rows) {
+    if (row.name === 'clone' || row.name === 'fork' || row.name === 'vfork') forkCalls += row.calls;
+    if (row.name === 'clone3') clone3 += row.calls;
+    if (row.name === 'wait4' || row.name === 'waitid') reaps += row.calls;
+    if (row.name === 'exit_group') exitGroups += row.calls;
     if (row.name === 'open' || row.name === 'openat' || row.name === 'openat2') openat += row.calls;
     if (row.name === 'epoll_pwait' || row.name === 'epoll_pwait2') pwait += row.calls;
     if (row.name === 'nanosleep') rawNanosleep += row.calls;
@@ -255,6 +345,10 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
     rawNanosleep,
     openat,
     pwaitShare: f['epoll-wait'].calls > 0 ? pwait / f['epoll-wait'].calls : 0,
+    forkCalls,
+    clone3,
+    reaps,
+    exitGroups,
     ...(threads !== undefined ? { threads } : {}),
     ...(ctx.requests !== undefined ? { requests: ctx.requests } : {}),
     ...(ctx.source !== undefined ? { source: ctx.source } : {}),
@@ -262,10 +356,14 @@ function features(table: SyscallTable, ctx: ClassifyContext): Features {
 }
 
 // What the source knew beyond counts; not used to decide, but lets a reader check the scale.
-function contextNotes(x: Features): string[] {
+// Sources count every task they saw as a thread; under a forking server most of them are child processes.
+function contextNotes(x: Features, tasks: 'threads' | 'processes' = 'threads'): string[] {
   const notes: string[] = [];
   if (x.requests !== undefined && x.requests > 0) notes.push(`${formatRatio(x.io / x.requests)} reads/writes per request (${formatCount(x.requests)} requests)`);
-  if (x.threads !== undefined) notes.push(`${formatCount(x.threads)} thread${x.threads === 1 ? '' : 's'} made syscalls`);
+  if (x.threads !== undefined) {
+    const what = tasks === 'threads' ? `thread${x.threads === 1 ? '' : 's'}` : `task${x.threads === 1 ? '' : 's'} (processes and threads)`;
+    notes.push(`${formatCount(x.threads)} ${what} made syscalls`);
+  }
   return notes;
 }
 

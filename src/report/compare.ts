@@ -60,6 +60,8 @@ export interface Comparison {
   columns: CompareColumn[];
   rows: CompareRow[];
   sweeps: { name: string; levels: SweepLevel[] }[];
+  /** Caveats about comparing these columns at all (different backends), in words. */
+  notes: string[];
 }
 
 /** Compares runs family by family; each column is normalised as well as its own data allows. */
@@ -104,7 +106,39 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
     // Families no run uses are noise in a comparison; the summary rows always stay.
     .filter((row) => !FAMILIES.some((f) => f.id === row.id) || row.values.some((v) => v !== null && v > 0));
   const sweeps = runs.filter((r) => r.sweep && r.sweep.length > 0).map((r) => ({ name: r.name, levels: r.sweep! }));
-  return { columns, rows, sweeps };
+  const notes = crossBackendNotes(
+    columns.map((c) => ({ name: c.name, backend: c.backend ?? undefined, threads: c.threads ?? undefined })),
+    'column',
+  );
+  return { columns, rows, sweeps, notes };
+}
+
+/** What each backend's thread count (run.json `threads`) counts. */
+export const THREADS_COUNTED: Readonly<Record<string, string>> = {
+  strace: 'every thread and process it attached to or followed, idle ones included',
+  bpftrace: 'the threads that made a syscall during the capture',
+  perf: 'the threads that made a syscall during the capture',
+};
+
+/**
+ * Caveats when runs were captured by different backends: strace stops the target at every syscall, so its counts
+ * are not those of the same program under bpftrace or perf, and each backend counts threads differently (redis
+ * 7.0 under the same load: 2 threads under bpftrace, 5 under strace). `what` names a run in the notes.
+ */
+export function crossBackendNotes(runs: readonly { name: string; backend?: string; threads?: number }[], what: 'column' | 'run'): string[] {
+  const known = runs.filter((r) => r.backend !== undefined && r.backend in THREADS_COUNTED);
+  const backends = [...new Set(known.map((r) => r.backend!))];
+  if (backends.length < 2) return [];
+  const byBackend = backends.map((b) => `${b}: ${known.filter((r) => r.backend === b).map((r) => r.name).join(', ')}`);
+  const why = backends.includes('strace')
+    ? 'strace stops the target at every syscall, which slows it several times over and shifts its syscall mix (futex, epoll waits, EAGAIN reads per request)'
+    : 'each probes the target differently (overhead, lost events)';
+  const notes = [`${what}s from different backends (${byBackend.join('; ')}): ${why}; compare captures of one backend`];
+  const withThreads = backends.filter((b) => known.some((r) => r.backend === b && r.threads !== undefined));
+  if (new Set(withThreads.map((b) => THREADS_COUNTED[b])).size > 1) {
+    notes.push(`thread counts differ in meaning: ${withThreads.map((b) => `${b} counts ${THREADS_COUNTED[b]}`).join('; ')}`);
+  }
+  return notes;
 }
 
 function rowTitle(id: CompareRowId): string {

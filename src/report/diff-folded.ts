@@ -7,10 +7,16 @@
 //
 // Counts are truncated to integers as inferno does (its flame graphs drop fractions anyway).
 // Get the maps from profiles with `foldedStacks` (export/folded.ts) or from folded text via the folded parser.
+import { formatCount } from '../model/units.js';
 
 export interface DiffFoldedOptions {
   /** Scale the before counts so both profiles have the same total (compare shapes, not load). Default false. */
   normalize?: boolean;
+  /**
+   * Requests each profile served: scales the before counts by after / before requests, so that a stack's change
+   * is its change per request (cost, whatever the load). Replaces `normalize`. Default none.
+   */
+  perRequest?: { before: number; after: number };
   /** Replace hex addresses `0x45ef2173` with `0x...` so stacks that differ only by address merge. Default false. */
   stripHex?: boolean;
 }
@@ -41,10 +47,46 @@ export function diffFolded(before: ReadonlyMap<string, number>, after: ReadonlyM
   };
   const totalBefore = add(before, 'before');
   const totalAfter = add(after, 'after');
-  if (opts.normalize && totalBefore !== totalAfter && totalBefore > 0) {
-    for (const row of rows.values()) row.before = Math.trunc((row.before * totalAfter) / totalBefore);
+  const [from, to] = opts.perRequest ? [opts.perRequest.before, opts.perRequest.after] : opts.normalize ? [totalBefore, totalAfter] : [0, 0];
+  if (from !== to && from > 0) {
+    for (const row of rows.values()) row.before = Math.trunc((row.before * to) / from);
   }
   return [...rows.values()].sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+}
+
+/** How a diff scales its base: per request (both profiles know their request count), to the new total, or not at all. */
+export type DiffNormalisation =
+  | { kind: 'per-request'; before: number; after: number }
+  | { kind: 'total'; requestsKnown: 'neither' | 'base only' | 'new only' }
+  | { kind: 'none' };
+
+/** Per request when both request counts are known and normalising is wanted, else by total (or raw when not wanted). */
+export function diffNormalisationOf(normalize: boolean, beforeRequests: number | undefined, afterRequests: number | undefined): DiffNormalisation {
+  if (!normalize) return { kind: 'none' };
+  const before = beforeRequests !== undefined && beforeRequests > 0 ? beforeRequests : undefined;
+  const after = afterRequests !== undefined && afterRequests > 0 ? afterRequests : undefined;
+  if (before !== undefined && after !== undefined) return { kind: 'per-request', before, after };
+  return { kind: 'total', requestsKnown: before !== undefined ? 'base only' : after !== undefined ? 'new only' : 'neither' };
+}
+
+/** The options of diffFolded that apply a normalisation. */
+export function diffFoldedScaling(n: DiffNormalisation): Pick<DiffFoldedOptions, 'normalize' | 'perRequest'> {
+  if (n.kind === 'per-request') return { perRequest: { before: n.before, after: n.after } };
+  return { normalize: n.kind === 'total' };
+}
+
+/** The normalisation in words, for the page and stderr: `per request: base × 20,000 / 20,000 requests`. */
+export function diffNormalisationWords(n: DiffNormalisation): string {
+  switch (n.kind) {
+    case 'per-request':
+      return `per request: base scaled by ${formatCount(n.after)} / ${formatCount(n.before)} requests (new / base)`;
+    case 'total': {
+      const why = n.requestsKnown === 'neither' ? 'neither input knows its request count' : `only the ${n.requestsKnown === 'base only' ? 'base' : 'new'} input knows its request count`;
+      return `by total: base scaled to the new profile's total (${why})`;
+    }
+    case 'none':
+      return 'raw values: base not scaled (--no-normalize)';
+  }
 }
 
 /** `stack before after` lines, as inferno-diff-folded prints them. */

@@ -7,6 +7,7 @@ import type { ParseWarning } from '../parse/types.js';
 import type { CheckMeasurement } from '../report/check.js';
 import { classifyNetworkModel } from '../report/classify.js';
 import { countsPerRequest } from '../report/normalise.js';
+import { backendOf } from './compare-input.js';
 import { readInput } from './input.js';
 import { syscallTableOf } from './profiles.js';
 import type { Run } from './types.js';
@@ -35,6 +36,7 @@ export async function readMeasurement(path: string, onWarning: (w: ParseWarning)
       ...(meta.durationSeconds ? { durationSeconds: meta.durationSeconds } : {}),
       ...(meta.threads ? { threads: meta.threads } : {}),
       ...(meta.run?.capture?.lost ? { lost: meta.run.capture.lost } : {}),
+      ...identity(backendOf(meta.backend ?? meta.run?.backend, loaded.format), meta.run?.command),
     },
   };
 }
@@ -54,8 +56,29 @@ export function measurementOfRun(result: Run, shownDir: string): LoadedMeasureme
       ...(durationSeconds ? { durationSeconds } : {}),
       ...(syscalls.threads ? { threads: syscalls.threads } : {}),
       ...(run.capture?.lost ? { lost: run.capture.lost } : {}),
+      ...identity(run.backend, run.command),
     },
   };
+}
+
+// Which tracer and which program: a check across either compares something else than a change (notes say so).
+function identity(backend: string | undefined, command: readonly string[] | null | undefined): { backend?: string; program?: string } {
+  const program = programOf(command);
+  return { ...(backend ? { backend } : {}), ...(program ? { program } : {}) };
+}
+
+const INTERPRETERS = /^(python[\d.]*|pypy[\d.]*|node|nodejs|bun|deno|ruby|perl|php|java|sh|bash|dash)$/;
+
+/**
+ * The program a command runs, as a reader names it: the executable's name, or for an interpreter the script or
+ * module it runs (`python3 server.py 8080` -> `python3 server.py`). Arguments such as ports do not count.
+ */
+export function programOf(command: readonly string[] | null | undefined): string | undefined {
+  if (!Array.isArray(command) || typeof command[0] !== 'string' || command[0] === '') return undefined;
+  const exe = basename(command[0]);
+  if (!INTERPRETERS.test(exe)) return exe;
+  const script = command.slice(1).find((a) => typeof a === 'string' && !a.startsWith('-'));
+  return script === undefined ? exe : `${exe} ${basename(script)}`;
 }
 
 /** Writes the baseline file atomically; replacing it is the point of --update-baseline, so no --force. */

@@ -46,7 +46,7 @@ export function compareRunFromInput(loaded: LoadedInput, path: string): CompareR
   const requestsPerSecond = meta.requestsPerSecond ?? run?.load?.requestsPerSecond;
   const threads = meta.threads ?? run?.threads ?? undefined;
   const sweep = run?.sweep ?? [];
-  const backend = meta.backend ?? run?.backend ?? BACKEND_OF_FORMAT[loaded.format];
+  const backend = backendOf(meta.backend ?? run?.backend, loaded.format);
   const sourceFormat = sourceFormatOf(loaded.format, run);
   return {
     name: meta.name ?? run?.name ?? displayName(path),
@@ -62,12 +62,21 @@ export function compareRunFromInput(loaded: LoadedInput, path: string): CompareR
   };
 }
 
-const BACKEND_OF_FORMAT: Partial<Record<InputFormat, string>> = {
+const BACKEND_OF_FORMAT: Partial<Record<string, string>> = {
   'strace-summary': 'strace',
   'strace-log': 'strace',
   'perf-trace-summary': 'perf',
   bpftrace: 'bpftrace',
 };
+
+/**
+ * The tracer behind an input: a run's backend, else the tool its format comes from. A baseline written from a
+ * file input stores that file's format as its backend (`strace-summary`), which names the tool too.
+ */
+export function backendOf(backend: string | undefined, format: InputFormat): string | undefined {
+  if (backend !== undefined && backend !== 'run') return BACKEND_OF_FORMAT[backend] ?? backend;
+  return BACKEND_OF_FORMAT[format];
+}
 
 const FORMAT_WORDS: Partial<Record<InputFormat, string>> = {
   'strace-summary': 'strace -c',

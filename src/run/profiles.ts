@@ -10,7 +10,14 @@ import type { ModelVerdict } from '../model/run.js';
 import { syscallsFromProfile, profileFromSyscalls } from '../model/syscall-profile.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import type { InputFormat } from '../parse/types.js';
-import { diffFolded, type DiffRow } from '../report/diff-folded.js';
+import {
+  diffFolded,
+  diffFoldedScaling,
+  diffNormalisationOf,
+  diffNormalisationWords,
+  type DiffNormalisation,
+  type DiffRow,
+} from '../report/diff-folded.js';
 import type { LoadedInput } from './input.js';
 
 /** The stacks to draw or convert: the input's profile, else one stack per syscall of its table. */
@@ -75,20 +82,32 @@ export interface ProfileDiff {
   /** The sample type both sides were compared in. */
   sampleType: string;
   unit: string;
+  /** How the base was scaled: per request when both sides know their request count, else by total (or not). */
+  normalisation: DiffNormalisation;
+  /** The same in words, for the page and stderr. */
+  normalisationWords: string;
 }
 
-/** `diff`: the folded difference of two profiles in a sample type both have. */
-export function diffProfiles(
-  base: { profile: Profile; name: string },
-  next: { profile: Profile; name: string },
-  options: { sampleType?: string; normalize: boolean; stripHex: boolean },
-): ProfileDiff {
+/** One side of a diff: its profile, the name shown in errors and, for run directories, the requests it served. */
+export interface DiffSide {
+  profile: Profile;
+  name: string;
+  requests?: number;
+}
+
+/**
+ * `diff`: the folded difference of two profiles in a sample type both have. With `normalize`, the base is scaled
+ * per request when both sides know their request count (a change that does the same work per request in more
+ * calls must not make the unchanged paths look smaller), else to the new total.
+ */
+export function diffProfiles(base: DiffSide, next: DiffSide, options: { sampleType?: string; normalize: boolean; stripHex: boolean }): ProfileDiff {
   const type = commonSampleType(base, next, options.sampleType);
+  const normalisation = diffNormalisationOf(options.normalize, base.requests, next.requests);
   const rows = diffFolded(foldedStacks(base.profile, type.baseIndex), foldedStacks(next.profile, type.newIndex), {
-    normalize: options.normalize,
+    ...diffFoldedScaling(normalisation),
     stripHex: options.stripHex,
   });
-  return { rows, sampleType: type.name, unit: type.unit };
+  return { rows, sampleType: type.name, unit: type.unit, normalisation, normalisationWords: diffNormalisationWords(normalisation) };
 }
 
 // Comparing calls with nanoseconds would draw nonsense: both sides must show the same sample type and unit.

@@ -116,7 +116,7 @@ describe('runHttpLoad', () => {
     }
   });
 
-  it('counts non-2xx responses as errors', async () => {
+  it('counts non-2xx responses as errors, by status', async () => {
     const server = await countingServer((n, _req, res) => {
       res.statusCode = n % 4 === 0 ? 500 : 200;
       res.end('x');
@@ -124,6 +124,7 @@ describe('runHttpLoad', () => {
     const r = await runHttpLoad({ url: server.url, connections: 1, requests: 400 });
     expect(r.requests).toBe(400);
     expect(r.errors).toBe(100);
+    expect(r.errorKinds).toEqual({ 'HTTP 500': 100 });
   });
 
   it('counts connections the server drops mid-request as errors, and reconnects', async () => {
@@ -135,6 +136,9 @@ describe('runHttpLoad', () => {
     expect(server.seen()).toBe(500);
     expect(r.errors).toBe(100);
     expect(r.requests).toBe(400);
+    // A destroyed socket closes (FIN) or resets, depending on what was still unread: both are named.
+    expect(Object.keys(r.errorKinds!).every((k) => k === 'closed before the response' || k === 'reset')).toBe(true);
+    expect(Object.values(r.errorKinds!).reduce((a, b) => a + b, 0)).toBe(100);
   });
 
   it('counts a request without an answer within 2 s as a timeout error', async () => {
@@ -142,7 +146,7 @@ describe('runHttpLoad', () => {
       if (n !== 2) res.end('x');
     });
     const r = await runHttpLoad({ url: server.url, connections: 1, requests: 5 });
-    expect(r).toMatchObject({ requests: 4, errors: 1 });
+    expect(r).toMatchObject({ requests: 4, errors: 1, errorKinds: { timeout: 1 } });
   });
 
   it('stops promptly on abort and returns the partial result', async () => {

@@ -75,4 +75,46 @@ describe('LoadLoop', () => {
       await server.close();
     }
   });
+
+  it('says what the errors were: an HTTP status, a reset, a close before the response', async () => {
+    // Request n on the server: 0 answered 200, 1 answered 503, 2 closed unanswered, 3 reset (RST); repeat.
+    let n = 0;
+    const server = createServer((socket) => {
+      socket.on('data', () => {
+        const kind = n++ % 4;
+        if (kind === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else if (kind === 1) socket.write('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
+        else if (kind === 2) socket.end();
+        else socket.resetAndDestroy();
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await runLoop((server.address() as AddressInfo).port, 1, 20);
+      expect(r).toMatchObject({ requests: 10, errors: 15, non2xx: 5, socketErrors: 10 });
+      expect(r.errorKinds).toEqual({ 'HTTP 503': 5, 'closed before the response': 5, reset: 5 });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('counts connects refused once the server stops listening', async () => {
+    const server = createServer((socket) => {
+      // At the first request: stop listening, then drop the connection; every reconnect is refused.
+      socket.once('data', () => {
+        server.close();
+        socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const r = await new Promise<WorkerResult>((resolve) => {
+      const config = { kind: WORKER_KIND, host: '127.0.0.1', port, request: Buffer.from('GET / HTTP/1.1\r\n\r\n'), connections: 1, durationMs: 600, requests: null } as const;
+      new LoadLoop(config, (m) => m.type === 'done' && resolve(m.result)).start();
+    });
+    expect(r.errorKinds.reset).toBe(1);
+    expect(r.errorKinds['connect refused']).toBeGreaterThanOrEqual(3);
+    expect(Object.values(r.errorKinds).reduce((a, b) => a + b, 0)).toBe(r.errors);
+  });
 });

@@ -92,6 +92,33 @@ describe('netprobe check', () => {
     expect((await runCli(['check', '--baseline', baseline, GO])).exitCode).toBe(0);
   });
 
+  it('notes a baseline captured by another backend, also through a baseline file written from a strace -c table', async () => {
+    const r = await runCli(['check', '--baseline', EPOLL_BPFTRACE, EPOLL]);
+    expect(r.stdout).toContain(
+      '\nnote: runs from different backends (bpftrace: the baseline; strace: this run): strace stops the target at every syscall',
+    );
+    const baseline = join(tmp, 'strace-baseline.json');
+    expect((await runCli(['check', '--baseline', baseline, '--update-baseline', EPOLL])).exitCode).toBe(0);
+    const json = JSON.parse((await runCli(['check', '--baseline', baseline, EPOLL_BPFTRACE, '--json'])).stdout) as {
+      baseline: { backend: string };
+      current: { backend: string };
+      notes: string[];
+    };
+    expect([json.baseline.backend, json.current.backend]).toEqual(['strace', 'bpftrace']);
+    expect(json.notes).toContainEqual(expect.stringMatching(/^runs from different backends \(strace: the baseline; bpftrace: this run\)/));
+    expect((await runCli(['check', '--baseline', EPOLL, EPOLL])).stdout).not.toContain('different backends');
+  });
+
+  it('notes a baseline of another program (run directories name their command)', async () => {
+    const r = await runCli(['check', '--baseline', fixture('models', 'runs', 'c-threads-sweep', 'connections-10'), fixture('models', 'runs', 'go-nethttp-bpftrace')]);
+    expect(r.stdout).toContain(
+      '\nnote: the baseline is another program (baseline: c-threads; this run: go-nethttp): the check compares two programs, not two versions of one\n',
+    );
+    const md = await runCli(['check', '--baseline', fixture('models', 'runs', 'go-nethttp-strace'), fixture('models', 'runs', 'go-nethttp-bpftrace'), '--markdown']);
+    expect(md.stdout).not.toContain('another program');
+    expect(md.stdout).toContain('Note: runs from different backends (strace: the baseline; bpftrace: this run)');
+  });
+
   it('exits 2 for a bad or missing baseline', async () => {
     const noSyscalls = join(tmp, 'not-a-baseline.json');
     writeFileSync(noSyscalls, '{"name": "x"}\n');

@@ -77,9 +77,19 @@ describe('netprobe compare', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n')[1]).toMatch(/^\s+go-nethttp \[strace\]\s+go-nethttp \[perf\]\s+go-nethttp \[bpftrace\]$/);
     expect(r.stdout).toContain('\nEAGAIN n/a: go-nethttp [strace] has errors without errno names (strace -c); see the errors row.\n');
+    // A backend row, and a note that counts from strace and bpftrace/perf are not alike.
+    expect(r.stdout).toMatch(/\nbackend\s+strace\s+perf\s+bpftrace\n/);
+    expect(r.stdout).toContain(
+      '\nNote: columns from different backends (strace: go-nethttp [strace]; perf: go-nethttp [perf]; bpftrace: go-nethttp [bpftrace]): strace stops the target at every syscall',
+    );
+    const md = (await runCli(['compare', ...RUNS, '--markdown'])).stdout;
+    expect(md).toContain('| backend | strace | perf | bpftrace |');
+    expect(md).toContain('Note: columns from different backends');
     const json = JSON.parse((await runCli(['compare', ...RUNS, '--json'])).stdout) as {
       columns: { name: string; backend: string; source: string; sourceFormat: string; errnoDetail: boolean }[];
+      notes: string[];
     };
+    expect(json.notes[0]).toMatch(/^columns from different backends \(strace: go-nethttp \[strace\]; perf: /);
     expect(json.columns.map((c) => [c.name, c.backend, c.source, c.sourceFormat, c.errnoDetail])).toEqual([
       ['go-nethttp [strace]', 'strace', RUNS[0], 'strace -c', false],
       ['go-nethttp [perf]', 'perf', RUNS[1], 'perf trace -s', true],

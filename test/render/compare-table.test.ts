@@ -24,6 +24,9 @@ describe('renderCompareTable', () => {
     expect(text).toMatch(/\nepoll wait\s+[\d.,]+\s+[\d.,]+\n/);
     expect(text).toMatch(/\nrequests\/s\s+10,750\s+13,333\n/);
     expect(text).toMatch(/\nmodel\s+netpoll\s+reactor\n/);
+    // Neither column says which tracer made it.
+    expect(text).toMatch(/\nbackend\s+unknown\s+unknown\n/);
+    expect(text).not.toContain('Note:');
     expect(text).toContain('  go-nethttp: goroutine-per-connection (netpoll) ');
     expect(text).toContain('  redis: event-loop reactor (epoll) ');
     expect(text).toContain('EAGAIN n/a: go-nethttp, redis have errors without errno names (strace -c); see the errors row.');

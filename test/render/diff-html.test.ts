@@ -97,4 +97,10 @@ describe('renderDiffHtml', () => {
     const [d] = sectionData(renderDiffHtml({ title: 't', rows: [], normalized: false }));
     expect(d!.trees[0]).toMatchObject({ total: 0, baseTotal: 0, vanished: 0, frames: 0, pruned: 0 });
   });
+
+  it('says in the legend how the base was scaled, escaped', () => {
+    const page = renderDiffHtml({ title: 't', rows, normalized: false, scaling: 'per request: base scaled by 2 / 1 requests <x>' });
+    expect(page).toContain('<span class="np-scaling">compared per request: base scaled by 2 / 1 requests &#60;x&#62;</span>');
+    expect(renderDiffHtml({ title: 't', rows, normalized: false })).not.toContain('np-scaling');
+  });
 });

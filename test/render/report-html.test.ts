@@ -65,6 +65,19 @@ describe('renderReportHtml', () => {
     expect(html).toContain('id="np-sweep-memory"');
     expect(html.match(/<section class="np-flame" id="flame-\d"/g)).toEqual(['<section class="np-flame" id="flame-1"', '<section class="np-flame" id="flame-2"']);
     expect(html).toContain('<li>skipped c-threads: gcc not found. To enable it: apt-get install gcc</li>');
+    expect(html).toContain('<tr class="np-fact"><th>backend</th><td>unknown</td><td>unknown</td></tr>');
+  });
+
+  it('has a backend row and says when the runs come from different backends', async () => {
+    const t = await table('go-nethttp-c50.strace.txt');
+    const comparison = compareRuns([
+      { name: 'a', syscalls: t, backend: 'strace', threads: 5 },
+      { name: 'b', syscalls: t, backend: 'bpftrace', threads: 2 },
+    ]);
+    const html = renderReportHtml({ title: 't', comparison });
+    expect(html).toContain('<tr class="np-fact"><th>backend</th><td>strace</td><td>bpftrace</td></tr>');
+    expect(html).toContain('<li>columns from different backends (strace: a; bpftrace: b): strace stops the target at every syscall');
+    expect(html).toContain('<li>thread counts differ in meaning: strace counts every thread and process it attached to or followed');
   });
 
   it('renders a hostile run name as text, in markup and in embedded data', async () => {

@@ -106,10 +106,22 @@ describe('renderTraceSummary', () => {
     expect(out).not.toContain('target memory');
   });
 
-  it('an external load command that did not tell its request count: no per-request figures', () => {
-    const out = summary({ load: { requests: 0, errors: 0, durationSeconds: 5, requestsPerSecond: 0, requestsKnown: false } });
-    expect(out).toContain('\nload: unknown number of requests in 5.0 s (');
+  it('an external load command that told nothing: count, rate and errors read unknown, never 0; no per-request figures', () => {
+    const out = summary({ load: { requests: 0, errors: null, durationSeconds: 6.4, requestsPerSecond: 0, requestsKnown: false } });
+    expect(out).toContain('\nload: unknown number of requests in 6.4 s (req/s unknown), errors unknown\n');
     expect(out).not.toMatch(/calls\/req|syscalls per request/);
+  });
+
+  it('an external load command that printed its own rate but no count keeps the rate', () => {
+    const out = summary({ load: { requests: 0, errors: null, durationSeconds: 0.8, requestsPerSecond: 47281.3, requestsKnown: false } });
+    expect(out).toContain('\nload: unknown number of requests in 0.8 s (47,281 req/s), errors unknown\n');
+  });
+
+  it("says what the built-in load's errors were, most frequent first", () => {
+    const out = summary({
+      load: { requests: 1000, errors: 26, errorKinds: { timeout: 3, reset: 20, 'HTTP 503': 3 }, durationSeconds: 2, requestsPerSecond: 500 },
+    });
+    expect(out).toContain('\nload: 1,000 requests in 2.0 s (500 req/s), 26 errors (reset 20, HTTP 503 3, timeout 3)\n');
   });
 
   it('a run.json without `capture` (older files): window unknown, the run length instead', () => {

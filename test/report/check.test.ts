@@ -127,6 +127,21 @@ describe('checkAgainstBaseline', () => {
     ]);
   });
 
+  it('notes a baseline of another program or backend, and what each backend counts as threads', async () => {
+    const redis = (await readInput(fixture('models', 'redis-c50.strace.txt'))).syscalls!;
+    const base: CheckMeasurement = { name: 'a', syscalls: redis, requests: 40000, backend: 'bpftrace', program: 'redis-server', threads: 2 };
+    const r = checkAgainstBaseline(base, { ...base, name: 'b', backend: 'strace', program: 'nginx', threads: 5 });
+    expect(r.notes).toEqual([
+      'the baseline is another program (baseline: redis-server; this run: nginx): the check compares two programs, not two versions of one',
+      expect.stringMatching(/^runs from different backends \(bpftrace: the baseline; strace: this run\): strace stops the target/),
+      'thread counts differ in meaning: bpftrace counts the threads that made a syscall during the capture; strace counts every thread and process it attached to or followed, idle ones included',
+    ]);
+    expect([r.baseline.backend, r.baseline.program, r.current.backend, r.current.program]).toEqual(['bpftrace', 'redis-server', 'strace', 'nginx']);
+    // Unknown on either side: nothing to say.
+    const { program: _p, backend: _b, ...unknown } = base;
+    expect(checkAgainstBaseline(unknown, { ...base, program: 'nginx', backend: 'strace' }).notes).toEqual([]);
+  });
+
   it('accepts a model change when told to', async () => {
     const epoll = await capture('example-c-epoll-c1', 'strace');
     const go = await capture('example-go-nethttp-c1', 'strace');

@@ -11,6 +11,7 @@ const NETPOLL: ModelLabel = 'goroutine-per-connection (netpoll)';
 const REACTOR: ModelLabel = 'event-loop reactor (epoll)';
 const THREADS: ModelLabel = 'thread-per-connection (blocking)';
 const POLL: ModelLabel = 'poll/select loop';
+const FORK: ModelLabel = 'process-per-connection (fork)';
 
 // The true model of every captured program, by file-name prefix (first match wins).
 // ThreadingHTTPServer with 2 keep-alive clients is thread-per-connection, but 2-4 accepts cannot show it and its
@@ -27,6 +28,7 @@ const TRUTH: [prefix: string, label: ModelLabel][] = [
   ['memcached-', REACTOR],
   ['python-threadinghttpserver-', THREADS],
   ['python-httpserver-', POLL],
+  ['python-forkinghttpserver-', FORK],
   ['example-go-nethttp-', NETPOLL],
   ['example-go-reactor-', REACTOR],
   ['example-c-threads-', THREADS],
@@ -120,5 +122,45 @@ describe('classifyNetworkModel evidence and edge cases', () => {
   it('reports the thread count it was given', async () => {
     const verdict = classifyNetworkModel(await table('redis-c50.strace.txt'), { threads: 4 });
     expect(verdict.evidence).toContain('4 threads made syscalls');
+  });
+
+  it('tells forked children from threads by their reaping (wait4) and exit_group, not by the clone count', async () => {
+    const forked = classifyNetworkModel(await table('python-forkinghttpserver-c50.bpftrace.txt'));
+    expect(forked.label).toBe(FORK);
+    expect(forked.evidence).toContain('1.00 clone/fork/vfork and 0 clone3 calls per accepted connection (1,135 and 0 / 1,135)');
+    expect(forked.evidence.join('\n')).toMatch(/4\.73 wait4\/waitid and 1\.0 exit_group per accepted connection: each connection's task is a child process/);
+    const threads = classifyNetworkModel(await table('python-threadinghttpserver-c50.strace.txt'));
+    expect(threads.label).toBe(THREADS);
+    expect(threads.evidence).toContain('0 wait4/waitid and 0 exit_group per accepted connection: the new tasks are threads, not child processes');
+  });
+
+  it('decides a forking server from strace -c by the reaping alone (strace -c lists no exit_group)', async () => {
+    const t = await table('python-forkinghttpserver-c50.strace.txt');
+    expect(t.rows.some((r) => r.name === 'exit_group')).toBe(false);
+    expect(classifyNetworkModel(t).label).toBe(FORK);
+  });
+
+  it('says a capture of the parent alone missed the children that did the I/O', async () => {
+    const verdict = classifyNetworkModel(await table('python-forkinghttpserver-pidfilter-c50.bpftrace.txt'));
+    expect(verdict.label).toBe(FORK);
+    expect(verdict.confidence).toBeLessThan(0.75);
+    expect(verdict.evidence.join('\n')).toMatch(/only 0 read\/write-family calls for 824 connections: the children that served them are not in this capture/);
+  });
+
+  it('calls the tasks processes, not threads, under a forking server', async () => {
+    const verdict = classifyNetworkModel(await table('python-forkinghttpserver-mid-curl.strace.log'));
+    expect(verdict.label).toBe(FORK);
+    expect(verdict.evidence.join('\n')).toMatch(/\d+ tasks \(processes and threads\) made syscalls/);
+  });
+
+  it('keeps a thread per connection that also reaps a helper process per connection (clone3 threads) as threads', () => {
+    const row = (name: string, calls: number) => ({ name, calls, errors: 0, errnos: {}, seconds: 0 });
+    const t = tableFromRows(
+      [row('accept4', 200), row('clone3', 200), row('clone', 200), row('wait4', 200), row('recvfrom', 400), row('sendto', 400), row('poll', 20)],
+      false,
+    );
+    const verdict = classifyNetworkModel(t);
+    expect(verdict.label).toBe(THREADS);
+    expect(verdict.evidence.join('\n')).toMatch(/the new tasks are threads/);
   });
 });

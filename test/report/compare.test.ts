@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readInput } from '../../src/run/input.js';
 import type { SyscallTable } from '../../src/model/syscalls.js';
 import { perRequestByFamily } from '../../src/report/normalise.js';
-import { compareRuns, type SweepLevel } from '../../src/report/compare.js';
+import { compareRuns, crossBackendNotes, type SweepLevel } from '../../src/report/compare.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string): Promise<SyscallTable> {
@@ -113,5 +113,31 @@ describe('compareRuns', () => {
     expect(level.perRequest.total).toBe(go.totals.calls / 1000);
     expect(level.perRequest.futex).toBeGreaterThan(0);
     expect(level.perRequest['poll-select']).toBeUndefined();
+  });
+});
+
+describe('crossBackendNotes', () => {
+  it('says nothing when every run comes from one backend, or the backends are unknown', () => {
+    expect(crossBackendNotes([{ name: 'a', backend: 'strace' }, { name: 'b', backend: 'strace' }], 'column')).toEqual([]);
+    expect(crossBackendNotes([{ name: 'a', backend: 'strace' }, { name: 'b' }, { name: 'c', backend: 'pprof' }], 'column')).toEqual([]);
+  });
+
+  it('names the backends and, when thread counts meet, what each counts (redis: 2 threads under bpftrace, 5 under strace)', () => {
+    const notes = crossBackendNotes(
+      [
+        { name: 'the baseline', backend: 'bpftrace', threads: 2 },
+        { name: 'this run', backend: 'strace', threads: 5 },
+      ],
+      'run',
+    );
+    expect(notes).toEqual([
+      'runs from different backends (bpftrace: the baseline; strace: this run): strace stops the target at every syscall, which slows it several times over and shifts its syscall mix (futex, epoll waits, EAGAIN reads per request); compare captures of one backend',
+      'thread counts differ in meaning: bpftrace counts the threads that made a syscall during the capture; strace counts every thread and process it attached to or followed, idle ones included',
+    ]);
+  });
+
+  it('does not blame strace when it is not involved, nor explain threads that mean the same', () => {
+    const notes = crossBackendNotes([{ name: 'a', backend: 'bpftrace', threads: 8 }, { name: 'b', backend: 'perf', threads: 8 }], 'column');
+    expect(notes).toEqual(['columns from different backends (bpftrace: a; perf: b): each probes the target differently (overhead, lost events); compare captures of one backend']);
   });
 });
