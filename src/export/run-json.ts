@@ -4,8 +4,8 @@ import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunCapture
 import type { SyscallTable } from '../model/syscalls.js';
 import { syscallsJson } from './json.js';
 
-/** run.json as netprobe writes it: the shared fields plus `capture` and `interrupted`. */
-export type NetprobeRunJson = RunJson & { capture: RunCapture; interrupted: boolean };
+/** run.json as netprobe writes it: the shared fields plus `inFlight`, `capture` and `interrupted`. */
+export type NetprobeRunJson = RunJson & { inFlight: Record<string, number> | null; capture: RunCapture; interrupted: boolean };
 export type { RunCapture };
 
 export interface RunJsonInput {
@@ -42,6 +42,7 @@ export function buildRunJson(input: RunJsonInput): NetprobeRunJson {
     load: input.load,
     syscalls: table.syscalls,
     totals: table.totals,
+    inFlight: table.inFlight,
     perRequest: input.perRequest,
     threads: table.threads,
     model: input.model,

@@ -91,6 +91,12 @@ export interface RunJson {
   load: LoadResult | null;
   syscalls: SyscallRow[];
   totals: SyscallTotals;
+  /**
+   * Calls entered but not returned when the capture ended, by syscall, e.g. `{ "read": 3, "epoll_wait": 1 }`
+   * (already in `syscalls`: calls count when made); exit and exit_group never are. `{}` when none, null when
+   * the backend cannot tell (strace -c); absent in files written before it existed.
+   */
+  inFlight?: Record<string, number> | null;
   perRequest: Record<string, number> | null;
   threads: number | null;
   model: ModelVerdict;

@@ -23,12 +23,24 @@ export interface SyscallTable {
   threads?: number;
   /** Whether `seconds` is known at all (bpftrace count-only maps do not measure time). */
   hasTime: boolean;
+  /**
+   * Calls entered but not returned when the capture ended, by syscall (already in `calls`: a call counts when
+   * it is made). exit and exit_group never return by design and are never in it. Absent when the source
+   * cannot tell (strace -c, perf trace -s alone, pprof); `{}` when it can and none were.
+   */
+  inFlight?: Record<string, number>;
+  /** What the source's counts leave out, in words (e.g. strace -c counts only calls that returned). */
+  notes?: string[];
 }
+
+/** Syscalls that end the thread or process: made, never returned, never "in flight". */
+export const NEVER_RETURNING: ReadonlySet<string> = new Set(['exit', 'exit_group']);
 
 // Accumulates counts by syscall name; build() returns rows sorted by calls, then time, then name.
 export class SyscallTableBuilder {
   private readonly rows = new Map<string, SyscallRow>();
   private readonly threadIds = new Set<string>();
+  private inFlight: Map<string, number> | undefined;
   hasTime = false;
 
   add(name: string, calls: number, errors = 0, seconds = 0, errnos?: Record<string, number>): void {
@@ -53,9 +65,23 @@ export class SyscallTableBuilder {
     this.threadIds.add(String(id));
   }
 
+  /** The source tells which calls were in flight at the end: the table gets `inFlight` (`{}` if none). */
+  tracksInFlight(): void {
+    this.inFlight ??= new Map();
+  }
+
+  /** A call still in flight when the capture ended; exit and exit_group are ignored (they never return). */
+  addInFlight(name: string, count = 1): void {
+    this.tracksInFlight();
+    if (NEVER_RETURNING.has(name) || count <= 0) return;
+    this.inFlight!.set(name, (this.inFlight!.get(name) ?? 0) + count);
+  }
+
   build(threads?: number): SyscallTable {
     const rows = [...this.rows.values()].filter((r) => r.calls > 0 || r.errors > 0);
-    return tableFromRows(rows, this.hasTime, threads ?? (this.threadIds.size || undefined));
+    const table = tableFromRows(rows, this.hasTime, threads ?? (this.threadIds.size || undefined));
+    if (this.inFlight) table.inFlight = sortedCounts(this.inFlight);
+    return table;
   }
 }
 
@@ -73,6 +99,12 @@ export function tableFromRows(rows: SyscallRow[], hasTime: boolean, threads?: nu
   );
   totals.seconds = roundSeconds(totals.seconds);
   return threads === undefined ? { rows: sorted, totals, hasTime } : { rows: sorted, totals, hasTime, threads };
+}
+
+/** Counts by name, largest first (then by name), as a plain object for JSON. */
+export function sortedCounts(counts: ReadonlyMap<string, number>): Record<string, number> {
+  const entries = [...counts].filter(([, n]) => n > 0).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries);
 }
 
 // Sums of microsecond-precision floats drift; keep nanosecond precision.

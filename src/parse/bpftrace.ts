@@ -4,7 +4,7 @@
 //   bpftrace -e 'tracepoint:raw_syscalls:sys_enter /pid == 123/ { @[args->id] = count(); }'
 //   bpftrace /usr/sbin/syscount.bt          (`@syscall[<nr>]`, `@process[<comm>]`)
 //   bpftrace -e 'profile:hz:99 /pid == 123/ { @[ustack, kstack] = count(); }'
-//   and netprobe's own script (src/capture/bpftrace-script.ts: @calls, @errors, @ns, @threads, @stacks).
+//   and netprobe's own script (src/capture/bpftrace-script.ts: @calls, @errors, @ns, @threads, @inflight, @stacks).
 // References: bpftrace 0.17 output (src/output.cpp) https://github.com/bpftrace/bpftrace/blob/v0.17.0/src/output.cpp,
 // FlameGraph's stackcollapse-bpftrace.pl for multi-line stack keys. Real input (bpftrace 0.17, fixtures/bpftrace/):
 //   @calls[257]: 150                  -> openat: 150 calls (x86_64 numbers unless options.arch says otherwise)
@@ -15,7 +15,11 @@
 //   	7f988f0332ec __libc_read+76 (/usr/lib/x86_64-linux-gnu/libc.so.6)
 //   , 0]: 1                           -> profile sample __libc_read;read (calls 1)
 //   {"type": "map", "data": {"@errors": {"3,9": 60}}}   -> close: 60 errors, EBADF 60
+//   @inflight[4711]: 0                -> read: 1 call in flight at the end (thread 4711 had not returned)
 //   netprobe: probes attached         (and then only blank lines) -> an empty table: the target was idle
+//   netprobe: probes attached; @inflight lists calls in flight at the end
+//                                     -> the same, and no call in flight when @inflight is absent (older
+//                                        scripts printed the first line and had no @inflight: unknown)
 //
 // Which map means what is decided by its key shape and name (see classify()); maps that are not about
 // syscalls (`@[comm]`, `@process[...]`), unkeyed counters and histograms are skipped with a warning.
@@ -36,8 +40,9 @@ const KEY_CLOSE = /^(.*)\]: (.*)$/;
 const JSON_EVENT = /^\{"type": ?"/;
 // bpftrace prints this when it cannot raise the limit; loading works anyway on kernels with memcg accounting.
 const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
-// netprobe's own script prints this from BEGIN (src/capture/bpftrace-script.ts BPFTRACE_READY_LINE).
+// netprobe's own script prints one of these from BEGIN (src/capture/bpftrace-script.ts BPFTRACE_READY_LINE).
 const NETPROBE_READY = 'netprobe: probes attached';
+const NETPROBE_READY_INFLIGHT = 'netprobe: probes attached; @inflight lists calls in flight at the end';
 const HIST_BUCKET = /^[[(].*\|/;
 const INTEGER = /^-?\d+$/;
 
@@ -65,6 +70,10 @@ class Collected {
   readonly errnos = new Map<string, Map<string, number>>();
   readonly nanoseconds = new Map<string, number>();
   readonly threads = new Set<string>();
+  /** Calls in flight at the end by syscall name (netprobe's @inflight: one entry per thread). */
+  readonly inFlight = new Map<string, number>();
+  /** The output says which calls were in flight (netprobe's script names @inflight, or the map was printed). */
+  inFlightKnown = false;
   hasTime = false;
   readonly syscallStacks = new ProfileBuilder(SYSCALL_SAMPLE_TYPES);
   readonly cpuStacks = new ProfileBuilder([{ type: 'samples', unit: 'count' }]);
@@ -90,10 +99,7 @@ class BpftraceReader {
       if (HIST_BUCKET.test(text)) return;
       this.histogram = undefined;
     }
-    if (text === NETPROBE_READY) {
-      this.netprobeScript = true;
-      return;
-    }
+    if (text === NETPROBE_READY || text === NETPROBE_READY_INFLIGHT) return this.sawReadyLine(text);
     if (text.trim() === '' || ATTACHING.test(text)) return;
     if (MEMLOCK_WARNING.test(text)) return;
     if (JSON_EVENT.test(text)) return this.jsonLine(text, lineNo);
@@ -126,6 +132,11 @@ class BpftraceReader {
     this.warnOnce(`printf:${text}`, 'printf-line', lineNo, `skipped a line that is not a map entry: ${text.trim()}`);
   }
 
+  private sawReadyLine(text: string): void {
+    this.netprobeScript = true;
+    if (text === NETPROBE_READY_INFLIGHT) this.data.inFlightKnown = true;
+  }
+
   private continueKey(text: string): void {
     const pending = this.pendingKey!;
     // Frames are indented; a line starting with `,` or `]` separates or closes key parts.
@@ -154,7 +165,7 @@ class BpftraceReader {
     if (type === 'attached_probes') return;
     if (type === 'printf') {
       const printed = typeof data === 'string' ? data.trim() : '';
-      if (printed === NETPROBE_READY) this.netprobeScript = true;
+      if (printed === NETPROBE_READY || printed === NETPROBE_READY_INFLIGHT) this.sawReadyLine(printed);
       else if (printed !== '') {
         this.warnOnce(`printf:${printed}`, 'printf-line', lineNo, `skipped printf output: ${printed}`);
       }
@@ -220,6 +231,11 @@ class BpftraceReader {
       case 'threads':
         d.threads.add(scalars[0]!);
         return;
+      case 'in-flight':
+        // Keyed by thread, valued by the syscall number it was inside.
+        d.inFlightKnown = true;
+        add(d.inFlight, this.syscall(valueText), 1);
+        return;
       default:
         this.warnOnce(map, role, lineNo, skipMessage(map, role));
     }
@@ -278,6 +294,8 @@ class BpftraceReader {
     // netprobe's script always keeps @ns and @threads, so an empty capture still says: no time, no threads.
     table.hasTime = d.hasTime || this.netprobeScript;
     for (const t of d.threads) table.seeThread(t);
+    if (d.inFlightKnown) table.tracksInFlight();
+    for (const [name, n] of d.inFlight) table.addInFlight(name, n);
 
     const result: ParseResult = { format: 'bpftrace', syscalls: table.build(this.netprobeScript ? d.threads.size : undefined) };
     const profile = this.profile();
@@ -307,11 +325,12 @@ export async function parseBpftrace(lines: AsyncIterable<string>, ctx: ParseCont
   return reader.finish(lineNo);
 }
 
-type Role = 'calls' | 'time' | 'errors' | 'thread-calls' | 'threads' | 'not-syscalls' | 'unkeyed-map' | 'unknown-map';
+type Role = 'calls' | 'time' | 'errors' | 'thread-calls' | 'threads' | 'in-flight' | 'not-syscalls' | 'unkeyed-map' | 'unknown-map';
 
 const TIME_MAPS = /^@(ns|nsecs|time|time_ns|ns_total|total_ns)$/;
 const ERROR_MAPS = /^@(errors?|errnos?|err|fails?|failures?)$/;
 const THREAD_MAPS = /^@(threads?|tids?)$/;
+const IN_FLIGHT_MAP = '@inflight';
 const SYSCALL_STACK_MAPS = /^@(stacks?|syscall_stacks?|syscalls?)$/;
 const PROCESS_MAPS = /^@(process|processes|comm|comms|pids?)$/;
 
@@ -320,6 +339,7 @@ function classify(map: string, keys: string[], arch: SyscallArch): Role {
   if (keys.length === 0) return 'unkeyed-map';
   if (keys.length === 1) {
     if (THREAD_MAPS.test(map)) return 'threads';
+    if (map === IN_FLIGHT_MAP && INTEGER.test(keys[0]!)) return 'in-flight';
     if (PROCESS_MAPS.test(map) || !isSyscallKey(keys[0]!)) return 'not-syscalls';
     return TIME_MAPS.test(map) ? 'time' : 'calls';
   }

@@ -15,9 +15,30 @@
 //                                   ENOENT: 50
 // becomes the row { name: 'openat', calls: 50, errors: 50, errnos: { ENOENT: 50 }, seconds: 0.000636 },
 // summed over every thread block; threads = number of `comm (tid)` blocks.
+//
+// perf trace counts a call at sys_exit, so its summary leaves out calls that never returned: exit and
+// exit_group, calls still blocked when the recording ended, and rt_sigreturn (its sys_exit carries id -1,
+// observed with perf 6.1 on kernel 6.18). netprobe's perf backend (src/capture/backends/perf.ts) therefore
+// appends two more outputs of perf for the same recording, and calls then count when they were made:
+//   perf report -i DATA --stdio -n --sort raw_syscalls:sys_enter.id   sys_enter events per syscall number:
+//     # Samples: 2K of event 'raw_syscalls:sys_enter'
+//     # Overhead       Samples                  id
+//         49.80%          1000                 110      -> getppid: 1000 calls (x86_64 numbers unless
+//                                                         options.arch says otherwise); errors and time
+//                                                         stay the summary's
+//   perf script -i DATA -F tid,event,trace, only the sys_enter lines no sys_exit of the same thread followed
+//   (unreturnedSyscallEntries below; exit and exit_group left out):
+//     27504 raw_syscalls:sys_enter: NR 7 (0, 0, 32, 7f81d99a48d0, 0, 7ffd17eb0777)
+//                                                      -> poll: 1 call in flight at the end
+// Without them (a plain `perf trace -s` file) the table says in `notes` what it cannot show.
 import { ParseError } from '../model/errors.js';
-import { SyscallTableBuilder } from '../model/syscalls.js';
+import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
+import { NEVER_RETURNING, SyscallTableBuilder, type SyscallTable } from '../model/syscalls.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
+
+/** What a perf trace -s summary leaves out; shown with the table when perf's sys_enter counts are not appended. */
+export const PERF_TRACE_S_NOTE =
+  'perf trace -s counts a call only when it returns: exit, exit_group, rt_sigreturn and calls still blocked when the recording ended are not in this table';
 
 const SUMMARY_TITLE = /^ Summary of events:\s*$/;
 // `comm (tid), N events, P%`; comm may itself contain spaces and parentheses, so anchor at the end.
@@ -27,6 +48,14 @@ const TOTAL_BLOCK = /^ total, (\d+) events?\s*$/;
 const ERRNO_LINE = /^\s+(E[A-Z0-9_]+|errno_\d+|\d+|\(unknown\)): (\d+)\s*$/;
 const DASHES = /^\s+-{3,}[\s-]*$/;
 const UNITS = /^\s+\((msec|usec|%)\)/;
+// perf report: `# Samples: 2K of event 'raw_syscalls:sys_enter'`, `# Overhead  Samples  id`, `  49.80%  1000  110`.
+const REPORT_EVENT = /^# Samples: .* of event '([^']+)'/;
+const REPORT_ID_COLUMNS = /^#\s+Overhead\s+Samples\s+id\s*$/;
+// Rows of other events (sys_exit: no sort key of theirs) have no id cell.
+const REPORT_ROW = /^\s+[\d.]+%\s+(\d+)(?:\s+(\d+))?\s*$/;
+const ENTER_EVENT = /^(?:raw_)?syscalls:sys_enter$/;
+// perf script -F tid,event,trace: `27504 raw_syscalls:sys_enter: NR 7 (0, …)`, `27504  raw_syscalls:sys_exit: NR 7 = 0`.
+const SCRIPT_EVENT = /^\s*(\d+)\s+(?:raw_)?syscalls:sys_(enter|exit):\s+NR (-?\d+)\b/;
 
 export const perfTraceSummaryParser: TextParser = {
   format: 'perf-trace-summary',
@@ -44,18 +73,103 @@ interface Columns {
   count: number;
 }
 
+/** What perf counted per syscall at sys_enter (perf report) and the calls in flight at the end (perf script). */
+class Entries {
+  /** perf report's sys_enter section was read: calls count from it. */
+  counted = false;
+  /** perf report printed anything (with no sys_enter section when perf recorded no syscall at all). */
+  reported = false;
+  readonly calls = new Map<string, number>();
+  readonly inFlight = new Map<string, number>();
+  /** The event of the perf report section being read, and whether it is sorted by syscall id. */
+  private event: string | undefined;
+  private idColumn = false;
+
+  constructor(private readonly arch: SyscallArch) {}
+
+  /** Reads one line after the summary; false when it is neither perf report nor perf script output. */
+  line(line: string): boolean {
+    const event = REPORT_EVENT.exec(line);
+    if (event) {
+      this.event = event[1];
+      this.idColumn = false;
+      return true;
+    }
+    if (line.startsWith('#')) {
+      this.reported = true;
+      if (REPORT_ID_COLUMNS.test(line) && this.event !== undefined && ENTER_EVENT.test(this.event)) this.idColumn = this.counted = true;
+      return true;
+    }
+    const row = REPORT_ROW.exec(line);
+    if (row) {
+      if (this.idColumn && row[2] !== undefined) add(this.calls, syscallName(Number(row[2]), this.arch), Number(row[1]));
+      return true;
+    }
+    const entry = SCRIPT_EVENT.exec(line);
+    if (entry && entry[2] === 'enter') {
+      add(this.inFlight, syscallName(Number(entry[3]), this.arch), 1);
+      return true;
+    }
+    return false;
+  }
+
+  /** The summary's errors, errnos and time with calls as made. */
+  apply(summary: SyscallTable): SyscallTable {
+    const made = new SyscallTableBuilder();
+    made.hasTime = summary.hasTime;
+    const rest = new Map(this.calls);
+    for (const row of summary.rows) {
+      made.add(row.name, rest.get(row.name) ?? 0, row.errors, row.seconds, row.errnos);
+      rest.delete(row.name);
+    }
+    for (const [name, calls] of rest) made.add(name, calls);
+    made.tracksInFlight();
+    for (const [name, n] of this.inFlight) made.addInFlight(name, n);
+    return made.build(summary.threads);
+  }
+}
+
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+/**
+ * The `perf script -F tid,event,trace` lines of sys_enter events that no sys_exit of the same thread followed
+ * before the end: calls still in flight when the recording ended (exit and exit_group, which never return, left out).
+ */
+export async function unreturnedSyscallEntries(lines: AsyncIterable<string>, arch: string = process.arch): Promise<string[]> {
+  const table = normalizeArch(arch);
+  const open = new Map<string, string>();
+  for await (const line of lines) {
+    const m = SCRIPT_EVENT.exec(line);
+    if (!m) continue;
+    if (m[2] === 'exit') open.delete(m[1]!);
+    else if (NEVER_RETURNING.has(syscallName(Number(m[3]), table))) open.delete(m[1]!);
+    else open.set(m[1]!, line);
+  }
+  return [...open.values()];
+}
+
 /** Sums the per-thread tables of `perf trace -s` output. */
 export async function parsePerfTraceSummary(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
   const table = new SyscallTableBuilder();
+  const entries = new Entries(normalizeArch(ctx.options.arch ?? process.arch));
   let lineNo = 0;
   let sawTitle = false;
   let columns: Columns | undefined;
   let lastRow: string | undefined;
   let threadBlocks = 0;
+  // Past the summary: perf report and perf script lines appended by netprobe's perf backend.
+  let appended = false;
 
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
+    if (sawTitle && (appended || line.startsWith('#') || SCRIPT_EVENT.test(line))) {
+      appended = true;
+      if (!entries.line(line)) ctx.warn({ kind: 'unexpected-line', line: lineNo, message: `skipped a line after the summary that is neither perf report nor perf script output: ${line.trim()}` });
+      continue;
+    }
     if (SUMMARY_TITLE.test(line)) {
       sawTitle = true;
       continue;
@@ -95,7 +209,11 @@ export async function parsePerfTraceSummary(lines: AsyncIterable<string>, ctx: P
 
   if (!sawTitle) throw new ParseError(ctx.file, Math.max(lineNo, 1), 'perf trace -s output starting with ` Summary of events:`');
   // Blocks are per thread by default; without any (summary-mode=total) the thread count is unknown.
-  return { format: 'perf-trace-summary', syscalls: table.build(threadBlocks || undefined), meta: threadBlocks ? { threads: threadBlocks } : {} };
+  const summary = table.build(threadBlocks || undefined);
+  // perf report prints no section for an event without samples: nothing entered, and nothing returned either.
+  const counted = entries.counted || (entries.reported && summary.totals.calls === 0);
+  const syscalls = counted ? entries.apply(summary) : { ...summary, notes: [PERF_TRACE_S_NOTE] };
+  return { format: 'perf-trace-summary', syscalls, meta: threadBlocks ? { threads: threadBlocks } : {} };
 }
 
 function columnsOf(header: string): Columns {

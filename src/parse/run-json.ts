@@ -35,8 +35,8 @@ export function parseRunJson(text: string, file: string): RunJson {
   return run;
 }
 
-/** The syscall table a run.json holds (rows, totals, threads). */
-export function syscallTableOfRun(run: Pick<RunJson, 'syscalls' | 'threads'>): SyscallTable {
+/** The syscall table a run.json holds (rows, totals, threads, calls in flight at the end). */
+export function syscallTableOfRun(run: Pick<RunJson, 'syscalls' | 'threads' | 'inFlight'>): SyscallTable {
   const rows: SyscallRow[] = run.syscalls.map((r) => ({
     name: String(r.name),
     calls: Number(r.calls) || 0,
@@ -45,7 +45,15 @@ export function syscallTableOfRun(run: Pick<RunJson, 'syscalls' | 'threads'>): S
     seconds: Number(r.seconds) || 0,
   }));
   const threads = typeof run.threads === 'number' ? run.threads : undefined;
-  return tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
+  const table = tableFromRows(rows, rows.some((r) => r.seconds > 0), threads);
+  const inFlight = inFlightOf(run.inFlight);
+  return inFlight ? { ...table, inFlight } : table;
+}
+
+// Only non-negative integer counts: a hand-edited or foreign file must not put text into the table.
+function inFlightOf(value: unknown): Record<string, number> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) > 0));
 }
 
 /** A run.json (or baseline) as a parse result: its syscall table and the facts other inputs lack. */

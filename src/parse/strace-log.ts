@@ -8,12 +8,19 @@
 //   13165 <... read resumed>"x", 1) = 1 <0.050180>       -> read: 1 call, 0.05018 s
 //   13167 <... read resumed>0x7ff, 1) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)
 //                                                          -> read: 1 call, 1 error ERESTARTSYS (count.c counts it)
-//   13167 <... read resumed> <unfinished ...>) = ?         -> not counted: the tracee died in the call
-//   9666  exit_group(7)   = ?                              -> not counted: count.c only counts returns
+//   13167 <... read resumed> <unfinished ...>) = ?         -> read: 1 call (made; the thread died in it)
+//   9666  exit_group(7)   = ?                              -> exit_group: 1 call (made; it never returns)
+//   3867  poll(NULL, 0, 50 <unfinished ...>   (no resumption before the end)
+//                                                          -> poll: 1 call, and 1 in flight at the end
+//   3866  poll(NULL, 0, 50 <detached ...>                  -> poll: 1 call, and 1 in flight at the end
 //    > /path/mix(main+0x113) [0x140c]                      -> -k frame of the call above, leaf first
+// A call counts when it is made, like the in-kernel backends count it at sys_enter. That is more than
+// `strace -c` counts: count.c counts a call when it returns, so its table leaves out exit, exit_group, calls
+// the thread died in and calls still blocked when strace detached (src/count.c count_syscall, called from
+// syscall_exiting_trace only).
 import { ParseError } from '../model/errors.js';
 import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type LabelValue } from '../model/profile.js';
-import { SyscallTableBuilder } from '../model/syscalls.js';
+import { NEVER_RETURNING, SyscallTableBuilder } from '../model/syscalls.js';
 import { classifyLine, isTraceEvent, parseOutcome, parseStackFrame, type Leader, type Outcome } from './strace-line.js';
 import { headerTitles } from './strace-summary.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
@@ -40,7 +47,7 @@ const PARTIAL_WINDOW = 64;
 interface CompletedCall {
   name: string;
   tid?: number;
-  outcome: Exclude<Outcome, { kind: 'unreturned' }>;
+  outcome: Outcome;
   frames: Frame[];
 }
 
@@ -58,6 +65,11 @@ class StraceLogReader {
   /** Unfinished call name by pid key ('' when strace printed no pid). */
   private readonly pending = new Map<string, { name: string; line: number }>();
   private last: CompletedCall | undefined;
+  /**
+   * Calls that ended in `= ?`, by pid key, until their thread's `+++ exited` line: strace -k prints the stack
+   * of such a call after that line (observed with strace 6.1: `exit(0) = ?`, `+++ exited with 0 +++`, frames).
+   */
+  private readonly awaitingExit = new Map<string, CompletedCall>();
   private readonly flat = new Map<string, { name: string; tid?: number; errno?: string; values: number[] }>();
   /** Stack lines after a signal or an uncounted call belong to nothing we count. */
   private absorbingStack = false;
@@ -96,6 +108,7 @@ class StraceLogReader {
 
     this.seeLeader(leader);
     const key = leader.pid === undefined ? '' : String(leader.pid);
+    if (body.kind !== 'exit' && body.kind !== 'noise' && body.kind !== 'other') this.flushAwaiting(key);
     switch (body.kind) {
       case 'call':
         this.events++;
@@ -116,20 +129,31 @@ class StraceLogReader {
       case 'partial':
         this.partial = { key, pid: leader.pid, name: body.name, line: lineNo, text: line };
         return;
-      case 'detached':
-        // strace let go of the tracee inside this call: no result, count.c does not count it.
+      case 'detached': {
+        // strace let go of the tracee inside this call (it was stopped): made, and in flight at the end.
         this.events++;
+        const name = body.name ?? this.pending.get(key)?.name;
         this.pending.delete(key);
+        if (name !== undefined) this.countUnreturned(name, leader.pid, true);
         return;
+      }
       case 'signal':
         this.events++;
         this.absorbingStack = true;
         return;
-      case 'exit':
+      case 'exit': {
         this.events++;
         if (body.supersededBy !== undefined) this.moveAfterExecve(String(body.supersededBy), key);
-        else this.pending.delete(key);
+        else this.endPending(key);
+        // The frames that follow belong to the thread's last call, the one that never returned.
+        const awaiting = this.awaitingExit.get(key);
+        this.awaitingExit.delete(key);
+        if (awaiting) {
+          this.last = awaiting;
+          this.absorbingStack = false;
+        }
         return;
+      }
       case 'noise':
         return;
       case 'other':
@@ -139,21 +163,19 @@ class StraceLogReader {
     }
   }
 
-  finish(lineCount: number): ParseResult {
+  finish(): ParseResult {
     this.reportForeign();
     this.flushLast();
+    for (const key of [...this.awaitingExit.keys()]) this.flushAwaiting(key);
     if (this.partial) this.dropPartial();
     if (this.events === 0) {
       const first = this.firstText ?? { line: 1, text: '<empty>' };
       throw new ParseError(this.ctx.file, first.line, 'a strace trace line such as `read(3, "..", 10) = 2`', first.text);
     }
-    for (const [key, call] of this.pending) {
-      this.ctx.warn({
-        kind: 'unfinished-at-end',
-        line: call.line,
-        message: `${call.name} of ${key === '' ? 'the tracee' : `pid ${key}`} never returned before line ${lineCount}; not counted (strace -c does not count it either)`,
-      });
-    }
+    // Unfinished with no resumption: still blocked when the log ended (strace detached, or the capture stopped).
+    this.table.tracksInFlight();
+    for (const [key, call] of this.pending) this.countUnreturned(call.name, key === '' ? undefined : Number(key), true);
+    this.pending.clear();
     const threads = this.sawPid ? undefined : 1;
     const result: ParseResult = { format: 'strace-log', syscalls: this.table.build(threads) };
     if (this.sawStack) {
@@ -221,10 +243,18 @@ class StraceLogReader {
     this.pending.delete(foundKey);
   }
 
+  // A thread ended (or was replaced) inside a call that strace never finished printing: the call was made.
+  private endPending(key: string): void {
+    const call = this.pending.get(key);
+    if (!call) return;
+    this.pending.delete(key);
+    this.countUnreturned(call.name, key === '' ? undefined : Number(key), false);
+  }
+
   // After a non-leader thread's execve, strace reports the rest of that execve under the leader's pid.
   private moveAfterExecve(fromKey: string, toKey: string): void {
     const call = this.pending.get(fromKey);
-    this.pending.delete(toKey);
+    this.endPending(toKey);
     if (!call) return;
     this.pending.delete(fromKey);
     this.pending.set(toKey, call);
@@ -232,6 +262,9 @@ class StraceLogReader {
 
   private complete(name: string, pid: number | undefined, outcome: Outcome): void {
     if (outcome.kind === 'unreturned') {
+      // `= ?`: exit, exit_group, or a call its thread died in. Made; its -k frames follow the thread's exit line.
+      this.table.add(name, 1);
+      this.awaitingExit.set(pid === undefined ? '' : String(pid), this.callOf(name, pid, outcome));
       this.absorbingStack = true;
       return;
     }
@@ -239,9 +272,27 @@ class StraceLogReader {
     if (outcome.seconds !== undefined) this.table.hasTime = true;
     if (outcome.kind === 'error') this.table.add(name, 1, 1, seconds, { [outcome.errno]: 1 });
     else this.table.add(name, 1, 0, seconds);
-    const tid = pid ?? this.fileTid;
-    this.last = tid === undefined ? { name, outcome, frames: [] } : { name, tid, outcome, frames: [] };
+    this.last = this.callOf(name, pid, outcome);
     this.absorbingStack = false;
+  }
+
+  /** A call with no result line: made, and (when `inFlight`) still blocked when the log ended. */
+  private countUnreturned(name: string, pid: number | undefined, inFlight: boolean): void {
+    this.table.add(name, 1);
+    if (inFlight && !NEVER_RETURNING.has(name)) this.table.addInFlight(name);
+    this.flushCall(this.callOf(name, pid, { kind: 'unreturned' }));
+  }
+
+  private callOf(name: string, pid: number | undefined, outcome: Outcome): CompletedCall {
+    const tid = pid ?? this.fileTid;
+    return tid === undefined ? { name, outcome, frames: [] } : { name, tid, outcome, frames: [] };
+  }
+
+  private flushAwaiting(key: string): void {
+    const call = this.awaitingExit.get(key);
+    if (!call) return;
+    this.awaitingExit.delete(key);
+    this.flushCall(call);
   }
 
   private stackFrame(line: string, lineNo: number): void {
@@ -274,8 +325,13 @@ class StraceLogReader {
     const call = this.last;
     if (!call) return;
     this.last = undefined;
+    this.flushCall(call);
+  }
+
+  private flushCall(call: CompletedCall): void {
     const errno = call.outcome.kind === 'error' ? call.outcome.errno : undefined;
-    const values = [1, errno === undefined ? 0 : 1, Math.round((call.outcome.seconds ?? 0) * 1e9)];
+    const seconds = call.outcome.kind === 'unreturned' ? 0 : (call.outcome.seconds ?? 0);
+    const values = [1, errno === undefined ? 0 : 1, Math.round(seconds * 1e9)];
     if (call.frames.length === 0) {
       // Logs without -k never need a profile: keep their samples in a cheap flat tally until one does.
       const key = `${call.name}\u0000${call.tid ?? ''}\u0000${errno ?? ''}`;
@@ -341,7 +397,7 @@ async function parseStraceLog(lines: AsyncIterable<string>, ctx: ParseContext): 
   const reader = new StraceLogReader(ctx, tidSuffix ? Number(tidSuffix[1]) : undefined);
   let lineNo = 0;
   for await (const line of lines) reader.line(line, ++lineNo);
-  return reader.finish(lineNo);
+  return reader.finish();
 }
 
 export const straceLogParser: TextParser = {

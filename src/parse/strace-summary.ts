@@ -14,6 +14,9 @@
 // A second table headed `System call usage summary for 32 bit mode:` (another personality) is merged
 // into the first, by name, with a `personality-merged` warning: netprobe compares syscall patterns, and a
 // 32-bit helper process is part of the same workload.
+// count.c counts a call when it returns, so the table cannot show calls that never did: exit, exit_group,
+// calls a thread died in and calls still blocked when strace detached. The result says so in `notes`
+// (STRACE_C_NOTE); a strace log (`--strace-log`) or another backend counts them.
 import { ParseError } from '../model/errors.js';
 import { roundSeconds, SyscallTableBuilder } from '../model/syscalls.js';
 import { isTraceEvent } from './strace-line.js';
@@ -44,6 +47,10 @@ interface Column {
   /** Exclusive; the last column runs to the end of the line. */
   end: number;
 }
+
+/** What a strace -c table leaves out; shown with the table and in run.json `capture.notes`. */
+export const STRACE_C_NOTE =
+  'strace -c counts a call only when it returns: exit, exit_group and calls still blocked when tracing ended are not in this table (a strace log, --strace-log, counts them)';
 
 const DIVIDER = /^-+(?: -+)*$/;
 const PERSONALITY = /^System call usage summary for (.+) mode:$/;
@@ -141,7 +148,7 @@ async function parseStraceSummary(lines: AsyncIterable<string>, ctx: ParseContex
   if (table) throw new ParseError(ctx.file, lineNo + 1, `${ROW_EXPECTED}, or its dashed divider and \`total\` row`, '<end of input>');
   if (tables === 0) throw new ParseError(ctx.file, 1, 'a strace -c table (column titles over a dashed divider)', '<no table found>');
   builder.hasTime = hasTime;
-  return { format: 'strace-summary', syscalls: builder.build() };
+  return { format: 'strace-summary', syscalls: { ...builder.build(), notes: [STRACE_C_NOTE] } };
 }
 
 function columnsOf(titles: string[], extents: Array<[number, number]>, header: string, ctx: ParseContext, headerLine: number): Column[] {

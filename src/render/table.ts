@@ -2,7 +2,7 @@
 //
 // API (reuse these rather than formatting tables elsewhere)
 //   renderTable(headers, rows, { align, footer, color }): string
-//   renderSyscallTable(table, { sort, top, perRequest, color }): string
+//   renderSyscallTable(table, { sort, top, perRequest, notes, color }): string
 //   renderModelVerdict(verdict, { color }): string
 //   terminalColors(color?): Chalk          chalk instance honouring NO_COLOR / FORCE_COLOR / --no-color / TTY
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -71,6 +71,8 @@ export interface SyscallTableOptions {
   top?: number;
   /** Adds calls/request and errors/request columns. */
   perRequest?: { requests: number };
+  /** Print the table's own notes (what its source cannot show) under it; default true. */
+  notes?: boolean;
   color?: boolean;
 }
 
@@ -135,6 +137,12 @@ export function renderSyscallTable(table: SyscallTable, options: SyscallTableOpt
   }
   if (table.threads !== undefined) out += `threads: ${formatCount(table.threads)}\n`;
   if (perReq) out += `requests: ${formatCount(requests)}\n`;
+  const inFlight = Object.entries(table.inFlight ?? {});
+  if (inFlight.length > 0) {
+    // Part of the calls above: made, not yet returned when the capture ended.
+    out += `in flight at the end (entered, not returned; counted above): ${inFlight.map(([name, n]) => `${name} ${formatCount(n)}`).join(', ')}\n`;
+  }
+  if (options.notes !== false) for (const note of table.notes ?? []) out += c.dim(`note: ${note}`) + '\n';
   return out;
 }
 

@@ -41,7 +41,8 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   if (rssBytes !== undefined) lines.push(`target memory (RSS, with its child processes): ${(rssBytes / 1048576).toFixed(1)} MiB`);
   lines.push('');
   const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
-  lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
+  // The table's notes are among the capture notes below.
+  lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, notes: false, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
   if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);
   lines.push('', renderModelVerdict(run.model).trimEnd());
   for (const note of run.capture?.notes ?? []) lines.push(`note: ${note}`);

@@ -95,7 +95,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     backendReason: choice.reason,
     time: 'wall',
     lost: captured.outputs.filter((o) => o.role === 'syscalls').reduce((n, o) => n + (o.lost ?? 0), 0),
-    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...captured.notes, ...observerNotes, ...sanityNotes(table, requests)],
+    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...(table.notes ?? []), ...captured.notes, ...observerNotes, ...sanityNotes(table, requests)],
   };
   const run = buildRunJson({
     exporter: options.exporter ?? `netprobe@${VERSION}`,

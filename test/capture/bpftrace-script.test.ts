@@ -14,20 +14,31 @@ import { fixture, isRoot, toolAvailable } from '../helpers.js';
 describe('bpftraceSyscallScript text', () => {
   it('filters on the tgid without children and on @track with them', () => {
     const plain = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false });
-    expect(plain).toContain('tracepoint:raw_syscalls:sys_enter /pid == 42/ {');
+    expect(plain).toContain('tracepoint:raw_syscalls:sys_enter /pid == 42 && !@end/ {');
     expect(plain).not.toContain('@track');
     expect(plain).not.toContain('ustack');
     expect(plain).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
     const follow = bpftraceSyscallScript({ pid: 42, followChildren: true, stacks: true });
-    expect(follow).toContain(`BEGIN { @track[42] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
-    expect(follow).toContain('/@track[pid]/');
+    expect(follow).toContain(`BEGIN { @tracer = pid; @track[42] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
+    expect(follow).toContain('/@track[pid] && !@end/');
     expect(follow).toContain('@stacks[ustack(perf), args->id] = count();');
-    expect(follow).toContain('END { clear(@start); clear(@track); }');
+    expect(follow).toContain('END { clear(@start); clear(@tracer); clear(@end); clear(@track); }');
+  });
+
+  it('counts a call at sys_enter, keeps the call each thread is inside in @inflight, and freezes every map at the stop signal', () => {
+    const script = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false });
+    expect(script).toMatch(/sys_enter \/pid == 42 && !@end\/ \{\n {2}@start\[tid\] = nsecs;\n {2}@inflight\[tid\] = args->id;\n {2}@calls\[args->id\] = count\(\);/);
+    expect(script).toContain('tracepoint:raw_syscalls:sys_exit /@start[tid] && !@end/ {');
+    expect(script).toContain('  delete(@inflight[tid]);');
+    // SIGINT or SIGTERM sent to bpftrace itself (its pid, taken in BEGIN) ends the capture.
+    expect(script).toContain('tracepoint:signal:signal_generate /(args->sig == 2 || args->sig == 15) && (uint64)args->pid == @tracer/ { @end = 1; }');
+    expect(script).toContain('tracepoint:sched:sched_process_exit /@start[tid] && !@end/ { delete(@start[tid]); delete(@inflight[tid]); }');
+    expect(BPFTRACE_READY_LINE).toContain('@inflight');
   });
 
   it('seeds existing descendants (pre-forked workers) into @track before announcing it is attached', () => {
     const script = bpftraceSyscallScript({ pid: 42, followChildren: true, descendants: [43, 44], stacks: false });
-    expect(script).toContain(`BEGIN { @track[42] = 1; @track[43] = 1; @track[44] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
+    expect(script).toContain(`BEGIN { @tracer = pid; @track[42] = 1; @track[43] = 1; @track[44] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
     // The capture still ends with the target itself, not with a worker.
     expect(script).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
     expect(() => bpftraceSyscallScript({ pid: 42, followChildren: false, descendants: [43], stacks: false })).toThrow(RangeError);
@@ -95,6 +106,9 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     const profile = r.profile!;
     const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(3000);
+    // The workers ended in exit (counted when made); main was reading stdin when bpftrace got SIGINT.
+    expect(row('exit')).toMatchObject({ calls: 3, errors: 0 });
+    expect(r.syscalls!.inFlight).toEqual({ read: 1 });
   }, 60_000);
 
   it('follows forked children and exits by itself when the target exits', async () => {
@@ -105,6 +119,10 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     expect(row('close').errnos).toEqual({ EBADF: 80 });
     // main thread, 3 workers, the child's single thread
     expect(r.meta?.threads).toBe(5);
+    // 3 workers end in exit; the child and then the target end in exit_group. Nothing is left in flight.
+    expect(row('exit')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row('exit_group')).toMatchObject({ calls: 2, errors: 0 });
+    expect(r.syscalls!.inFlight).toEqual({});
     expect(r.profile).toBeUndefined();
   }, 60_000);
 });

@@ -33,10 +33,35 @@ describe('netprobe summary', () => {
     const r = await runCli(['summary', STRACE_C, '--json']);
     expect(r.exitCode).toBe(0);
     const json = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual(['model', 'syscalls', 'threads', 'totals']);
+    expect(Object.keys(json).sort()).toEqual(['inFlight', 'model', 'syscalls', 'threads', 'totals']);
+    expect(json.inFlight).toBeNull(); // a strace -c table cannot tell
     expect(json.totals).toEqual({ calls: 2792, errors: 437, seconds: 0.037196 });
     expect(json.syscalls).toContainEqual({ name: 'recvfrom', calls: 900, errors: 300, errnos: {}, seconds: 0.012638 });
     expect(json.model).toMatchObject({ label: expect.any(String), confidence: expect.any(Number), evidence: expect.any(Array) });
+  });
+
+  it('a strace -c table says under it that it cannot show calls that never returned', async () => {
+    const r = await runCli(['summary', STRACE_C]);
+    expect(r.stdout).toMatch(/\nnote: strace -c counts a call only when it returns: exit, exit_group and calls still blocked when tracing ended are not in this table/);
+  });
+
+  it('a strace log counts exit(0) = ? and exit_group(0) = ? as calls made', async () => {
+    const r = await runCli(['summary', fixture('strace', 'log', 'exits-C.log'), '--sort', 'name']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/\nexit\s+2\s+[\d.]+%\s+0\.000000\s+0\.00\s+0\.00%\n/);
+    expect(r.stdout).toMatch(/\nexit_group\s+1\s+/);
+    expect(r.stdout).not.toContain('in flight');
+    expect(r.stdout).not.toContain('note:');
+    const json = JSON.parse((await runCli(['summary', fixture('strace', 'log', 'exits-C.log'), '--json'])).stdout) as { inFlight: unknown };
+    expect(json.inFlight).toEqual({});
+  });
+
+  it('a strace log of a detached capture shows the calls still in flight at the end', async () => {
+    const r = await runCli(['summary', fixture('strace', 'log', 'exits-attached.log')]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('\nin flight at the end (entered, not returned; counted above): read 2\n');
+    const json = JSON.parse((await runCli(['summary', fixture('strace', 'log', 'exits-attached.log'), '--json'])).stdout) as { inFlight: unknown };
+    expect(json.inFlight).toEqual({ read: 2 });
   });
 
   it('says what to do with an input that has no syscall counts (exit 2)', async () => {
@@ -62,6 +87,17 @@ describe('netprobe summary', () => {
     const fromStdin = await runCli(['summary', '--json', '-'], { input: readFileSync(join(run, 'run.json')) });
     expect(fromStdin.exitCode).toBe(0);
     expect(JSON.parse(fromStdin.stdout).totals).toEqual(JSON.parse(fromDir.stdout).totals);
+  });
+
+  it("reads run.json's inFlight back: the table shows it, --json keeps it; runs written before it say null", async () => {
+    const run = fixture('models', 'runs', 'go-nethttp-bpftrace');
+    const written = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(JSON.parse((await runCli(['summary', '--json', run])).stdout).inFlight).toBeNull();
+    const input = JSON.stringify({ ...written, inFlight: { read: 3, epoll_wait: 1 } });
+    const table = await runCli(['summary', '-'], { input });
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toContain('\nin flight at the end (entered, not returned; counted above): read 3, epoll_wait 1\n');
+    expect(JSON.parse((await runCli(['summary', '--json', '-'], { input })).stdout).inFlight).toEqual({ read: 3, epoll_wait: 1 });
   });
 
   it('a JSON file that is not a run: exit 2, one line naming it and what was expected, no stack trace', async () => {

@@ -28,6 +28,8 @@ describe('bpftrace parser', () => {
     'netprobe-script-stacks.txt',
     'netprobe-script-stacks.json',
     'netprobe-script-with-stderr.txt',
+    'netprobe-script-inflight.txt',
+    'netprobe-script-inflight.json',
     'hist-mixed.txt',
   ])('counts the ground-truth calls in %s and is detected without a name hint', async (name) => {
     const { result, head } = await parseFixture(name);
@@ -46,6 +48,32 @@ describe('bpftrace parser', () => {
     expect(result.meta?.threads).toBe(4);
     expect(result.syscalls!.threads).toBe(4);
     expect(warnings).toEqual([]);
+  });
+
+  it.each(['netprobe-script-inflight.txt', 'netprobe-script-inflight.json'])(
+    "counts calls that never return and reads the calls in flight at the end from netprobe's @inflight (%s)",
+    async (name) => {
+      const { result, warnings } = await parseFixture(name);
+      // Each worker thread ends in exit, counted at sys_enter; main was blocked reading stdin when bpftrace got SIGINT.
+      expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
+      expect(row(result, 'exit_group')).toBeUndefined();
+      expect(result.syscalls!.inFlight).toEqual({ read: 1 });
+      expect(row(result, 'read')!.calls).toBeGreaterThanOrEqual(1); // the in-flight read is one of the calls
+      expect(result.syscalls!.threads).toBe(4); // @inflight keys are threads already in @threads
+      expect(warnings).toEqual([]);
+    },
+  );
+
+  it('says nothing about calls in flight for outputs that cannot tell (older netprobe script, one-liners)', async () => {
+    expect((await parseFixture('netprobe-script.txt')).result.syscalls!.inFlight).toBeUndefined();
+    expect((await parseFixture('raw-syscalls-by-id.txt')).result.syscalls!.inFlight).toBeUndefined();
+    const idle = await bpftraceParser.parse(
+      (async function* () {
+        yield* ['Attaching 9 probes...', 'netprobe: probes attached; @inflight lists calls in flight at the end', '', ''];
+      })(),
+      { file: 'idle.txt', options: { arch: 'x86_64' }, warn: () => {} },
+    );
+    expect(idle.syscalls!.inFlight).toEqual({});
   });
 
   it('reads an errors-only one-liner keyed by (args->id, -args->ret)', async () => {

@@ -1,4 +1,6 @@
-// strace logs: every real capture must yield exactly the table `strace -c` printed for the same program.
+// strace logs: every real capture must yield exactly the table `strace -c` printed for the same program, plus the
+// calls -c cannot count because they never returned (`= ?`: exit, exit_group, calls a thread died in, and calls
+// still blocked when the log ended).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +48,26 @@ function counts(table: SyscallTable): string[] {
   return table.rows.map((r) => `${r.name} ${r.calls} ${r.errors}`).sort();
 }
 
+/** Calls the log shows ending in `= ?` (no result): made, so the log counts them; `strace -c` does not. */
+function unreturned(lines: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of lines) {
+    const { body } = classifyLine(line);
+    if ((body.kind === 'call' || body.kind === 'resumed') && body.outcome.kind === 'unreturned') out[body.name] = (out[body.name] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** counts() of the log's table without the calls that never returned: what `strace -c` counts of the same run. */
+function returnedCounts(table: SyscallTable, lines: readonly string[]): string[] {
+  const never = unreturned(lines);
+  return table.rows
+    .map((r) => ({ ...r, calls: r.calls - (never[r.name] ?? 0) }))
+    .filter((r) => r.calls > 0 || r.errors > 0)
+    .map((r) => `${r.name} ${r.calls} ${r.errors}`)
+    .sort();
+}
+
 /** The `-C` table appended to a log: from its header line to the end. */
 function trailingTable(lines: readonly string[]): string[] {
   return lines.slice(lines.findIndex((l) => l.startsWith('% time')));
@@ -54,13 +76,16 @@ function trailingTable(lines: readonly string[]): string[] {
 const log = (name: string) => fixture('strace', 'log', name);
 const mixCounts = async () => counts(await parseTable(linesOf(fixture('strace', 'summary', 'mix-c.txt'))));
 
-describe('strace logs give the table strace -c gives', () => {
+describe('strace logs give the table strace -c gives, plus the calls that never returned', () => {
   it('strace -C: the log part equals the table of the same run, row by row', async () => {
     const lines = linesOf(log('mix-C.log'));
     const { table, warnings } = await parseLog(log('mix-C.log'));
     expect(warnings).toEqual([]);
-    expect(counts(table)).toEqual(counts(await parseTable(trailingTable(lines))));
-    expect(table.totals).toEqual({ calls: 120, errors: 23, seconds: 0 });
+    expect(returnedCounts(table, lines)).toEqual(counts(await parseTable(trailingTable(lines))));
+    // Two processes end in exit_group; the worker dies in pause and a killed child in read.
+    expect(unreturned(lines)).toEqual({ exit_group: 2, pause: 1, read: 1 });
+    expect(table.totals).toEqual({ calls: 124, errors: 23, seconds: 0 });
+    expect(table.inFlight).toEqual({});
     expect(table.threads).toBe(4);
     expect(table.hasTime).toBe(false);
   });
@@ -68,13 +93,14 @@ describe('strace logs give the table strace -c gives', () => {
   it('-f -o -ttt -T: same counts as strace -c of another run, errno breakdown and -T seconds', async () => {
     const { table, warnings, result } = await parseLog(log('mix-ttt-T.log'));
     expect(warnings).toEqual([]);
-    expect(counts(table)).toEqual(counts(await parseTable(linesOf(log('mix-ttt-T.summary.txt')))));
+    expect(returnedCounts(table, linesOf(log('mix-ttt-T.log')))).toEqual(counts(await parseTable(linesOf(log('mix-ttt-T.summary.txt')))));
     const byName = new Map(table.rows.map((r) => [r.name, r]));
     expect(byName.get('openat')).toMatchObject({ calls: 17, errors: 14, errnos: { ENOENT: 14 } });
-    expect(byName.get('read')).toMatchObject({ calls: 11, errors: 8, errnos: { EAGAIN: 7, ERESTARTSYS: 1 } });
+    // 11 reads returned; a 12th never did (its process was killed inside it): made, no error, no time.
+    expect(byName.get('read')).toMatchObject({ calls: 12, errors: 8, errnos: { EAGAIN: 7, ERESTARTSYS: 1 } });
     expect(byName.get('access')).toMatchObject({ calls: 1, errors: 1, errnos: { ENOENT: 1 } });
-    expect(byName.has('exit_group')).toBe(false);
-    expect(byName.has('pause')).toBe(false);
+    expect(byName.get('exit_group')).toMatchObject({ calls: 2, errors: 0, seconds: 0 });
+    expect(byName.get('pause')).toMatchObject({ calls: 1, errors: 0, seconds: 0 });
     expect(table.hasTime).toBe(true);
     // Four clock_nanosleep calls (50, 50, 50, 20 ms asked): <0.050803> <0.050130> <0.050148> <0.030471>.
     expect(byName.get('clock_nanosleep')!.seconds).toBeCloseTo(0.181552, 9);
@@ -88,7 +114,7 @@ describe('strace logs give the table strace -c gives', () => {
     expect(lines.some((l) => / wait4\(\d+, strace: Process \d+ attached$/.test(l))).toBe(true);
     const { table, warnings } = await parseLog(log('mix-stderr-tt-T-yy.log'));
     expect(warnings).toEqual([]);
-    expect(counts(table)).toEqual(await mixCounts());
+    expect(returnedCounts(table, lines)).toEqual(await mixCounts());
     expect(table.rows.find((r) => r.name === 'write')).toMatchObject({ calls: 2 });
     expect(table.hasTime).toBe(true);
   });
@@ -96,7 +122,7 @@ describe('strace logs give the table strace -c gives', () => {
   it('-t -r: relative timestamps after the time of day', async () => {
     const { table, warnings, result } = await parseLog(log('mix-t-r.log'));
     expect(warnings).toEqual([]);
-    expect(counts(table)).toEqual(await mixCounts());
+    expect(returnedCounts(table, linesOf(log('mix-t-r.log')))).toEqual(await mixCounts());
     expect(result.meta?.durationSeconds).toBeCloseTo(0.207404, 6);
   });
 
@@ -108,29 +134,41 @@ describe('strace logs give the table strace -c gives', () => {
       const { table, warnings } = await parseLog(log(f));
       expect(warnings).toEqual([]);
       expect(table.threads).toBe(1);
+      const never = unreturned(linesOf(log(f)));
       for (const r of table.rows) {
         const t = total.get(r.name) ?? { calls: 0, errors: 0 };
-        total.set(r.name, { calls: t.calls + r.calls, errors: t.errors + r.errors });
+        total.set(r.name, { calls: t.calls + r.calls - (never[r.name] ?? 0), errors: t.errors + r.errors });
       }
     }
-    expect([...total].map(([n, t]) => `${n} ${t.calls} ${t.errors}`).sort()).toEqual(await mixCounts());
+    expect([...total].filter(([, t]) => t.calls > 0 || t.errors > 0).map(([n, t]) => `${n} ${t.calls} ${t.errors}`).sort()).toEqual(await mixCounts());
+    // Interrupted by SIGUSR1 in one read (ERESTARTSYS), then killed inside the next: 2 reads made, 1 failed.
     const killedChild = (await parseLog(log(files[2]!))).table;
-    expect(killedChild.rows.find((r) => r.name === 'read')).toMatchObject({ calls: 1, errors: 1, errnos: { ERESTARTSYS: 1 } });
+    expect(killedChild.rows.find((r) => r.name === 'read')).toMatchObject({ calls: 2, errors: 1, errnos: { ERESTARTSYS: 1 } });
   });
 
   it('32 bit mode process: one table with both personalities', async () => {
     const { table, warnings } = await parseLog(log('x32.log'));
     expect(warnings).toEqual([]);
-    expect(table.totals).toMatchObject({ calls: 60, errors: 3 });
-    expect(counts(table)).toEqual(counts(await parseTable(linesOf(fixture('strace', 'summary', 'x32-c.txt')))));
+    // 60 returned calls (the -c table) and the i386 program's exit plus the shell's exit_group.
+    expect(table.totals).toMatchObject({ calls: 62, errors: 3 });
+    expect(returnedCounts(table, linesOf(log('x32.log')))).toEqual(counts(await parseTable(linesOf(fixture('strace', 'summary', 'x32-c.txt')))));
   });
 
-  it('Go net/http server attached with -p -f -C -tt -T -yy: 126 calls, 6 errors, as its own -c table says', async () => {
+  it('Go net/http server attached with -p -f -C -tt -T -yy: 126 returned calls, 6 errors, as its own -c table says', async () => {
     const lines = linesOf(log('go-http.log'));
     const { table, warnings } = await parseLog(log('go-http.log'));
     expect(warnings).toEqual([]);
-    expect(counts(table)).toEqual(counts(await parseTable(trailingTable(lines))));
-    expect(table.totals).toMatchObject({ calls: 126, errors: 6 });
+    // ... plus what never returned at /quit: three threads entered exit_group (one printed as `= ?`, two left
+    // `<unfinished ...>` until their thread exited) and one died inside futex.
+    expect(unreturned(lines)).toEqual({ exit_group: 1, futex: 1 });
+    const neverReturned = { exit_group: 3, futex: 1 };
+    const returned = table.rows
+      .map((r) => ({ ...r, calls: r.calls - (neverReturned[r.name as keyof typeof neverReturned] ?? 0) }))
+      .filter((r) => r.calls > 0)
+      .map((r) => `${r.name} ${r.calls} ${r.errors}`)
+      .sort();
+    expect(returned).toEqual(counts(await parseTable(trailingTable(lines))));
+    expect(table.totals).toMatchObject({ calls: 130, errors: 6 });
     const byName = new Map(table.rows.map((r) => [r.name, r]));
     expect(byName.get('accept4')).toMatchObject({ calls: 8, errors: 4, errnos: { EAGAIN: 4 } });
     expect(byName.get('read')).toMatchObject({ calls: 11, errors: 2, errnos: { EAGAIN: 2 } });
@@ -139,10 +177,64 @@ describe('strace logs give the table strace -c gives', () => {
     expect(table.hasTime).toBe(true);
   });
 
-  it('a process detached inside a call counts nothing', async () => {
+  it('a process detached inside a call: the call was made, and is in flight at the end', async () => {
     const { table, warnings } = await parseLog(log('detached.log'));
     expect(warnings).toEqual([]);
-    expect(table.totals.calls).toBe(0);
+    expect(counts(table)).toEqual(['restart_syscall 1 0']);
+    expect(table.inFlight).toEqual({ restart_syscall: 1 });
+  });
+});
+
+describe('calls that never return', () => {
+  it('threads that end in exit and a process that ends in exit_group count them, as made (exits-C.log)', async () => {
+    const lines = linesOf(log('exits-C.log'));
+    const { table, warnings } = await parseLog(log('exits-C.log'));
+    expect(warnings).toEqual([]);
+    const byName = new Map(table.rows.map((r) => [r.name, r]));
+    // One worker returned from its thread function, one called pthread_exit; main returned; the reader died in read.
+    expect(byName.get('exit')).toMatchObject({ calls: 2, errors: 0, errnos: {}, seconds: 0 });
+    expect(byName.get('exit_group')).toMatchObject({ calls: 1, errors: 0 });
+    expect(byName.get('getppid')).toMatchObject({ calls: 4, errors: 0 });
+    expect(unreturned(lines)).toEqual({ exit: 2, exit_group: 1, read: 1 });
+    expect(returnedCounts(table, lines)).toEqual(counts(await parseTable(trailingTable(lines))));
+    // Every thread ended: nothing is left in flight.
+    expect(table.inFlight).toEqual({});
+    expect(table.threads).toBe(4);
+  });
+
+  it('a tracer detached while threads block: their calls are made and in flight at the end (exits-attached.log)', async () => {
+    const lines = linesOf(log('exits-attached.log'));
+    const { table, warnings } = await parseLog(log('exits-attached.log'));
+    expect(warnings).toEqual([]);
+    // The reader's read(3, <unfinished ...> never resumed; main's read(0, <detached ...>.
+    expect(lines.filter((l) => / read\(3<pipe:\[\d+\]>, +<unfinished \.\.\.>$/.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/ read\(0<pipe:\[\d+\]>, +<detached \.\.\.>$/);
+    expect(table.inFlight).toEqual({ read: 2 });
+    const byName = new Map(table.rows.map((r) => [r.name, r]));
+    expect(byName.get('exit')).toMatchObject({ calls: 2 });
+    expect(byName.has('exit_group')).toBe(false);
+    // read(0) of the `go` line returned; the two blocked reads count too, without errors or time.
+    expect(byName.get('read')).toMatchObject({ calls: 4, errors: 0 });
+  });
+
+  it('-k: the stack strace prints after a thread has exited belongs to the call that never returned (exits-k.log)', async () => {
+    const lines = linesOf(log('exits-k.log'));
+    const exited = lines.findIndex((l) => /^\d+ +\+\+\+ exited with 0 \+\+\+$/.test(l));
+    expect(lines[exited - 1]).toMatch(/ exit(_group)?\(0\)|exit resumed>/);
+    expect(lines[exited + 1]).toMatch(/^ > /);
+    const { result, table, warnings } = await parseLog(log('exits-k.log'));
+    expect(warnings).toEqual([]);
+    const profile = result.profile!;
+    expect(profileTotal(profile, 0)).toBe(table.totals.calls);
+    const names = (frames: readonly number[]) => frames.map((id) => profile.frames[id]!.name);
+    const leafIs = (name: string) => profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === name);
+    expect(leafIs('exit').reduce((n, s) => n + s.values[0]!, 0)).toBe(2);
+    // Both exits come from glibc's thread start code (pthread_exit unwinds back to it), so they carry its frames;
+    // exit_group comes from libc's exit() after main returned.
+    for (const s of leafIs('exit')) expect(s.frames.length).toBeGreaterThan(1);
+    expect(names(leafIs('exit_group')[0]!.frames)).toEqual(expect.arrayContaining(['__libc_start_main', 'exit', '_exit', 'exit_group']));
+    // The reader's read, killed inside the call, has no stack but still counts.
+    expect(table.rows.find((r) => r.name === 'read')).toMatchObject({ calls: 3 });
   });
 });
 
@@ -154,7 +246,8 @@ describe('strace -k stacks become a syscall profile', () => {
     expect(profile.sampleTypes.map((t) => `${t.type}/${t.unit}`)).toEqual(['calls/count', 'errors/count', 'time/nanoseconds']);
     expect(profileTotal(profile, 0)).toBe(table.totals.calls);
     expect(profileTotal(profile, 1)).toBe(table.totals.errors);
-    expect(table.totals).toMatchObject({ calls: 62, errors: 22 });
+    // 62 returned calls and the read a killed child died in (-e trace= leaves exit_group out).
+    expect(table.totals).toMatchObject({ calls: 63, errors: 22 });
 
     const names = (frames: readonly number[]) => frames.map((id) => profile.frames[id]!.name);
     const getpid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getpid');
@@ -251,7 +344,7 @@ describe('odd strace logs', () => {
     lines.splice(at, 1);
     const { result, warnings } = await run(straceLogParser, lines);
     expect(warnings.map((w) => w.kind)).toEqual(['orphan-resumed']);
-    expect(result.syscalls!.totals.calls).toBe(120);
+    expect(result.syscalls!.totals.calls).toBe(124);
   });
 
   it('a malformed line is skipped with a warning naming its line', async () => {
@@ -259,14 +352,17 @@ describe('odd strace logs', () => {
     lines.splice(10, 0, 'garbage in the middle');
     const { result, warnings } = await run(straceLogParser, lines);
     expect(warnings.map((w) => [w.kind, w.line])).toEqual([['malformed-line', 11]]);
-    expect(result.syscalls!.totals.calls).toBe(120);
+    expect(result.syscalls!.totals.calls).toBe(124);
   });
 
-  it('a log cut inside a blocking call warns that the call never returned', async () => {
+  it('a log cut inside a blocking call counts that call, in flight at the end', async () => {
     const lines = mixLines();
     const cut = lines.findIndex((l) => l.includes('clock_nanosleep(') && l.endsWith('<unfinished ...>'));
-    const { warnings } = await run(straceLogParser, lines.slice(0, cut + 1));
-    expect(warnings.map((w) => [w.kind, w.line])).toEqual([['unfinished-at-end', cut + 1]]);
+    const whole = (await run(straceLogParser, lines.slice(0, cut))).result.syscalls!;
+    const { result, warnings } = await run(straceLogParser, lines.slice(0, cut + 1));
+    expect(warnings).toEqual([]);
+    expect(result.syscalls!.inFlight).toEqual({ clock_nanosleep: 1 });
+    expect(result.syscalls!.totals.calls).toBe(whole.totals.calls + 1);
   });
 
   it('input with no trace line at all is a ParseError at the first line', async () => {
@@ -300,8 +396,8 @@ describe('live: a fresh strace -f -C run of the mix program', () => {
       const lines = linesOf(join(dir, 'out.log'));
       const { table, warnings } = await parseLog(join(dir, 'out.log'));
       expect(warnings).toEqual([]);
-      expect(counts(table)).toEqual(counts(await parseTable(trailingTable(lines))));
-      expect(table.totals).toMatchObject({ calls: 120, errors: 23 });
+      expect(returnedCounts(table, lines)).toEqual(counts(await parseTable(trailingTable(lines))));
+      expect(table.totals).toMatchObject({ calls: 124, errors: 23 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/model/errors.js';
 import type { SyscallTable } from '../../src/model/syscalls.js';
 import { detectTextFormat } from '../../src/parse/detect.js';
-import { straceSummaryParser } from '../../src/parse/strace-summary.js';
+import { STRACE_C_NOTE, straceSummaryParser } from '../../src/parse/strace-summary.js';
 import type { ParseResult, ParseWarning } from '../../src/parse/types.js';
 import { fixture } from '../helpers.js';
 
@@ -60,6 +60,15 @@ describe('strace -c tables of the deterministic mix program', () => {
     expect(byName.get('getpid')).toMatchObject({ calls: 21, errors: 0 });
     expect(byName.get('pause')).toBeUndefined(); // ended by exit_group: never returned, never counted
     expect(byName.get('sched_get_priority_max')).toMatchObject({ calls: 1 });
+  });
+
+  it('says that a -c table cannot show calls that never returned (exit, exit_group, still blocked)', async () => {
+    const { table } = await parseFixture('mix-c.txt');
+    // mix ends two processes with exit_group: a log of the same program counts them, the table cannot.
+    expect(table.rows.find((r) => r.name === 'exit_group')).toBeUndefined();
+    expect(table.notes).toEqual([STRACE_C_NOTE]);
+    expect(STRACE_C_NOTE).toMatch(/exit, exit_group and calls still blocked/);
+    expect(table.inFlight).toBeUndefined();
   });
 
   it.each(MIX_TABLES)('%s has the same calls and errors per syscall as every other layout', async (name) => {

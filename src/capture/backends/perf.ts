@@ -8,14 +8,18 @@
 // Both recorders start disabled (`-D -1`) and are enabled through a control FIFO that acknowledges, so
 // "attached" means "counting" — perf prints nothing when it is ready. The syscall perf.data is deleted
 // once summarised (tens of MB per second of load); raw/perf-trace-summary.txt is perf's own output.
+// perf trace -s counts a call when it returns, so perf's own count of sys_enter events per syscall (perf report)
+// and the sys_enter lines of calls still in flight at the end (perf script, filtered by the parser module's
+// unreturnedSyscallEntries) are appended to it: calls then count when made, exit and exit_group included.
 import { createWriteStream } from 'node:fs';
-import { constants, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { appendFile, constants, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { NetprobeError } from '../../model/errors.js';
 import { shownPath } from '../../model/shown-path.js';
+import { unreturnedSyscallEntries } from '../../parse/perf-trace-summary.js';
 import { ManagedProcess, processAlive, waitForTracer, type ProcessExit } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -38,6 +42,17 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
         throw new NetprobeError('environment', `perf trace -i ${shownPath(join(options.runDir, data))} failed: ${lastLines(String(r.stderr))}`);
       }
       const lost = await lostSyscallEvents(join(options.runDir, data));
+      // Calls as made: sys_enter per syscall number, and the entries no sys_exit followed (one per blocked thread at
+      // most). If either perf command fails, nothing is appended and the parser says what the summary cannot show.
+      const dataPath = join(options.runDir, data);
+      const script = execa('perf', ['script', '-i', dataPath, '-F', 'tid,event,trace'], { reject: false, buffer: false, timeout: 300_000 });
+      const [entered, inFlight] = await Promise.all([
+        execa('perf', ['report', '-i', dataPath, '--stdio', '-n', '--sort', 'raw_syscalls:sys_enter.id'], { reject: false, timeout: 300_000 }),
+        unreturnedSyscallEntries(script),
+      ]);
+      if (entered.exitCode === 0 && (await script).exitCode === 0) {
+        await appendFile(join(options.runDir, summary), `\n${String(entered.stdout)}\n${inFlight.map((l) => `${l}\n`).join('')}`);
+      }
       // Every syscall is a record (about 40 MB/s against a fast server): the summary is what is kept.
       await rm(join(options.runDir, data), { force: true });
       return {
