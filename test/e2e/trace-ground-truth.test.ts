@@ -12,11 +12,18 @@ const EXPECTED = {
   dup: { calls: 80, errors: 80, errnos: { EBADF: 80 } },
 };
 
-const CASES: { label: string; backend: string; args: string[]; errnoNames: boolean }[] = [
-  { label: 'strace -c', backend: 'strace', args: [], errnoNames: false },
-  { label: 'strace log', backend: 'strace', args: ['--strace-log'], errnoNames: true },
-  { label: 'perf', backend: 'perf', args: [], errnoNames: true },
-  { label: 'bpftrace', backend: 'bpftrace', args: [], errnoNames: true },
+// Calls that never return: each worker thread ends in exit, the process in exit_group. They count when made.
+const NEVER_RETURNED = {
+  exit: { calls: 3, errors: 0, errnos: {} },
+  exit_group: { calls: 1, errors: 0, errnos: {} },
+};
+
+// `returnsOnly`: strace -c counts a call when it returns, so it cannot show exit and exit_group (and says so).
+const CASES: { label: string; backend: string; args: string[]; errnoNames: boolean; returnsOnly: boolean }[] = [
+  { label: 'strace -c', backend: 'strace', args: [], errnoNames: false, returnsOnly: true },
+  { label: 'strace log', backend: 'strace', args: ['--strace-log'], errnoNames: true, returnsOnly: false },
+  { label: 'perf', backend: 'perf', args: [], errnoNames: true, returnsOnly: false },
+  { label: 'bpftrace', backend: 'bpftrace', args: [], errnoNames: true, returnsOnly: false },
 ];
 
 const work = useBuiltProgram('netprobe-gt-', 'ground-truth/syscalls.c', 'syscalls');
@@ -40,13 +47,24 @@ describe('trace counts the ground-truth program exactly', () => {
       expect(JSON.parse(r.stdout)).toEqual(run);
       expect(run.capture.window).toBe('whole run');
       expect(run.target.exitCode).toBe(0);
-      for (const [name, want] of Object.entries(EXPECTED)) {
+      const expected = c.returnsOnly ? EXPECTED : { ...EXPECTED, ...NEVER_RETURNED };
+      for (const [name, want] of Object.entries(expected)) {
         const got = row(run, name);
         expect(got, name).toBeDefined();
         expect({ name, calls: got!.calls, errors: got!.errors }).toEqual({ name, calls: want.calls, errors: want.errors });
         if (c.errnoNames) expect({ name, errnos: got!.errnos }).toEqual({ name, errnos: want.errnos });
       }
       if (run.threads !== null) expect(run.threads).toBeGreaterThanOrEqual(4);
+      // The whole run ends with every thread gone: nothing is still in flight, and exit/exit_group never are.
+      const { inFlight } = run as RunJsonLike & { inFlight: Record<string, number> | null };
+      if (c.returnsOnly) {
+        expect(row(run, 'exit')).toBeUndefined();
+        expect(row(run, 'exit_group')).toBeUndefined();
+        expect(inFlight).toBeNull();
+        expect(run.capture.notes.some((n) => /strace -c counts a call only when it returns: exit, exit_group/.test(n))).toBe(true);
+      } else {
+        expect(inFlight).toEqual({});
+      }
     }, 60_000);
   }
 });
@@ -66,6 +84,9 @@ describe('--syscall-stacks', () => {
       // strace -k unwinds with DWARF; bpftrace walks frame pointers, which glibc's syscall() does not keep.
       if (backend === 'strace') expect(getppid.some((s) => s.frames.length > 1)).toBe(true);
       expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(1000);
+      // Calls that never return are in the profile too, each under its own code path.
+      const calls = (name: string) => profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === name).reduce((n, s) => n + s.values[0]!, 0);
+      expect({ exit: calls('exit'), exit_group: calls('exit_group') }).toEqual({ exit: 3, exit_group: 1 });
       expect(loaded.syscalls!.rows.find((row) => row.name === 'getppid')!.calls).toBe(1000);
     }, 60_000);
   }
