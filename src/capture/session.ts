@@ -20,12 +20,13 @@ import { NetprobeError } from '../model/errors.js';
 import type { LoadResult, RunCapture } from '../model/run.js';
 import { shownPath } from '../model/shown-path.js';
 import { attachBpftrace } from './backends/bpftrace.js';
+import { attachBpftraceOffcpu } from './backends/bpftrace-offcpu.js';
 import { attachPerfCpu, attachPerfSyscalls, type CpuEvent } from './backends/perf.js';
 import { attachStrace } from './backends/strace.js';
 import { selectBackend, type BackendChoice } from './backend-select.js';
 import { runLoadCommand } from './load-cmd.js';
 import { loopbackTarget, runHttpLoad } from './load-http.js';
-import { probeCpuSampling } from './probes.js';
+import { probeBpftrace, probeCpuSampling, probeEnvironment } from './probes.js';
 import { waitForPort } from './ready.js';
 import { processAlive, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, treeResidentBytes, type ProcessExit, type Target } from './target.js';
 import type { AttachOptions, BackendName, TraceOptions, TraceProgress, Tracer, TracerOutput } from './types.js';
@@ -69,17 +70,24 @@ export async function planCapture(options: TraceOptions): Promise<Plan> {
 }
 
 /** The backend to capture with: the requested one, or auto's choice with its reason. */
-export async function chooseBackend(options: Pick<TraceOptions, 'backend' | 'syscallStacks' | 'cpu'>): Promise<BackendChoice & { cpuEvent?: CpuEvent; notes: string[] }> {
+export async function chooseBackend(options: Pick<TraceOptions, 'backend' | 'syscallStacks' | 'cpu' | 'offcpu' | 'latency'>): Promise<BackendChoice & { cpuEvent?: CpuEvent; notes: string[] }> {
   const choice: BackendChoice =
     options.backend === 'auto' ? await selectBackend({ needsStacks: options.syscallStacks }) : { backend: options.backend, reason: 'requested' };
   if (choice.backend === 'perf' && options.syscallStacks) {
     throw new NetprobeError('usage', 'the perf backend does not collect syscall stacks', { hint: 'Use --backend bpftrace or strace with --syscall-stacks.' });
   }
   const cpuEvent = options.cpu ? await cpuSamplingEvent() : undefined;
+  if (options.offcpu || options.latency) await requireBpftrace(options.offcpu ? '--offcpu' : '--latency');
   // perf's syscall recording runs in the kernel on every syscall of the target, so the sampler sees it
   // (perf_trace_sys_enter, perf_swevent_event) as the target's own CPU time.
   const notes = options.cpu && choice.backend === 'perf' ? ["the CPU profile includes the perf syscall tracer's in-kernel cost; --backend bpftrace adds much less"] : [];
   return { ...choice, ...(cpuEvent ? { cpuEvent } : {}), notes };
+}
+
+// Off-CPU stacks and latency histograms are bpftrace programs beside the syscall backend, whichever it is.
+async function requireBpftrace(flag: string): Promise<void> {
+  const probe = await probeBpftrace(await probeEnvironment());
+  if (!probe.ok) throw new NetprobeError('environment', `${flag} needs bpftrace: ${probe.detail}`, { hint: probe.fix });
 }
 
 async function cpuSamplingEvent(): Promise<CpuEvent> {
@@ -235,6 +243,7 @@ class Session {
     this.tracers.push(await ATTACH[backend](attach));
     onAttached?.();
     const counting = await secondsSinceBoot();
+    if (this.options.offcpu) this.tracers.push(await attachBpftraceOffcpu(attach));
     if (cpuEvent) this.tracers.push(await attachPerfCpu({ ...attach, event: cpuEvent }));
     const notes: string[] = [];
     if (pids.length > 1) notes.push(`traced ${pids.length - 1} child process${pids.length > 2 ? 'es' : ''} of pid ${pid} that existed before the attach`);

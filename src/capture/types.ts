@@ -44,6 +44,10 @@ export interface TraceOptions {
   straceLog?: boolean;
   /** Also sample CPU stacks with perf (cpu.pb.gz). */
   cpu?: boolean;
+  /** Also record where threads block and for how long, with bpftrace (offcpu.pb.gz, run.json `offcpu`). */
+  offcpu?: boolean;
+  /** Also record per-syscall latency distributions, with bpftrace (run.json `latency`). */
+  latency?: boolean;
   /** Run the same load untraced first and report traced/untraced throughput. */
   measureOverhead?: boolean;
   /** Run directory to create (must not exist); default netprobe-out/<name>-<timestamp>. */
@@ -94,8 +98,8 @@ export interface Tracer {
 
 /** A tracer's output as the tracer left it, for run/ to parse: files under raw/ and what only the tracer knew. */
 export interface TracerOutput {
-  /** Syscall counts (with stacks when asked), or CPU samples. */
-  role: 'syscalls' | 'cpu';
+  /** Syscall counts (with stacks when asked), CPU samples, off-CPU stacks with blocked time, or syscall latency histograms. */
+  role: 'syscalls' | 'cpu' | 'offcpu' | 'latency';
   /**
    * The file holding the counts or samples, relative to the run directory, and its format. Absent when the
    * tracer wrote nothing because the target made no syscall (strace writes not even a header then).

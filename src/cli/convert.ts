@@ -1,7 +1,7 @@
 // `netprobe convert`: any supported input to pprof, folded stacks or JSON.
 import { Option, type Command } from 'commander';
 import { readInput } from '../run/input.js';
-import { cpuProfileOf, encodeProfile, profileOf } from '../run/profiles.js';
+import { encodeProfile, profileOf, runProfileOf } from '../run/profiles.js';
 import type { CollapseOptions } from '../run/types.js';
 import { printWarnings, writeOutput } from './common.js';
 
@@ -16,7 +16,7 @@ interface ConvertFlags extends Omit<CollapseOptions, 'kernel' | 'jit'> {
   jit?: boolean;
   all?: boolean;
   force?: boolean;
-  profile: 'syscalls' | 'cpu';
+  profile: 'syscalls' | 'cpu' | 'offcpu';
 }
 
 export function registerConvert(program: Command): void {
@@ -33,7 +33,7 @@ export function registerConvert(program: Command): void {
     .option('--jit', 'perf script: annotate JIT frames with _[j]')
     .option('--all', 'perf script: same as --kernel --jit')
     .option('--addrs', 'perf script: keep raw addresses of unknown symbols')
-    .addOption(new Option('--profile <which>', 'run directories: which profile to convert').choices(['syscalls', 'cpu']).default('syscalls'))
+    .addOption(new Option('--profile <which>', 'run directories: which profile to convert').choices(['syscalls', 'cpu', 'offcpu']).default('syscalls'))
     .option('--force', 'replace the output file if it exists')
     .addHelpText(
       'after',
@@ -55,7 +55,8 @@ Examples:
   $ netprobe convert perf.script --all --pid -o out.folded    as stackcollapse-perf.pl --all --pid
   $ netprobe convert strace-c.txt -o syscalls.pb.gz           syscall table to pprof
   $ netprobe convert netprobe-out/run-1 --format json         a run directory as JSON
-  $ netprobe convert netprobe-out/run-1 --profile cpu         the run's CPU profile (trace --cpu) as folded`,
+  $ netprobe convert netprobe-out/run-1 --profile cpu         the run's CPU profile (trace --cpu) as folded
+  $ netprobe convert netprobe-out/run-1 --profile offcpu --sample-type offcpu | flamegraph.pl --countname=ns`,
     )
     .action(async (input: string, flags: ConvertFlags) => {
       await convert(input, flags);
@@ -68,7 +69,7 @@ async function convert(input: string, flags: ConvertFlags): Promise<void> {
     collapse: { pid: flags.pid, tid: flags.tid, kernel: flags.kernel || flags.all, jit: flags.jit || flags.all, addrs: flags.addrs },
     onWarning: printWarnings(),
   });
-  const profile = flags.profile === 'cpu' ? cpuProfileOf(loaded) : profileOf(loaded);
+  const profile = flags.profile === 'syscalls' ? profileOf(loaded) : runProfileOf(loaded, flags.profile);
   await writeOutput(flags.output, encodeProfile(loaded, profile, format, flags.sampleType), { force: flags.force, binary: format === 'pprof' });
 }
 

@@ -38,7 +38,9 @@ Examples:
       const profile = profileOf(loaded);
       const name = input === '-' ? 'stdin' : basename(resolve(input));
       const graphs = [{ title: describeProfile(profile), profile }];
-      if (loaded.meta?.cpuProfile && loaded.meta.cpuProfile !== profile) graphs.push({ title: describeProfile(loaded.meta.cpuProfile), profile: loaded.meta.cpuProfile });
+      for (const extra of [loaded.meta?.cpuProfile, loaded.meta?.offcpuProfile]) {
+        if (extra && extra !== profile) graphs.push({ title: describeProfile(extra), profile: extra });
+      }
       const html = renderFlameHtml(graphs, {
         title: flags.title ?? `Flame graph: ${name}`,
         subtitle: `${loaded.file} (${loaded.format})`,
@@ -54,5 +56,6 @@ export function describeProfile(profile: Profile): string {
   const types = profile.sampleTypes.map((t) => t.type);
   if (types.includes('calls')) return 'syscalls';
   if (types.includes('cpu') || types.includes('samples')) return 'cpu';
+  if (types.includes('offcpu')) return 'off-CPU';
   return types.join(', ');
 }

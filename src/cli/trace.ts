@@ -22,6 +22,8 @@ export interface TraceFlags {
   requests?: string;
   syscallStacks?: boolean;
   cpu?: boolean;
+  offcpu?: boolean;
+  latency?: boolean;
   straceLog?: boolean;
   measureOverhead?: boolean;
   out?: string;
@@ -55,6 +57,7 @@ Examples:
   $ netprobe trace --backend strace --strace-log --port 8080 --load-cmd 'wrk -c50 -d5s http://127.0.0.1:8080/' -- ./server 8080
   $ netprobe trace --pid 4242 --duration 10s               attach to a running process for 10 s
   $ netprobe trace --cpu --syscall-stacks --load http://127.0.0.1:8080/ -- ./server 8080
+  $ netprobe trace --offcpu --latency --load http://127.0.0.1:8080/ -- ./server 8080   where threads wait, how long calls take
   $ netprobe trace --measure-overhead --load http://127.0.0.1:8080/ -- ./server 8080
   $ netprobe trace --sweep connections=10,100,1000 --load http://127.0.0.1:8080/ -- ./server 8080`,
     )
@@ -77,6 +80,8 @@ export function addCaptureOptions(command: Command): Command {
     .option('-n, --requests <n>', 'stop the built-in load after this many requests; with --load-cmd, the request count to use')
     .option('--syscall-stacks', 'record which code paths issue each syscall (bpftrace or strace)')
     .option('--cpu', 'also sample CPU stacks with perf (cpu.pb.gz)')
+    .option('--offcpu', 'also record where threads block and for how long, by stack (bpftrace; offcpu.pb.gz, run.json offcpu)')
+    .option('--latency', 'also record per-syscall latency distributions (bpftrace; run.json latency, p50/p99 columns)')
     .option('--strace-log', 'strace backend: keep the full log for errno names (larger, slower)')
     .option('--measure-overhead', 'run the same load untraced first and report traced/untraced throughput')
     .option('-o, --out <dir>', 'run directory to create (must not exist; default netprobe-out/<name>-<timestamp>)')
@@ -103,6 +108,8 @@ export function traceOptions(command: string[], flags: TraceFlags): TraceOptions
     durationSeconds,
     syscallStacks: flags.syscallStacks,
     cpu: flags.cpu,
+    offcpu: flags.offcpu,
+    latency: flags.latency,
     straceLog: flags.straceLog,
     measureOverhead: flags.measureOverhead,
     outDir: flags.out,

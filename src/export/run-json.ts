@@ -26,6 +26,10 @@ export interface RunJsonInput {
   interrupted: boolean;
   /** Paths relative to the run directory. */
   files: string[];
+  /** With --offcpu: where threads waited. */
+  offcpu?: RunJson['offcpu'];
+  /** With --latency: per-syscall latency distributions. */
+  latency?: RunJson['latency'];
 }
 
 export function buildRunJson(input: RunJsonInput): NetprobeRunJson {
@@ -49,6 +53,8 @@ export function buildRunJson(input: RunJsonInput): NetprobeRunJson {
     overhead: input.overhead,
     capture: { ...input.capture, seconds: roundMillis(input.capture.seconds) },
     interrupted: input.interrupted,
+    ...(input.offcpu ? { offcpu: input.offcpu } : {}),
+    ...(input.latency ? { latency: input.latency } : {}),
     files: [...input.files].sort(),
   };
 }

@@ -54,6 +54,11 @@ export const SYSCALL_SAMPLE_TYPES: readonly SampleType[] = [
   { type: 'errors', unit: 'count' },
   { type: 'time', unit: 'nanoseconds' },
 ];
+/** Off-CPU profiles: how often threads blocked at a stack, and for how long in total. */
+export const OFFCPU_SAMPLE_TYPES: readonly SampleType[] = [
+  { type: 'events', unit: 'count' },
+  { type: 'offcpu', unit: 'nanoseconds' },
+];
 export const CPU_SAMPLE_TYPES: readonly SampleType[] = [
   { type: 'samples', unit: 'count' },
   { type: 'cpu', unit: 'nanoseconds' },

@@ -1,4 +1,6 @@
 // run.json: the seam between capture and analysis (DESIGN.md "Run directory").
+import type { LatencyTable } from './latency.js';
+import type { OffcpuSummary } from './offcpu.js';
 import type { SyscallRow, SyscallTotals } from './syscalls.js';
 
 export const RUN_SCHEMA_VERSION = 1;
@@ -105,6 +107,10 @@ export interface RunJson {
   capture?: RunCapture;
   /** True when the capture was cut short (Ctrl-C). */
   interrupted?: boolean;
+  /** Where threads waited (`--offcpu`), by kind; absent when not recorded. */
+  offcpu?: OffcpuSummary;
+  /** Per-syscall latency distributions (`--latency`), in seconds; absent when not recorded. */
+  latency?: LatencyTable;
   /** Per-level results of `--sweep`, when used. */
   sweep?: SweepLevel[];
   files: string[];

@@ -1,5 +1,7 @@
 // Format detection from content: parsers are asked in order; the loosest detector (folded) comes last.
+import { bpftraceLatencyParser } from './bpftrace-latency.js';
 import { bpftraceParser } from './bpftrace.js';
+import { bpftraceOffcpuParser } from './bpftrace-offcpu.js';
 import { foldedParser } from './folded.js';
 import { perfScriptParser } from './perf-script.js';
 import { perfTraceSummaryParser } from './perf-trace-summary.js';
@@ -10,6 +12,9 @@ import type { InputFormat, TextParser } from './types.js';
 export const TEXT_PARSERS: readonly TextParser[] = [
   straceSummaryParser,
   perfTraceSummaryParser,
+  // netprobe's own bpftrace outputs before the general bpftrace reader, which would take their maps for counts.
+  bpftraceOffcpuParser,
+  bpftraceLatencyParser,
   bpftraceParser,
   perfScriptParser,
   straceLogParser,

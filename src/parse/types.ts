@@ -1,4 +1,5 @@
 // The contract every parser implements: detect from a few lines, then stream lines into a model.
+import type { LatencyTable } from '../model/latency.js';
 import type { Profile } from '../model/profile.js';
 import type { RunJson } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
@@ -11,7 +12,9 @@ export type InputFormat =
   | 'bpftrace'
   | 'folded'
   | 'pprof'
-  | 'run';
+  | 'run'
+  | 'bpftrace-offcpu'
+  | 'bpftrace-latency';
 
 /** A recoverable oddity: parsing goes on, the CLI prints it on stderr, tests count it. */
 export interface ParseWarning {
@@ -56,6 +59,8 @@ export interface ParseResult {
   format: InputFormat;
   syscalls?: SyscallTable;
   profile?: Profile;
+  /** Latency distributions by syscall name (bpftrace @lat histograms). */
+  latency?: LatencyTable;
   /** Facts a source may know beyond counts (run directories, bpftrace per-thread maps). */
   meta?: InputMeta;
 }
@@ -69,6 +74,8 @@ export interface InputMeta {
   backend?: string;
   /** A run directory's CPU profile (cpu.pb.gz), when it has one; `profile` is the syscall profile if any, else this. */
   cpuProfile?: Profile;
+  /** A run directory's off-CPU profile (offcpu.pb.gz), when it has one. */
+  offcpuProfile?: Profile;
   /** The run.json object, for run directories, run.json and baseline files. */
   run?: RunJson;
 }

@@ -1,7 +1,8 @@
 // The summary `netprobe trace` prints: what was traced and how, the per-request table, the verdict, the files.
+import { GO_WAITS, WAIT_KINDS, type OffcpuSummary } from '../model/offcpu.js';
 import type { LoadResult, RunJson } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
-import { formatCount } from '../model/units.js';
+import { formatCount, formatNanoseconds, formatShare } from '../model/units.js';
 import { renderModelVerdict, renderSyscallTable } from './table.js';
 
 export interface TraceSummaryInput {
@@ -44,6 +45,7 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   // The table's notes are among the capture notes below.
   lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, notes: false, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
   if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);
+  if (run.offcpu) lines.push('', ...renderOffcpuSummary(run.offcpu));
   lines.push('', renderModelVerdict(run.model).trimEnd());
   for (const note of run.capture?.notes ?? []) lines.push(`note: ${note}`);
   lines.push('', `written: ${dir}/ (${run.files.filter((f) => !f.startsWith('raw/')).join(', ')}, raw/)`);
@@ -62,4 +64,17 @@ function errorWords(l: LoadResult): string {
   const kinds = Object.entries(l.errorKinds ?? {}).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const detail = l.errors > 0 && kinds.length > 0 ? ` (${kinds.map(([kind, n]) => `${kind} ${formatCount(n)}`).join(', ')})` : '';
   return `${formatCount(l.errors)} error${l.errors === 1 ? '' : 's'}${detail}`;
+}
+
+/** Where the threads waited: total, per request, by kind, and for Go by the runtime's reason. */
+export function renderOffcpuSummary(o: OffcpuSummary): string[] {
+  const share = (n: number) => (o.seconds > 0 ? ` (${formatShare(n / o.seconds)})` : '');
+  const time = (seconds: number) => (seconds === 0 ? '0' : formatNanoseconds(seconds * 1e9));
+  const perRequest = o.secondsPerRequest !== null ? `; ${formatNanoseconds(o.secondsPerRequest * 1e9)} per request` : '';
+  const lines = [
+    `off-CPU: threads blocked ${formatNanoseconds(o.seconds * 1e9)} in ${formatCount(o.events)} waits (summed over threads)${perRequest}`,
+    `  by kind: ${WAIT_KINDS.map((k) => `${k} ${time(o.byKind[k])}${share(o.byKind[k])}`).join(' · ')}`,
+  ];
+  if (o.go) lines.push(`  Go runtime: ${GO_WAITS.map((k) => `${k} ${time(o.go![k])}${share(o.go![k])}`).join(' · ')}`);
+  return lines;
 }

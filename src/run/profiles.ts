@@ -27,11 +27,12 @@ export function profileOf(loaded: LoadedInput): Profile {
   throw new NetprobeError('input', `${loaded.file} has neither stacks nor syscall counts to draw`);
 }
 
-/** A run directory's CPU profile (`convert --profile cpu`). */
-export function cpuProfileOf(loaded: LoadedInput): Profile {
-  if (loaded.meta?.cpuProfile) return loaded.meta.cpuProfile;
-  if (loaded.format !== 'run') throw new NetprobeError('usage', '--profile cpu applies to run directories; other inputs have one profile');
-  throw new NetprobeError('input', `${loaded.file}: the run has no CPU profile (capture one with \`netprobe trace --cpu\`)`);
+/** A run directory's CPU or off-CPU profile (`convert --profile cpu|offcpu`). */
+export function runProfileOf(loaded: LoadedInput, which: 'cpu' | 'offcpu'): Profile {
+  const profile = which === 'cpu' ? loaded.meta?.cpuProfile : loaded.meta?.offcpuProfile;
+  if (profile) return profile;
+  if (loaded.format !== 'run') throw new NetprobeError('usage', `--profile ${which} applies to run directories; other inputs have one profile`);
+  throw new NetprobeError('input', `${loaded.file}: the run has no ${which === 'cpu' ? 'CPU' : 'off-CPU'} profile (capture one with \`netprobe trace --${which}\`)`);
 }
 
 const WHAT_IT_IS: Partial<Record<InputFormat, string>> = {

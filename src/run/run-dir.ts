@@ -14,6 +14,7 @@ import { writeFileAtomic } from './write.js';
 export const RUN_JSON = 'run.json';
 export const SYSCALLS_PPROF = 'syscalls.pb.gz';
 export const CPU_PPROF = 'cpu.pb.gz';
+export const OFFCPU_PPROF = 'offcpu.pb.gz';
 export const FLAME_HTML = 'flame.html';
 export const DEFAULT_PARENT = 'netprobe-out';
 
@@ -81,6 +82,7 @@ export interface RunFiles {
   /** Raw protobuf (gzipped here). */
   syscallsPprof?: Uint8Array;
   cpuPprof?: Uint8Array;
+  offcpuPprof?: Uint8Array;
   flameHtml?: string;
 }
 
@@ -88,6 +90,7 @@ export interface RunFiles {
 export async function writeRunFiles(dir: string, files: RunFiles): Promise<void> {
   if (files.syscallsPprof) await writeFileAtomic(join(dir, SYSCALLS_PPROF), gzipSync(files.syscallsPprof));
   if (files.cpuPprof) await writeFileAtomic(join(dir, CPU_PPROF), gzipSync(files.cpuPprof));
+  if (files.offcpuPprof) await writeFileAtomic(join(dir, OFFCPU_PPROF), gzipSync(files.offcpuPprof));
   if (files.flameHtml !== undefined) await writeFileAtomic(join(dir, FLAME_HTML), files.flameHtml);
   await writeRunJson(dir, files.run);
 }
@@ -97,7 +100,7 @@ export async function writeRunJson(dir: string, run: RunJson): Promise<void> {
   await writeFileAtomic(join(dir, RUN_JSON), `${JSON.stringify(run, null, 2)}\n`);
 }
 
-/** Reads a run directory: syscalls from run.json, the syscall profile (and the CPU one) from its pprof files. */
+/** Reads a run directory: syscalls from run.json, the syscall profile (and the CPU and off-CPU ones) from its pprof files. */
 export async function loadRunDirectory(path: string): Promise<ParseResult> {
   const file = join(path, RUN_JSON);
   const text = await readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
@@ -109,8 +112,9 @@ export async function loadRunDirectory(path: string): Promise<ParseResult> {
   const result = runJsonResult(parseRunJson(text, file));
   const syscallProfile = await readProfile(path, SYSCALLS_PPROF);
   const cpuProfile = await readProfile(path, CPU_PPROF);
-  const profile = syscallProfile ?? cpuProfile;
-  const meta = { ...result.meta, ...(cpuProfile ? { cpuProfile } : {}) };
+  const offcpuProfile = await readProfile(path, OFFCPU_PPROF);
+  const profile = syscallProfile ?? cpuProfile ?? offcpuProfile;
+  const meta = { ...result.meta, ...(cpuProfile ? { cpuProfile } : {}), ...(offcpuProfile ? { offcpuProfile } : {}) };
   return profile ? { ...result, profile, meta } : { ...result, meta };
 }
 

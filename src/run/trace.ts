@@ -21,8 +21,9 @@ import { classifyNetworkModel } from '../report/classify.js';
 import { familyCounts } from '../model/families.js';
 import { countsPerRequest } from '../report/normalise.js';
 import { markObserverCost } from '../report/observer-cost.js';
+import { summariseOffcpu } from '../report/offcpu.js';
 import { readTracerOutput } from './input.js';
-import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
+import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, OFFCPU_PPROF, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
 import type { Run } from './types.js';
 import { writeFileAtomic } from './write.js';
 
@@ -76,15 +77,19 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     observer && observer.share > 0
       ? [`${formatShare(observer.share)} of the target's CPU samples are the ${choice.backend} tracer's own probes (observer cost, marked as tracer frames in flame.html)`]
       : [];
+  const offcpuProfile = parsed.offcpuProfile;
+  const offcpu = offcpuProfile ? summariseOffcpu(offcpuProfile, requests) : undefined;
   const graphs = [
     { title: 'syscalls', profile: syscallProfile },
     ...(cpuProfile ? [{ title: 'cpu', profile: cpuProfile }] : []),
+    ...(offcpuProfile ? [{ title: 'off-CPU', profile: offcpuProfile }] : []),
   ].filter((g) => g.profile.stacks.length > 0);
   const flameHtml = graphs.length > 0 ? renderFlameHtml(graphs, { title: `netprobe trace: ${name}`, subtitle: plan.commandText }) : undefined;
   const files = [
     RUN_JSON,
     SYSCALLS_PPROF,
     ...(cpuProfile ? [CPU_PPROF] : []),
+    ...(offcpuProfile ? [OFFCPU_PPROF] : []),
     ...(flameHtml !== undefined ? [FLAME_HTML] : []),
     ...captured.outputs.flatMap((o) => o.files),
     ...loadFiles,
@@ -113,11 +118,13 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     capture,
     interrupted: captured.interrupted,
     files,
+    ...(offcpu ? { offcpu } : {}),
   });
   await writeRunFiles(dir, {
     run,
     syscallsPprof: toPprof(syscallProfile),
     cpuPprof: cpuProfile ? toPprof(cpuProfile) : undefined,
+    offcpuPprof: offcpuProfile ? toPprof(offcpuProfile) : undefined,
     flameHtml,
   });
   return {
@@ -126,6 +133,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     syscalls: table,
     syscallProfile,
     ...(cpuProfile ? { cpuProfile } : {}),
+    ...(offcpuProfile ? { offcpuProfile } : {}),
     interrupted: captured.interrupted,
     ...(captured.rssBytes !== undefined ? { rssBytes: captured.rssBytes } : {}),
     warnings: parsed.warnings,
@@ -136,6 +144,7 @@ interface ParsedOutputs {
   syscalls: SyscallTable;
   syscallProfile?: Profile;
   cpuProfile?: Profile;
+  offcpuProfile?: Profile;
   warnings: ParseWarning[];
 }
 
@@ -150,8 +159,8 @@ async function parseOutputs(dir: string, outputs: readonly TracerOutput[]): Prom
     }
     const loaded = await readTracerOutput(join(dir, o.output.file), o.output.format);
     out.warnings.push(...loaded.warnings);
-    if (o.role === 'cpu') {
-      if (loaded.profile) out.cpuProfile = loaded.profile;
+    if (o.role === 'cpu' || o.role === 'offcpu') {
+      if (loaded.profile) out[o.role === 'cpu' ? 'cpuProfile' : 'offcpuProfile'] = loaded.profile;
       continue;
     }
     if (!loaded.syscalls) throw new NetprobeError('input', `${loaded.file}: no syscall counts in the ${o.output.format} output`);

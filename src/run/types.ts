@@ -15,6 +15,8 @@ export interface Run {
   syscallProfile: Profile;
   /** The CPU profile written to cpu.pb.gz, when `--cpu`. */
   cpuProfile?: Profile;
+  /** The off-CPU profile written to offcpu.pb.gz, when `--offcpu`. */
+  offcpuProfile?: Profile;
   /** True when the capture was cut short by the signal (Ctrl-C). */
   interrupted: boolean;
   /** Resident memory in bytes of the target and its child processes at the end of the load window, when known. */

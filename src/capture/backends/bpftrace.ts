@@ -27,21 +27,8 @@ export function bpftraceCommand(options: Pick<AttachOptions, 'pid' | 'pids' | 's
 export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   const scriptFile = 'raw/netprobe.bt';
   const output = 'raw/bpftrace.txt';
-  const { script, args, env } = bpftraceCommand(options, join(options.runDir, scriptFile));
-  await writeFile(join(options.runDir, scriptFile), script);
-
-  let ready!: () => void;
-  const attached = new Promise<void>((resolve) => (ready = resolve));
-  const proc = new ManagedProcess('bpftrace', args, {
-    label: 'bpftrace',
-    stdoutFile: join(options.runDir, output),
-    onStdoutLine: (line) => {
-      if (line === BPFTRACE_READY_LINE) ready();
-    },
-    env,
-  });
-  await waitForTracer(proc, attached, bpftraceHint);
-
+  const { script, env } = bpftraceCommand(options, join(options.runDir, scriptFile));
+  const proc = await startBpftrace(options.runDir, { scriptFile, output, script, env });
   return {
     label: 'bpftrace',
     exitStatus: () => proc.exitStatus,
@@ -50,19 +37,54 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
       await proc.stop({ graceMs: 30_000 });
     },
     async collect(): Promise<TracerOutput> {
-      // bpftrace says so on stderr when its perf buffer dropped events or a map was full (updates then fail).
-      const lost = proc.stderrTail().find((l) => /lost \d+ events|map.*full/i.test(l));
-      const lostCount = lost ? Number(/lost (\d+) events/i.exec(lost)?.[1] ?? 1) : 0;
+      const loss = bpftraceLoss(proc);
       return {
-        lost: lostCount,
+        lost: loss.lost,
         role: 'syscalls',
         output: { file: output, format: 'bpftrace' },
         stacks: options.syscallStacks,
         files: [scriptFile, output],
-        notes: lost ? [`bpftrace: ${lost.trim()}`] : [],
+        notes: loss.notes,
       };
     },
   };
+}
+
+export interface BpftraceRun {
+  /** Where the program goes, relative to the run directory (kept for the record). */
+  scriptFile: string;
+  /** Where bpftrace's stdout goes, untouched, relative to the run directory. */
+  output: string;
+  /** The program; its BEGIN must print BPFTRACE_READY_LINE. */
+  script: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Writes a bpftrace program into the run directory and runs it; resolves once every probe is attached (the
+ * program's BEGIN printed BPFTRACE_READY_LINE), so nothing the target does from then on is missed.
+ */
+export async function startBpftrace(runDir: string, run: BpftraceRun): Promise<ManagedProcess> {
+  await writeFile(join(runDir, run.scriptFile), run.script);
+  let ready!: () => void;
+  const attached = new Promise<void>((resolve) => (ready = resolve));
+  const proc = new ManagedProcess('bpftrace', [join(runDir, run.scriptFile)], {
+    label: 'bpftrace',
+    stdoutFile: join(runDir, run.output),
+    onStdoutLine: (line) => {
+      if (line === BPFTRACE_READY_LINE) ready();
+    },
+    ...(run.env ? { env: run.env } : {}),
+  });
+  await waitForTracer(proc, attached, bpftraceHint);
+  return proc;
+}
+
+/** What bpftrace said on stderr about events it lost (perf buffer drops) or maps that filled up (updates fail). */
+export function bpftraceLoss(proc: ManagedProcess): { lost: number; notes: string[] } {
+  const line = proc.stderrTail().find((l) => /lost \d+ events|map.*full/i.test(l));
+  if (!line) return { lost: 0, notes: [] };
+  return { lost: Number(/lost (\d+) events/i.exec(line)?.[1] ?? 1), notes: [`bpftrace: ${line.trim()}`] };
 }
 
 function bpftraceHint(stderr: string): string | undefined {
