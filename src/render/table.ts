@@ -2,14 +2,15 @@
 //
 // API (reuse these rather than formatting tables elsewhere)
 //   renderTable(headers, rows, { align, footer, color }): string
-//   renderSyscallTable(table, { sort, top, perRequest, notes, color }): string
+//   renderSyscallTable(table, { sort, top, perRequest, notes, latency, color }): string
 //   renderModelVerdict(verdict, { color }): string
 //   terminalColors(color?): Chalk          chalk instance honouring NO_COLOR / FORCE_COLOR / --no-color / TTY
 import { Chalk, type ChalkInstance } from 'chalk';
 import chalk from 'chalk';
+import type { LatencyTable } from '../model/latency.js';
 import type { ModelVerdict } from '../model/run.js';
 import { topErrno, type SyscallRow, type SyscallTable } from '../model/syscalls.js';
-import { formatCount, formatPercent, formatRate, formatSeconds } from '../model/units.js';
+import { formatCount, formatNanoseconds, formatPercent, formatRate, formatSeconds } from '../model/units.js';
 
 export type Align = 'left' | 'right';
 
@@ -73,6 +74,8 @@ export interface SyscallTableOptions {
   perRequest?: { requests: number };
   /** Print the table's own notes (what its source cannot show) under it; default true. */
   notes?: boolean;
+  /** Adds p50 and p99 latency columns (syscalls without a distribution leave them empty). */
+  latency?: LatencyTable;
   color?: boolean;
 }
 
@@ -116,6 +119,11 @@ export function renderSyscallTable(table: SyscallTable, options: SyscallTableOpt
     headers.push('seconds', 'µs/call', '% time');
     align.push('right', 'right', 'right');
   }
+  const latency = options.latency;
+  if (latency) {
+    headers.push('p50', 'p99');
+    align.push('right', 'right');
+  }
   const cells = (row: SyscallRow, errors: string): string[] => {
     const out = [row.name, formatCount(row.calls)];
     if (perReq) out.push(rate(row.calls));
@@ -123,6 +131,11 @@ export function renderSyscallTable(table: SyscallTable, options: SyscallTableOpt
     if (perReq) out.push(row.errors > 0 ? rate(row.errors) : '');
     if (table.hasTime) {
       out.push(formatSeconds(row.seconds), row.calls > 0 ? formatRate((row.seconds * 1e6) / row.calls) : '', formatPercent(share(row.seconds, totals.seconds)));
+    }
+    if (latency) {
+      // Own property only: a syscall named like an Object.prototype member must not find one.
+      const l = Object.hasOwn(latency, row.name) ? latency[row.name] : undefined;
+      out.push(l ? formatNanoseconds(l.p50 * 1e9) : '', l ? formatNanoseconds(l.p99 * 1e9) : '');
     }
     return out;
   };

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { latencyFromBuckets } from '../../src/model/latency.js';
 import { tableFromRows, type SyscallRow } from '../../src/model/syscalls.js';
 import { renderModelVerdict, renderSyscallTable, renderTable, sortSyscallRows, terminalColors } from '../../src/render/table.js';
 
@@ -59,6 +60,19 @@ describe('renderSyscallTable', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('adds p50 and p99 columns from latency distributions; syscalls without one and the totals leave them empty', () => {
+    const latency = {
+      epoll_wait: latencyFromBuckets([[0.000524288, 0.001048576, 590], [0.268435456, 0.536870912, 10]], 0.4),
+      recvfrom: latencyFromBuckets([[512e-9, 1024e-9, 1234]]),
+    };
+    const out = renderSyscallTable(table, { color: false, latency }).split('\n');
+    expect(out[0]).toBe('syscall     calls  % calls  errors                 seconds  µs/call   % time      p50      p99');
+    expect(out[2]).toBe('epoll_wait    600   31.35%                        0.500000      833   97.50%  1.05 ms   400 ms');
+    expect(out[3]).toBe('recvfrom    1,234   64.47%  1,200 (EAGAIN 1,200)  0.012638     10.2    2.46%  1.02 µs  1.02 µs');
+    expect(out[4]).toBe('accept4        40    2.09%     30 (EAGAIN 28)     0.000120     3.00    0.02%');
+    expect(out[7]).toBe('total       1,914  100.00%  1,230                 0.512798      268  100.00%');
   });
 
   it('sorts by calls, errors, time or name (ties: calls, then name)', () => {
