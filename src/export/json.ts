@@ -5,17 +5,17 @@ import type { SyscallRow, SyscallTable, SyscallTotals } from '../model/syscalls.
 export interface SyscallsJson {
   syscalls: SyscallRow[];
   totals: SyscallTotals;
-  /** Calls still in flight when the capture ended, by syscall (part of `syscalls`); null when the source cannot tell. */
-  inFlight: Record<string, number> | null;
   threads: number | null;
+  /** Calls still in flight when the capture ended, by syscall (part of `syscalls`); absent when the source cannot tell. */
+  inFlight?: Record<string, number>;
 }
 
 export function syscallsJson(table: SyscallTable): SyscallsJson {
   return {
     syscalls: table.rows.map((r) => ({ name: r.name, calls: r.calls, errors: r.errors, errnos: { ...r.errnos }, seconds: r.seconds })),
     totals: { ...table.totals },
-    inFlight: table.inFlight ? { ...table.inFlight } : null,
     threads: table.threads ?? null,
+    ...(table.inFlight ? { inFlight: { ...table.inFlight } } : {}),
   };
 }
 

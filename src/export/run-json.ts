@@ -46,7 +46,7 @@ export function buildRunJson(input: RunJsonInput): NetprobeRunJson {
     load: input.load,
     syscalls: table.syscalls,
     totals: table.totals,
-    inFlight: table.inFlight,
+    inFlight: table.inFlight ?? null,
     perRequest: input.perRequest,
     threads: table.threads,
     model: input.model,
