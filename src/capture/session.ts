@@ -20,6 +20,7 @@ import { NetprobeError } from '../model/errors.js';
 import type { LoadResult, RunCapture } from '../model/run.js';
 import { shownPath } from '../model/shown-path.js';
 import { attachBpftrace } from './backends/bpftrace.js';
+import { attachBpftraceLatency } from './backends/bpftrace-latency.js';
 import { attachBpftraceOffcpu } from './backends/bpftrace-offcpu.js';
 import { attachPerfCpu, attachPerfSyscalls, type CpuEvent } from './backends/perf.js';
 import { attachStrace } from './backends/strace.js';
@@ -244,6 +245,7 @@ class Session {
     onAttached?.();
     const counting = await secondsSinceBoot();
     if (this.options.offcpu) this.tracers.push(await attachBpftraceOffcpu(attach));
+    if (this.options.latency) this.tracers.push(await attachBpftraceLatency(attach));
     if (cpuEvent) this.tracers.push(await attachPerfCpu({ ...attach, event: cpuEvent }));
     const notes: string[] = [];
     if (pids.length > 1) notes.push(`traced ${pids.length - 1} child process${pids.length > 2 ? 'es' : ''} of pid ${pid} that existed before the attach`);

@@ -43,7 +43,9 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   lines.push('');
   const requests = run.load && run.load.requests > 0 ? run.load.requests : undefined;
   // The table's notes are among the capture notes below.
-  lines.push(renderSyscallTable(table, { sort: 'calls', top: 25, notes: false, ...(requests ? { perRequest: { requests } } : {}) }).trimEnd());
+  lines.push(
+    renderSyscallTable(table, { sort: 'calls', top: 25, notes: false, ...(requests ? { perRequest: { requests } } : {}), ...(run.latency ? { latency: run.latency } : {}) }).trimEnd(),
+  );
   if (requests) lines.push(`syscalls per request: ${(table.totals.calls / requests).toFixed(2)}`);
   if (run.offcpu) lines.push('', ...renderOffcpuSummary(run.offcpu));
   lines.push('', renderModelVerdict(run.model).trimEnd());

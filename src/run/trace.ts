@@ -10,6 +10,7 @@ import { buildRunJson, overheadRatio, type RunCapture } from '../export/run-json
 import { captureRun, chooseBackend, planCapture, type Captured } from '../capture/session.js';
 import type { TraceOptions, TraceProgress, TracerOutput } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
+import type { LatencyTable } from '../model/latency.js';
 import type { Profile } from '../model/profile.js';
 import { profileFromSyscalls } from '../model/syscall-profile.js';
 import { tableFromRows, type SyscallTable } from '../model/syscalls.js';
@@ -119,6 +120,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     interrupted: captured.interrupted,
     files,
     ...(offcpu ? { offcpu } : {}),
+    ...(parsed.latency ? { latency: parsed.latency } : {}),
   });
   await writeRunFiles(dir, {
     run,
@@ -145,6 +147,7 @@ interface ParsedOutputs {
   syscallProfile?: Profile;
   cpuProfile?: Profile;
   offcpuProfile?: Profile;
+  latency?: LatencyTable;
   warnings: ParseWarning[];
 }
 
@@ -159,6 +162,10 @@ async function parseOutputs(dir: string, outputs: readonly TracerOutput[]): Prom
     }
     const loaded = await readTracerOutput(join(dir, o.output.file), o.output.format);
     out.warnings.push(...loaded.warnings);
+    if (o.role === 'latency') {
+      out.latency = loaded.latency ?? {};
+      continue;
+    }
     if (o.role === 'cpu' || o.role === 'offcpu') {
       if (loaded.profile) out[o.role === 'cpu' ? 'cpuProfile' : 'offcpuProfile'] = loaded.profile;
       continue;
