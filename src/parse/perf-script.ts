@@ -338,18 +338,28 @@ function frameKind(module: string | undefined): FrameKind {
 
 // The frames one perf frame line stands for (root first): several when a Java agent joined inlined methods with `->`.
 export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptions): Frame[] {
+  const out: Frame[] = [];
+  collapseFrameLine(f, java, opts, out);
+  return out;
+}
+
+// collapsedFrames() into `out`. The parser passes one reused array and every frame has the same properties in the
+// same order (undefined when unknown): arrays and frames of varying shapes made V8 discard and recompile the
+// parser's main loop each time a new combination turned up. build() drops the undefined properties.
+function collapseFrameLine(f: FrameLine, java: boolean, opts: CollapseOptions, out: Frame[]): void {
   let rawfunc = f.sym;
   const off = rawfunc.lastIndexOf('+0x');
   if (off >= 0 && (off + 3 === rawfunc.length || isHex(rawfunc.slice(off + 3)))) rawfunc = rawfunc.slice(0, off);
   // FlameGraph skips "process name" frames such as `(/usr/bin/foo)`.
-  if (rawfunc.startsWith('(')) return [];
+  if (rawfunc.startsWith('(')) return;
   const module = f.module ?? '';
   const perfInlined = f.module === 'inlined';
   const address = perfInlined ? undefined : safeAddress(f.pc);
   const kind = frameKind(perfInlined ? undefined : f.module);
-  const pieces = rawfunc.split('->');
-  return pieces.map((piece, i) => {
-    let name = piece;
+  const frameModule = f.module !== undefined && !perfInlined && f.module !== '[unknown]' ? f.module : undefined;
+  for (let i = 0, from = 0; ; i++) {
+    const arrow = rawfunc.indexOf('->', from);
+    let name = arrow < 0 ? rawfunc.slice(from) : rawfunc.slice(from, arrow);
     if (name === '[unknown]') {
       if (module === '[unknown]' || module === '') name = opts.addrs ? `[unknown <${f.pc}>]` : '[unknown]';
       else {
@@ -367,12 +377,10 @@ export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptio
       if (!name.includes('_[i]')) name += '_[i]';
     } else if (opts.kernel && isKernelModule(module)) name += '_[k]';
     else if (opts.jit && isJitModule(module) && !name.includes('_[j]')) name += '_[j]';
-    const frame: Frame = { name, kind };
-    if (f.module !== undefined && !perfInlined && f.module !== '[unknown]') frame.module = f.module;
-    if (perfInlined || i > 0) frame.inlined = true;
-    if (address !== undefined) frame.address = address;
-    return frame;
-  });
+    out.push({ name, kind, module: frameModule, inlined: perfInlined || i > 0 ? true : undefined, address });
+    if (arrow < 0) return;
+    from = arrow + 2;
+  }
 }
 
 // Kernel addresses do not fit in a double; they are left out rather than rounded to a wrong value.
@@ -491,6 +499,8 @@ class PerfCollapser {
   private processName = '';
   private processFrame = -1;
   private readonly ids: number[] = [];
+  /** Scratch space of frameLine(). */
+  private readonly frames: Frame[] = [];
   private lastFrameLine: string | undefined;
   private lastGroupStart = 0;
 
@@ -667,7 +677,10 @@ class PerfCollapser {
         this.warn({ kind: 'weird-stack-line', line: lineNo, message: `not a perf stack frame: ${line.trim()}` });
         return;
       }
-      ids = this.intern(collapsedFrames(parsed, this.java === 1, this.opts));
+      const frames = this.frames;
+      frames.length = 0;
+      collapseFrameLine(parsed, this.java === 1, this.opts, frames);
+      ids = this.intern(frames);
       cache.set(copyString(line), ids);
     }
     this.lastFrameLine = line;
@@ -772,7 +785,7 @@ class PerfCollapser {
     const builder = new ProfileBuilder(types.sampleTypes, types.defaultType);
     // Only frames some stack uses: a frame line later completed by a srcline leaves its plain twin unused.
     const remap: number[] = [];
-    const id = (own: number) => (remap[own] ??= builder.frameId(this.interner.frames[own]!));
+    const id = (own: number) => (remap[own] ??= builder.frameId(definedFields(this.interner.frames[own]!)));
     for (const e of this.stacks.values()) {
       const frames = [id(e.processFrame)];
       for (let i = e.leafFirst.length - 1; i >= 0; i--) frames.push(id(e.leafFirst[i]!));
@@ -796,6 +809,13 @@ class PerfCollapser {
     const eventType = { type: event, unit: 'count' };
     return { sampleTypes: [...CPU_SAMPLE_TYPES, eventType], defaultType: 2, cpuFromWeight: false };
   }
+}
+
+// The frame without its undefined properties, as other parsers build frames.
+function definedFields(frame: Frame): Frame {
+  const out: Frame = { name: frame.name };
+  for (const key of Object.keys(frame) as (keyof Frame)[]) if (frame[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = frame[key];
+  return out;
 }
 
 // Map keys must not be slices of readline's chunk strings, or every cached line would pin a whole chunk.
