@@ -1,58 +1,62 @@
 #!/usr/bin/env node
-// netprobe convert --format folded vs FlameGraph's stackcollapse-perf.pl on the same perf script text:
-// throughput of each, the ratio, and netprobe's peak RSS. `--large` uses a 500 MB input instead of 60 MB.
-// Each command runs RUNS times and the medians are reported: the machine may be shared.
+// netprobe convert --format folded vs FlameGraph's stackcollapse-perf.pl on several kinds of perf script text, side
+// by side: Java/JIT, Go, C++ with long template names, kernel-heavy. For each kind: CPU time, wall time and peak RSS
+// of both, and the ratio (Perl time / netprobe time) by CPU and by wall time.
+//   node bench/collapse.bench.js [--large] [--runs N] [--kinds java,go]
+// Inputs are built at bench time in $TMPDIR/netprobe-bench by concatenating real perf script text (conformance
+// inputs and fixtures/perf captures) to ~50 MB per kind, 500 MB with --large (delete the folder to rebuild them).
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(ROOT, 'bench', 'data');
 const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
-const large = process.argv.includes('--large');
-const targetBytes = (large ? 500 : 60) * 1024 * 1024;
-const RUNS = large ? 1 : 3;
+const FG = join(CONFORMANCE, 'flamegraph-perf');
+const INFERNO = join(CONFORMANCE, 'inferno-perf');
+const PERF_FIXTURES = join(ROOT, 'fixtures', 'perf');
+const DATA = join(tmpdir(), 'netprobe-bench');
+
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const large = args.includes('--large');
+const targetMb = large ? 500 : 50;
+const RUNS = Number(option('--runs') ?? (large ? 1 : 3));
+
+// Each kind's sources share one event name exactly as printed (`cpu-clock:` vs `cpu-clock:ppp:`): the Perl collapser
+// keeps only the first one it meets and skips the other samples cheaply, which would flatter it.
+const KINDS = [
+  { kind: 'java-jit', what: 'Java with JIT frames (vert.x, perf-map-agent)', sources: [join(FG, 'perf-vertx-stacks-01.txt'), join(INFERNO, 'java-inline.txt')] },
+  { kind: 'go', what: 'Go (fixtures/perf/go-cpu-clock.txt)', sources: [join(PERF_FIXTURES, 'go-cpu-clock.txt')] },
+  { kind: 'cpp', what: 'C++ with long template names (node serving HTTP)', sources: [join(PERF_FIXTURES, 'node-cpp-stacks.txt')] },
+  {
+    kind: 'kernel',
+    what: 'kernel-heavy (iperf, numa, dd, mirageos)',
+    sources: ['perf-iperf-stacks-pidtid-01.txt', 'perf-numa-stacks-01.txt', 'perf-dd-stacks-01.txt', 'perf-mirageos-stacks-01.txt'].map((f) => join(FG, f)),
+  },
+];
 
 function perlCollapser() {
-  const dirs = [process.env.FLAMEGRAPH_DIR, join(DATA, 'FlameGraph')].filter(Boolean);
-  for (const dir of dirs) {
-    const script = join(dir, 'stackcollapse-perf.pl');
-    if (existsSync(script)) return script;
-  }
-  return null;
+  const dirs = [process.env.FLAMEGRAPH_DIR, ...(process.env.PATH ?? '').split(delimiter)].filter(Boolean);
+  return dirs.map((d) => join(d, 'stackcollapse-perf.pl')).find((p) => existsSync(p));
 }
 
-// Real perf script text only: the conformance inputs and our own captures, concatenated until the target size.
-function sources() {
-  const texts = [];
-  for (const dir of [join(CONFORMANCE, 'flamegraph-perf'), join(CONFORMANCE, 'inferno-perf'), join(ROOT, 'fixtures', 'perf')]) {
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).sort()) {
-      const path = join(dir, f);
-      // Skip the two inputs that exist to provoke warnings, and -F +srcline text, whose source lines the Perl
-      // collapser reports one by one as unrecognized (which would slow it down unfairly).
-      if (f === 'empty-line.txt' || f === 'weird-stack-line.txt' || f.includes('srcline')) continue;
-      if (f.endsWith('.txt')) texts.push(readFileSync(path, 'utf8'));
-      else if (f.endsWith('.txt.gz')) texts.push(gunzipSync(readFileSync(path)).toString('utf8'));
-    }
-  }
-  // Both collapsers keep only the first event type they meet: use the cpu-clock captures so every sample counts.
-  const otherEvents = /^\S.*?: +(\d+ +)?(cycles|instructions|page-faults|raw_syscalls)/m;
-  // Every piece ends with a blank line so no sample is lost at a seam.
-  return texts.filter((t) => t.trim() !== '' && !otherEvents.test(t)).map((t) => `${t.trimEnd()}\n\n`);
-}
-
-async function ensureInput() {
-  const path = join(DATA, `perf-script-${targetBytes / 1024 / 1024}mb.txt`);
-  if (existsSync(path) && statSync(path).size >= targetBytes) return path;
+// Every piece ends with a blank line so that no sample is glued to the next copy's first one.
+async function ensureInput({ kind, sources }) {
+  const path = join(DATA, `${kind}-${targetMb}mb.txt`);
+  const target = targetMb * 1024 * 1024;
+  if (existsSync(path) && statSync(path).size >= target) return path;
+  const missing = sources.filter((s) => !existsSync(s));
+  if (missing.length > 0) return { missing };
   mkdirSync(DATA, { recursive: true });
-  const pieces = sources();
-  if (pieces.length === 0) throw new Error(`no perf script sources found (looked in ${CONFORMANCE} and fixtures/perf)`);
+  const pieces = sources.map((s) => `${readFileSync(s, 'utf8').trimEnd()}\n\n`);
   const out = createWriteStream(path);
   let written = 0;
-  for (let i = 0; written < targetBytes; i++) {
+  for (let i = 0; written < target; i++) {
     const piece = pieces[i % pieces.length];
     written += Buffer.byteLength(piece);
     if (!out.write(piece)) await new Promise((r) => out.once('drain', r));
@@ -61,22 +65,19 @@ async function ensureInput() {
   return path;
 }
 
-// Runs a command under /usr/bin/time -v when available to get the peak RSS; stdout goes to /dev/null.
-function timed(cmd, args) {
-  const useTime = existsSync('/usr/bin/time');
+// Runs a command under /usr/bin/time -v for CPU time and peak RSS; stdout goes to /dev/null.
+function timed(cmd, cmdArgs) {
   const start = process.hrtime.bigint();
-  const r = useTime
-    ? spawnSync('/usr/bin/time', ['-v', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
-    : spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...cmdArgs], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const stderr = r.stderr.toString();
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${stderr.slice(-2000)}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
-  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
-  // CPU time is the fairer measure on a shared machine; wall time is printed too.
-  const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : seconds;
-  return { seconds, cpuSeconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}):\n${stderr.slice(-2000)}`);
+  const num = (re) => Number(re.exec(stderr)?.[1]);
+  return {
+    seconds,
+    cpuSeconds: num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/),
+    peakRssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
+  };
 }
 
 function median(values) {
@@ -84,42 +85,74 @@ function median(values) {
   return sorted[(sorted.length - 1) >> 1];
 }
 
-function timedRuns(cmd, args) {
-  const runs = Array.from({ length: RUNS }, () => timed(cmd, args));
-  const rss = runs.map((r) => r.peakRssMb).filter((v) => v !== undefined);
+function timedRuns(cmd, cmdArgs) {
+  const runs = Array.from({ length: RUNS }, () => timed(cmd, cmdArgs));
   return {
     seconds: median(runs.map((r) => r.seconds)),
     cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
-    peakRssMb: rss.length > 0 ? Math.max(...rss) : undefined,
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
   };
 }
 
-const bin = join(ROOT, 'bin', 'netprobe.js');
 if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
   console.log('SKIP collapse bench: dist/ is missing; run `npm run build` (npm run bench does) first.');
   process.exit(0);
 }
-const input = await ensureInput();
-const mb = statSync(input).size / 1024 / 1024;
-console.log(`input: ${input} (${mb.toFixed(1)} MB of perf script text)`);
-
-console.log(`median of ${RUNS} run(s) each`);
-
-const ours = timedRuns(process.execPath, [bin, 'convert', input, '--format', 'folded']);
-const report = (name, r) =>
-  console.log(`${name.padEnd(34)} wall ${r.seconds.toFixed(2)} s (${(mb / r.seconds).toFixed(1)} MB/s), cpu ${r.cpuSeconds.toFixed(2)} s (${(mb / r.cpuSeconds).toFixed(1)} MB/s), peak RSS ${r.peakRssMb?.toFixed(0) ?? '?'} MB`);
-report('netprobe convert --format folded', ours);
-// The fixed cost in the figures above (node, loading the CLI): it weighs on small inputs only.
-const startup = timedRuns(process.execPath, [bin, '--version']);
-console.log(`${'netprobe startup (--version)'.padEnd(34)} wall ${startup.seconds.toFixed(2)} s, cpu ${startup.cpuSeconds.toFixed(2)} s`);
-
+if (!existsSync('/usr/bin/time')) {
+  console.log('SKIP collapse bench: /usr/bin/time (GNU time, `apt-get install time`) is needed for CPU time and peak RSS.');
+  process.exit(0);
+}
+const bin = join(ROOT, 'bin', 'netprobe.js');
 const perl = perlCollapser();
-if (!perl) {
-  console.log('SKIP stackcollapse-perf.pl: not found. Get it with\n' +
-    '  git clone --depth 1 https://github.com/brendangregg/FlameGraph bench/data/FlameGraph\n' +
-    'or point FLAMEGRAPH_DIR at a FlameGraph checkout.');
-} else {
-  const theirs = timedRuns('perl', [perl, input]);
-  report('stackcollapse-perf.pl', theirs);
-  console.log(`throughput ratio netprobe/perl: ${(theirs.cpuSeconds / ours.cpuSeconds).toFixed(2)}x by CPU time, ${(theirs.seconds / ours.seconds).toFixed(2)}x by wall time`);
+if (perl) console.log(`stackcollapse-perf.pl: ${perl}`);
+else console.log('stackcollapse-perf.pl not found via FLAMEGRAPH_DIR or PATH: Perl columns skipped (set FLAMEGRAPH_DIR to a FlameGraph checkout).');
+const picked = option('--kinds')?.split(',');
+console.log(`inputs in ${DATA}, ~${targetMb} MB each; median of ${RUNS} run(s); CPU = user + sys from /usr/bin/time -v`);
+
+const rows = [];
+for (const k of KINDS.filter((k) => !picked || picked.includes(k.kind))) {
+  const input = await ensureInput(k);
+  if (typeof input !== 'string') {
+    console.log(`SKIP ${k.kind}: missing ${input.missing.join(', ')}`);
+    continue;
+  }
+  const mb = statSync(input).size / 1024 / 1024;
+  const ours = timedRuns(process.execPath, [bin, 'convert', input, '--format', 'folded']);
+  const theirs = perl ? timedRuns('perl', [perl, input]) : undefined;
+  rows.push({ k, mb, ours, theirs });
+  console.log(`${k.kind}: ${k.what}, ${mb.toFixed(0)} MB done`);
+}
+
+const f2 = (v) => v.toFixed(2);
+const header = ['kind', 'MB', 'netprobe cpu s', 'wall s', 'RSS MB', 'perl cpu s', 'wall s', 'RSS MB', 'ratio cpu', 'ratio wall'];
+const table = rows.map(({ k, mb, ours, theirs }) => [
+  k.kind,
+  mb.toFixed(0),
+  f2(ours.cpuSeconds),
+  f2(ours.seconds),
+  ours.peakRssMb.toFixed(0),
+  theirs ? f2(theirs.cpuSeconds) : '-',
+  theirs ? f2(theirs.seconds) : '-',
+  theirs ? theirs.peakRssMb.toFixed(0) : '-',
+  theirs ? `${(theirs.cpuSeconds / ours.cpuSeconds).toFixed(1)}x` : '-',
+  theirs ? `${(theirs.seconds / ours.seconds).toFixed(1)}x` : '-',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+console.log(`\n${line(header)}\n|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`);
+for (const r of table) console.log(line(r));
+// The fixed cost in every netprobe figure above: node itself, loading the CLI, a 17 KB input.
+const tiny = timedRuns(process.execPath, [bin, 'convert', join(PERF_FIXTURES, 'busy-cpu-clock.txt'), '--format', 'folded']);
+const bare = timedRuns(process.execPath, ['-e', '0']);
+console.log(`\nfixed cost: \`netprobe convert\` of a 17 KB input cpu ${f2(tiny.cpuSeconds)} s, wall ${f2(tiny.seconds)} s; \`node -e 0\` cpu ${f2(bare.cpuSeconds)} s`);
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  // node reads and parses these certificates at every start, before running any JavaScript.
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const runs = Array.from({ length: RUNS }, () => {
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, '-e', '0'], { env, encoding: 'utf8' });
+    const [user, sys] = r.stderr.trim().split(' ').map(Number);
+    return user + sys;
+  });
+  console.log(`note: NODE_EXTRA_CA_CERTS is set; without it \`node -e 0\` takes cpu ${f2(median(runs))} s`);
 }

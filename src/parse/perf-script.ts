@@ -31,27 +31,72 @@ interface Header {
   tail: string;
 }
 
+/**
+ * Where the fields of a sample header lie in its text, as scanPerfHeader finds them: offsets, so that the parser
+ * can compare them with the previous header's fields instead of cutting new strings for every sample.
+ */
+interface HeaderBounds {
+  /** The comm is the text from the line start to here, spaces around it included. */
+  commEnd: number;
+  /** -1 when perf printed the tid only. */
+  pidStart: number;
+  pidEnd: number;
+  tidStart: number;
+  tidEnd: number;
+  /** Their values; pid -1 when perf printed the tid only. */
+  pid: number;
+  tid: number;
+  /** -1 when perf printed no period. */
+  period: number;
+  eventStart: number;
+  eventEnd: number;
+  /** What follows `event:`, up to the line end (spaces included). */
+  tailStart: number;
+}
+
 const CLOCK_EVENTS = new Set(['cpu-clock', 'task-clock']);
+
+function newHeaderBounds(): HeaderBounds {
+  return { commEnd: 0, pidStart: -1, pidEnd: -1, tidStart: 0, tidEnd: 0, pid: -1, tid: 0, period: -1, eventStart: 0, eventEnd: 0, tailStart: 0 };
+}
 
 /** Finds the header fields, or null when the line is not a sample header. */
 export function parsePerfHeader(line: string): Header | null {
-  const n = line.length;
-  let pos = 0;
+  const b = newHeaderBounds();
+  if (!scanPerfHeader(line, 0, line.length, b)) return null;
+  return {
+    comm: line.slice(0, b.commEnd).trim(),
+    pid: b.pidStart < 0 ? '?' : line.slice(b.pidStart, b.pidEnd),
+    tid: line.slice(b.tidStart, b.tidEnd),
+    event: line.slice(b.eventStart, b.eventEnd),
+    period: b.period < 0 ? undefined : b.period,
+    tail: line.slice(b.tailStart).trim(),
+  };
+}
+
+/**
+ * The one header recogniser (detection and the parser both use it): whether text[start, end) is a sample header,
+ * filling `out` with where its fields are. `[comm] pid[/tid] [[cpu]] [time:] [period] event:[ tail]`, docs/FORMATS.md §1.
+ */
+function scanPerfHeader(text: string, start: number, end: number, out: HeaderBounds): boolean {
+  let pos = start;
   for (;;) {
-    while (pos < n && line.charCodeAt(pos) === 32) pos++;
-    if (pos >= n) return null;
-    const start = pos;
-    while (pos < n && line.charCodeAt(pos) !== 32) pos++;
+    while (pos < end && text.charCodeAt(pos) === 32) pos++;
+    if (pos >= end) return false;
+    const word = pos;
+    while (pos < end && text.charCodeAt(pos) !== 32) pos++;
     // The word at column 0 is always the comm (which may itself be all digits); the pid needs a space after it.
-    if (start === 0 || pos >= n) continue;
-    const slash = pidTidSlash(line, start, pos);
-    if (slash === -2) continue;
-    const header = parseAfterPid(line, pos);
-    if (!header) continue;
-    header.comm = line.slice(0, start).trim();
-    header.pid = slash < 0 ? '?' : line.slice(start, slash);
-    header.tid = line.slice(slash < 0 ? start : slash + 1, pos);
-    return header;
+    if (word === start || pos >= end) continue;
+    const slash = pidTidSlash(text, word, pos);
+    if (slash === -2 || !scanAfterPid(text, pos, end, out)) continue;
+    out.commEnd = word;
+    out.pidStart = slash < 0 ? -1 : word;
+    out.pidEnd = slash < 0 ? -1 : slash;
+    out.tidStart = slash < 0 ? word : slash + 1;
+    out.tidEnd = pos;
+    out.pid = slash < 0 ? -1 : decimal(text, word, slash);
+    out.tid = decimal(text, out.tidStart, pos);
+    return true;
   }
 }
 
@@ -66,45 +111,61 @@ function pidTidSlash(line: string, start: number, end: number): number {
   return slash;
 }
 
-// Returns the header with comm, pid and tid still empty.
-function parseAfterPid(line: string, pos: number): Header | null {
-  const n = line.length;
-  pos = skipSpaces(line, pos);
-  if (line.charCodeAt(pos) === 91 /* [ */) {
-    const close = line.indexOf(']', pos);
-    if (close < 0 || !isDigits(line, pos + 1, close)) return null;
-    pos = skipSpaces(line, close + 1);
+// Everything after the pid: fills the period, event and tail bounds of `out`.
+function scanAfterPid(text: string, pos: number, end: number, out: HeaderBounds): boolean {
+  pos = skipSpaces(text, pos, end);
+  if (pos < end && text.charCodeAt(pos) === 91 /* [ */) {
+    const close = text.indexOf(']', pos);
+    if (close < 0 || close >= end || !isDigits(text, pos + 1, close)) return false;
+    pos = skipSpaces(text, close + 1, end);
   }
   // Optional time `secs.usecs:`.
   let p = pos;
-  while (p < n && (isDigit(line.charCodeAt(p)) || line.charCodeAt(p) === 46)) p++;
-  if (p > pos && line.charCodeAt(p) === 58 /* : */) pos = skipSpaces(line, p + 1);
+  let c = 0;
+  while (p < end && (isDigit((c = text.charCodeAt(p))) || c === 46)) p++;
+  if (p > pos && p < end && c === 58 /* : */) pos = skipSpaces(text, p + 1, end);
   // Optional period.
-  let period: number | undefined;
+  let period = -1;
   p = pos;
-  let value = 0;
-  for (let c = line.charCodeAt(p); isDigit(c); c = line.charCodeAt(++p)) value = value * 10 + (c - 48);
-  if (p > pos && line.charCodeAt(p) === 32) {
-    // Beyond 15 digits the running sum may round differently from Number().
-    period = p - pos > 15 ? Number(line.slice(pos, p)) : value;
-    pos = skipSpaces(line, p);
+  while (p < end && isDigit((c = text.charCodeAt(p)))) p++;
+  if (p > pos && p < end && c === 32) {
+    period = decimal(text, pos, p);
+    pos = skipSpaces(text, p, end);
   }
   // Event name: one word ending at the first `:` followed by a space or the end of line
   // (`cycles:u:`, `raw_syscalls:sys_enter:`).
-  for (let q = pos; q < n; q++) {
-    const c = line.charCodeAt(q);
-    if (c === 32 || c === 9) return null;
-    if (c === 58 && (q + 1 === n || line.charCodeAt(q + 1) === 32)) {
-      if (q === pos) return null;
-      return { comm: '', pid: '', tid: '', event: line.slice(pos, q), period, tail: q + 1 === n ? '' : line.slice(q + 1).trim() };
+  for (let q = pos; q < end; q++) {
+    const c = text.charCodeAt(q);
+    if (c === 32 || c === 9) return false;
+    if (c === 58 && (q + 1 === end || text.charCodeAt(q + 1) === 32)) {
+      if (q === pos) return false;
+      out.period = period;
+      out.eventStart = pos;
+      out.eventEnd = q;
+      out.tailStart = q + 1;
+      return true;
     }
   }
-  return null;
+  return false;
 }
 
-function skipSpaces(line: string, pos: number): number {
-  while (pos < line.length && line.charCodeAt(pos) === 32) pos++;
+// The value of the digits text[start, end).
+function decimal(text: string, start: number, end: number): number {
+  // Beyond 15 digits the running sum may round differently from Number().
+  if (end - start > 15) return Number(text.slice(start, end));
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+  return value;
+}
+
+function skipSpaces(text: string, pos: number, end: number): number {
+  while (pos < end && text.charCodeAt(pos) === 32) pos++;
   return pos;
+}
+
+// Whether text[start, end) is `s` (no new string needed).
+function sameText(text: string, start: number, end: number, s: string): boolean {
+  return end - start === s.length && text.startsWith(s, start);
 }
 
 function isDigit(c: number): boolean {
@@ -127,8 +188,12 @@ function isHex(s: string): boolean {
 }
 
 function isBlank(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
+  return isBlankRange(line, 0, line.length);
+}
+
+function isBlankRange(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 13) return false;
   }
   return true;
@@ -273,18 +338,28 @@ function frameKind(module: string | undefined): FrameKind {
 
 // The frames one perf frame line stands for (root first): several when a Java agent joined inlined methods with `->`.
 export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptions): Frame[] {
+  const out: Frame[] = [];
+  collapseFrameLine(f, java, opts, out);
+  return out;
+}
+
+// collapsedFrames() into `out`. The parser passes one reused array and every frame has the same properties in the
+// same order (undefined when unknown): arrays and frames of varying shapes made V8 discard and recompile the
+// parser's main loop each time a new combination turned up. build() drops the undefined properties.
+function collapseFrameLine(f: FrameLine, java: boolean, opts: CollapseOptions, out: Frame[]): void {
   let rawfunc = f.sym;
   const off = rawfunc.lastIndexOf('+0x');
   if (off >= 0 && (off + 3 === rawfunc.length || isHex(rawfunc.slice(off + 3)))) rawfunc = rawfunc.slice(0, off);
   // FlameGraph skips "process name" frames such as `(/usr/bin/foo)`.
-  if (rawfunc.startsWith('(')) return [];
+  if (rawfunc.startsWith('(')) return;
   const module = f.module ?? '';
   const perfInlined = f.module === 'inlined';
   const address = perfInlined ? undefined : safeAddress(f.pc);
   const kind = frameKind(perfInlined ? undefined : f.module);
-  const pieces = rawfunc.split('->');
-  return pieces.map((piece, i) => {
-    let name = piece;
+  const frameModule = f.module !== undefined && !perfInlined && f.module !== '[unknown]' ? f.module : undefined;
+  for (let i = 0, from = 0; ; i++) {
+    const arrow = rawfunc.indexOf('->', from);
+    let name = arrow < 0 ? rawfunc.slice(from) : rawfunc.slice(from, arrow);
     if (name === '[unknown]') {
       if (module === '[unknown]' || module === '') name = opts.addrs ? `[unknown <${f.pc}>]` : '[unknown]';
       else {
@@ -302,12 +377,10 @@ export function collapsedFrames(f: FrameLine, java: boolean, opts: CollapseOptio
       if (!name.includes('_[i]')) name += '_[i]';
     } else if (opts.kernel && isKernelModule(module)) name += '_[k]';
     else if (opts.jit && isJitModule(module) && !name.includes('_[j]')) name += '_[j]';
-    const frame: Frame = { name, kind };
-    if (f.module !== undefined && !perfInlined && f.module !== '[unknown]') frame.module = f.module;
-    if (perfInlined || i > 0) frame.inlined = true;
-    if (address !== undefined) frame.address = address;
-    return frame;
-  });
+    out.push({ name, kind, module: frameModule, inlined: perfInlined || i > 0 ? true : undefined, address });
+    if (arrow < 0) return;
+    from = arrow + 2;
+  }
 }
 
 // Kernel addresses do not fit in a double; they are left out rather than rounded to a wrong value.
@@ -351,7 +424,7 @@ interface CachedBlock {
   /** Number of lines in the block. */
   lines: number;
   /** tid -> the stack of this callchain in that thread, when its process and pid still match (a shortcut into `stacks`). */
-  threads: Map<string, StackEntry>;
+  threads: Map<number, StackEntry>;
 }
 
 function fingerprint(text: string, start: number, end: number): number {
@@ -362,16 +435,16 @@ function fingerprint(text: string, start: number, end: number): number {
 }
 
 interface StackEntry {
-  /** The pid as printed, which with the process frame, tid and frames tells stacks apart. */
-  pidText: string;
+  /** The pid (-1: not printed), which with the process frame, tid and frames tells stacks apart. */
+  pidKey: number;
   /** Frame ids (our own numbering), leaf first, without the process frame. */
   leafFirst: number[];
   processFrame: number;
-  pid?: number;
-  tid?: number;
+  pid: number | undefined;
+  tid: number;
   samples: number;
-  /** Sum of periods, 1 for samples without one: the collapser's count. */
-  weight: number;
+  /** Where its weight (sum of periods, 1 for samples without one: the collapser's count) is in `weights`. */
+  index: number;
 }
 
 // Streams samples into aggregated stacks; only distinct frame lines and distinct stacks are kept in memory.
@@ -382,9 +455,21 @@ class PerfCollapser {
   private readonly lineCache = [new Map<string, readonly number[]>(), new Map<string, readonly number[]>()];
   private readonly processIds = new Map<string, number>();
   private readonly stacks = new Map<string, StackEntry>();
+  // Weights sum nanosecond periods and pass 2^31 early; in an object field that started as a small integer that
+  // makes V8 throw away the compiled code using it, while a Float64Array holds doubles from the start.
+  private weights = new Float64Array(1024);
   /** Callchain text -> its frames, one cache for `java*` processes and one for the rest (as lineCache). */
   private readonly blockCache = [new Map<number, CachedBlock[]>(), new Map<number, CachedBlock[]>()];
   private blockCacheChars = 0;
+  /** The callchain being read line by line because it was not cached: missText[missStart, missEnd), read by the
+   * text() call numbered missCall (a number, so that a test per line does not compare strings). */
+  private missText = '';
+  private missCall = -1;
+  private textCalls = 0;
+  private missStart = 0;
+  private missEnd = -2;
+  private missEvents = 0;
+  private missLineNo = 0;
   /** Warnings and sample ends so far: a callchain during which neither happened can be cached. */
   private events = 0;
   private lineNo = 0;
@@ -397,14 +482,25 @@ class PerfCollapser {
   private samplesWithPeriod = 0;
   private samplesWithoutPeriod = 0;
 
-  // Current sample.
+  // Current sample: its header's fields, kept as strings that are reused while the next header has the same text.
   private inSample = false;
   private skipSample = false;
-  private header: Header | undefined;
+  private readonly bounds = newHeaderBounds();
+  /** The header text before the pid (the comm with its padding) and the comm it gives. */
+  private commText = '';
+  private comm = '';
+  /** pid -1 when perf printed the tid only. */
+  private pid = -1;
+  private tid = -1;
+  /** -1 when perf printed no period. */
+  private period = -1;
   private java = 0;
-  /** Root frame name of the current sample. */
+  /** Root frame name of the current sample, and its frame id (-1: not interned yet). */
   private processName = '';
+  private processFrame = -1;
   private readonly ids: number[] = [];
+  /** Scratch space of frameLine(). */
+  private readonly frames: Frame[] = [];
   private lastFrameLine: string | undefined;
   private lastGroupStart = 0;
 
@@ -423,32 +519,47 @@ class PerfCollapser {
     }
     if (line.charCodeAt(0) === 35 /* # */) return;
     if (this.inSample) this.frameLine(line, lineNo);
-    else this.headerLine(line, lineNo);
+    else this.headerLine(line, 0, line.length, lineNo);
   }
 
   /**
-   * Consumes lines of `text` and returns the index of the first one it left for later: the unterminated last
-   * line, or a callchain the text does not finish (so that it can be looked up whole with the next text).
-   * Gives the same results as feeding the lines one by one to line(). `final`: no more text follows, so only
-   * the unterminated last line is left.
+   * Consumes lines of `text` from `from` on and returns the index of the first one it left for later: the
+   * unterminated last line, or a callchain the text does not finish (so that it can be looked up whole with the
+   * next text). Gives the same results as feeding the lines one by one to line(). `final`: no more text follows,
+   * so only the unterminated last line is left.
    */
-  text(text: string, final = false): number {
-    let pos = 0;
+  text(text: string, from = 0, final = false): number {
+    let pos = from;
+    const call = ++this.textCalls;
     // Index of the next empty line's preceding newline at or after pos (-1: none in this text); searching once
     // per text region keeps inputs without `\n\n` (CRLF, no callchains) linear.
     let nextBreak = -2;
     for (;;) {
-      if (this.inSample && !this.skipSample && this.ids.length === 0 && this.lastFrameLine === undefined) {
+      if (pos === this.missEnd + 1 && call === this.missCall) this.cacheMissedBlock();
+      if (this.inSample && !this.skipSample && this.ids.length === 0 && this.lastFrameLine === undefined && this.missCall !== call) {
         if (nextBreak !== -1 && nextBreak < pos) nextBreak = text.indexOf('\n\n', pos);
         if (nextBreak > pos && nextBreak - pos <= MAX_BLOCK_CHARS) {
-          pos = this.block(text, pos, nextBreak);
-          continue;
-        }
-        if (nextBreak === -1 && !final && text.length - pos <= MAX_BLOCK_CHARS) return pos;
+          const next = this.cachedBlock(text, pos, nextBreak);
+          if (next >= 0) {
+            pos = next;
+            continue;
+          }
+          // Not cached: its lines are read one by one below, and it is cached when they are done.
+          this.missText = text;
+          this.missCall = call;
+          this.missStart = pos;
+          this.missEnd = nextBreak;
+          this.missEvents = this.events;
+          this.missLineNo = this.lineNo;
+        } else if (nextBreak === -1 && !final && text.length - pos <= MAX_BLOCK_CHARS) return pos;
       }
       const nl = text.indexOf('\n', pos);
       if (nl < 0) return pos;
-      this.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      // A header is read where it is in the text; a line starting with a space may be blank, and `#` is a comment.
+      const c = text.charCodeAt(pos);
+      if (!this.inSample && end > pos && c !== 32 && c !== 9 && c !== 13 && c !== 35) this.headerLine(text, pos, end, ++this.lineNo);
+      else this.line(text.slice(pos, end));
       pos = nl + 1;
     }
   }
@@ -458,39 +569,42 @@ class PerfCollapser {
     this.line(line.endsWith('\r') ? line.slice(0, -1) : line);
   }
 
-  // The callchain text[start, end) (end: its last newline) followed by an empty line; returns the index after that line.
-  private block(text: string, start: number, end: number): number {
+  // The callchain text[start, end) (end: its last newline) followed by an empty line, when it is cached: records
+  // it and returns the index after that line; -1 otherwise. (The reading of uncached callchains stays out of this
+  // function so that the engine does not compile all of the line parsing into it a second time.)
+  private cachedBlock(text: string, start: number, end: number): number {
+    const bucket = this.blockCache[this.java]!.get(fingerprint(text, start, end));
+    if (bucket === undefined) return -1;
     const key = text.slice(start, end);
+    for (let i = 0; i < bucket.length; i++) {
+      const hit = bucket[i]!;
+      if (hit.text !== key) continue;
+      this.lineNo += hit.lines + 1;
+      this.record(hit.ids, hit.idsKey, hit.threads);
+      this.resetSample();
+      return end + 2;
+    }
+    return -1;
+  }
+
+  // The callchain that cachedBlock() did not know has been read line by line; caches it unless something made it
+  // different from a plain callchain (a warning, or the sample ended early).
+  private cacheMissedBlock(): void {
+    const text = this.missText;
+    this.missText = '';
+    this.missCall = -1;
+    if (this.events !== this.missEvents || !this.inSample || this.skipSample) return;
+    const start = this.missStart;
+    const end = this.missEnd;
     const fp = fingerprint(text, start, end);
     const cache = this.blockCache[this.java]!;
     const bucket = cache.get(fp);
-    if (bucket !== undefined) {
-      for (let i = 0; i < bucket.length; i++) {
-        const hit = bucket[i]!;
-        if (hit.text !== key) continue;
-        this.lineNo += hit.lines + 1;
-        this.record(this.header!, hit.ids, hit.idsKey, hit.threads);
-        this.resetSample();
-        return end + 2;
-      }
-    }
-    const events = this.events;
-    const lineNo = this.lineNo;
-    let pos = start;
-    while (pos <= end) {
-      const nl = text.indexOf('\n', pos);
-      this.line(text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
-      pos = nl + 1;
-    }
-    const fits = (bucket?.length ?? 0) < BUCKET_SIZE && this.blockCacheChars + key.length <= BLOCK_CACHE_CHARS;
-    if (fits && this.events === events && this.inSample && !this.skipSample) {
-      const ids = this.ids.slice();
-      const entry = { text: copyString(key), ids, idsKey: ids.join(','), lines: this.lineNo - lineNo, threads: new Map() };
-      if (bucket) bucket.push(entry);
-      else cache.set(fp, [entry]);
-      this.blockCacheChars += key.length;
-    }
-    return pos;
+    if ((bucket?.length ?? 0) >= BUCKET_SIZE || this.blockCacheChars + (end - start) > BLOCK_CACHE_CHARS) return;
+    const ids = this.ids.slice();
+    const entry = { text: copyString(text.slice(start, end)), ids, idsKey: ids.join(','), lines: this.lineNo - this.missLineNo, threads: new Map() };
+    if (bucket) bucket.push(entry);
+    else cache.set(fp, [entry]);
+    this.blockCacheChars += end - start;
   }
 
   private warn(warning: Omit<ParseWarning, 'file'>): void {
@@ -498,33 +612,54 @@ class PerfCollapser {
     this.ctx.warn(warning);
   }
 
-  private headerLine(line: string, lineNo: number): void {
-    const h = parsePerfHeader(line);
-    if (!h) {
-      this.warn({ kind: 'weird-event-line', line: lineNo, message: `not a perf sample header: ${line.trim()}` });
+  // The header text[start, end).
+  private headerLine(text: string, start: number, end: number, lineNo: number): void {
+    const b = this.bounds;
+    if (!scanPerfHeader(text, start, end, b)) {
+      this.warn({ kind: 'weird-event-line', line: lineNo, message: `not a perf sample header: ${text.slice(start, end).trim()}` });
       return;
     }
     this.inSample = true;
-    this.header = h;
-    this.ids.length = 0;
+    if (this.ids.length !== 0) this.ids.length = 0;
     this.lastFrameLine = undefined;
-    if (h.event !== this.rawEvent) {
-      this.rawEvent = h.event;
-      this.rawEventName = eventName(h.event);
+    if (!sameText(text, b.eventStart, b.eventEnd, this.rawEvent)) {
+      this.rawEvent = copyString(text.slice(b.eventStart, b.eventEnd));
+      this.rawEventName = eventName(this.rawEvent);
     }
     const event = this.rawEventName;
     if (this.eventFilter === undefined) this.eventFilter = event;
-    if (event !== this.eventFilter && h.event !== this.eventFilter) {
+    if (event !== this.eventFilter && this.rawEvent !== this.eventFilter) {
       this.skipSample = true;
       return;
     }
     this.event ??= event;
-    this.processName = this.opts.tid || this.opts.pid || h.comm.includes(' ') ? processName(h, this.opts) : h.comm;
-    this.java = this.processName === 'java' ? 1 : 0;
+    this.period = b.period;
+    // Strings are cut only when a field differs from the previous header's (and copied, so as not to pin the text).
+    let changed = false;
+    if (!sameText(text, start, b.commEnd, this.commText)) {
+      this.commText = copyString(text.slice(start, b.commEnd));
+      this.comm = this.commText.trim();
+      changed = true;
+    }
+    if (b.pid !== this.pid || b.tid !== this.tid) {
+      this.pid = b.pid;
+      this.tid = b.tid;
+      changed ||= this.opts.pid === true || this.opts.tid === true;
+    }
+    if (changed) {
+      // The collapser prints pid and tid as perf did (`java-?/25607` when only the tid is there).
+      const h = { comm: this.comm, pid: b.pidStart < 0 ? '?' : text.slice(b.pidStart, b.pidEnd), tid: text.slice(b.tidStart, b.tidEnd) };
+      this.processName = this.opts.tid || this.opts.pid || h.comm.includes(' ') ? copyString(processName(h, this.opts)) : h.comm;
+      this.processFrame = -1;
+      this.java = this.processName === 'java' ? 1 : 0;
+    }
     // Without a callchain perf prints the single frame on the header line; a tracepoint prints its payload there.
-    if (h.tail !== '' && /^[0-9a-fA-F]+ +\S/.test(h.tail) && h.tail.endsWith(')')) {
-      this.frameLine(h.tail, lineNo);
-      this.endSample();
+    if (!isBlankRange(text, b.tailStart, end)) {
+      const tail = text.slice(b.tailStart, end).trim();
+      if (tail !== '' && /^[0-9a-fA-F]+ +\S/.test(tail) && tail.endsWith(')')) {
+        this.frameLine(tail, lineNo);
+        this.endSample();
+      }
     }
   }
 
@@ -542,7 +677,10 @@ class PerfCollapser {
         this.warn({ kind: 'weird-stack-line', line: lineNo, message: `not a perf stack frame: ${line.trim()}` });
         return;
       }
-      ids = this.intern(collapsedFrames(parsed, this.java === 1, this.opts));
+      const frames = this.frames;
+      frames.length = 0;
+      collapseFrameLine(parsed, this.java === 1, this.opts, frames);
+      ids = this.intern(frames);
       cache.set(copyString(line), ids);
     }
     this.lastFrameLine = line;
@@ -591,45 +729,53 @@ class PerfCollapser {
 
   endSample(): void {
     this.events++;
-    const h = this.header;
-    if (this.inSample && !this.skipSample && h) this.record(h, this.ids, this.ids.join(','));
+    if (this.inSample && !this.skipSample) this.record(this.ids, this.ids.join(','));
     this.resetSample();
   }
 
   private resetSample(): void {
     this.inSample = false;
     this.skipSample = false;
-    this.header = undefined;
     // Setting an array's length is a runtime call even when it changes nothing; most samples end here empty.
     if (this.ids.length !== 0) this.ids.length = 0;
     this.lastFrameLine = undefined;
   }
 
-  private record(h: Header, leafFirst: readonly number[], idsKey: string, threads?: Map<string, StackEntry>): void {
-    const pname = this.processName;
-    let processFrame = this.processIds.get(pname);
-    if (processFrame === undefined) {
-      processFrame = this.interner.id({ name: pname, kind: 'process' });
-      this.processIds.set(pname, processFrame);
+  private record(leafFirst: readonly number[], idsKey: string, threads?: Map<number, StackEntry>): void {
+    let processFrame = this.processFrame;
+    if (processFrame < 0) {
+      const pname = this.processName;
+      processFrame = this.processIds.get(pname) ?? -1;
+      if (processFrame < 0) {
+        processFrame = this.interner.id({ name: pname, kind: 'process' });
+        this.processIds.set(pname, processFrame);
+      }
+      this.processFrame = processFrame;
     }
-    let entry = threads?.get(h.tid);
-    if (entry === undefined || entry.processFrame !== processFrame || entry.pidText !== h.pid) {
-      const key = `${processFrame}|${h.pid}|${h.tid}|${idsKey}`;
+    const pid = this.pid;
+    const tid = this.tid;
+    let entry = threads?.get(tid);
+    if (entry === undefined || entry.processFrame !== processFrame || entry.pidKey !== pid) {
+      const key = `${processFrame}|${pid}|${tid}|${idsKey}`;
       entry = this.stacks.get(key);
       if (entry === undefined) {
-        entry = { pidText: h.pid, leafFirst: leafFirst.slice(), processFrame, samples: 0, weight: 0 };
-        if (h.pid !== '?') entry.pid = Number(h.pid);
-        entry.tid = Number(h.tid);
+        const index = this.stacks.size;
+        if (index === this.weights.length) {
+          const grown = new Float64Array(index * 2);
+          grown.set(this.weights);
+          this.weights = grown;
+        }
+        entry = { pidKey: pid, leafFirst: leafFirst.slice(), processFrame, pid: pid >= 0 ? pid : undefined, tid, samples: 0, index };
         this.stacks.set(key, entry);
       }
-      threads?.set(h.tid, entry);
+      threads?.set(tid, entry);
     }
     entry.samples++;
-    if (h.period !== undefined) {
-      entry.weight += h.period;
+    if (this.period >= 0) {
+      this.weights[entry.index] += this.period;
       this.samplesWithPeriod++;
     } else {
-      entry.weight += 1;
+      this.weights[entry.index] += 1;
       this.samplesWithoutPeriod++;
     }
   }
@@ -639,15 +785,16 @@ class PerfCollapser {
     const builder = new ProfileBuilder(types.sampleTypes, types.defaultType);
     // Only frames some stack uses: a frame line later completed by a srcline leaves its plain twin unused.
     const remap: number[] = [];
-    const id = (own: number) => (remap[own] ??= builder.frameId(this.interner.frames[own]!));
+    const id = (own: number) => (remap[own] ??= builder.frameId(definedFields(this.interner.frames[own]!)));
     for (const e of this.stacks.values()) {
       const frames = [id(e.processFrame)];
       for (let i = e.leafFirst.length - 1; i >= 0; i--) frames.push(id(e.leafFirst[i]!));
-      const values = [e.samples, types.cpuFromWeight ? e.weight : 0];
-      if (types.sampleTypes.length > 2) values.push(e.weight);
+      const weight = this.weights[e.index]!;
+      const values = [e.samples, types.cpuFromWeight ? weight : 0];
+      if (types.sampleTypes.length > 2) values.push(weight);
       const labels: Record<string, number> = {};
       if (e.pid !== undefined) labels.pid = e.pid;
-      if (e.tid !== undefined) labels.tid = e.tid;
+      labels.tid = e.tid;
       builder.addStack(frames, values, labels);
     }
     return builder.build();
@@ -662,6 +809,13 @@ class PerfCollapser {
     const eventType = { type: event, unit: 'count' };
     return { sampleTypes: [...CPU_SAMPLE_TYPES, eventType], defaultType: 2, cpuFromWeight: false };
   }
+}
+
+// The frame without its undefined properties, as other parsers build frames.
+function definedFields(frame: Frame): Frame {
+  const out: Frame = { name: frame.name };
+  for (const key of Object.keys(frame) as (keyof Frame)[]) if (frame[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = frame[key];
+  return out;
 }
 
 // Map keys must not be slices of readline's chunk strings, or every cached line would pin a whole chunk.
@@ -699,10 +853,24 @@ async function parseText(chunks: AsyncIterable<string>, ctx: ParseContext): Prom
   const collapser = new PerfCollapser(ctx, ctx.options.collapse ?? {});
   let rest = '';
   for await (const chunk of chunks) {
-    const text = rest === '' ? chunk : rest + chunk;
-    rest = text.slice(collapser.text(text));
+    // What the last chunk left (a sample it cut) is joined with this chunk only up to the chunk's first blank line,
+    // and the chunk is then read in place: joining whole chunks made V8 copy every chunk once more (flattening the
+    // joined string), and reading a slice of it costs an indirection per character.
+    let text = chunk;
+    let from = 0;
+    if (rest !== '') {
+      const cut = chunk.indexOf('\n\n');
+      if (cut < 0) text = rest + chunk;
+      else {
+        const head = rest + chunk.slice(0, cut + 2);
+        const left = collapser.text(head);
+        if (left === head.length) from = cut + 2;
+        else text = head.slice(left) + chunk.slice(cut + 2);
+      }
+    }
+    rest = text.slice(collapser.text(text, from));
   }
-  const last = collapser.text(rest, true);
+  const last = collapser.text(rest, 0, true);
   if (last < rest.length) collapser.lastLine(rest.slice(last));
   collapser.endOfInput();
   return { format: 'perf-script', profile: collapser.build() };

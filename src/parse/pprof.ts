@@ -129,9 +129,13 @@ function walkBody(buf: Uint8Array, start: number, end: number, kind: MessageName
   return null;
 }
 
+// Runs once per input over its first read (up to 256 KiB), before the engine has compiled anything: a JavaScript
+// loop over the bytes cost 2-4 ms there (node --cpu-prof of `netprobe convert`); a regular expression over the
+// latin1 text of the same bytes runs as native code from the start.
+const CONTROL_BYTE = /[\x00-\x08\x0e-\x1f]/;
+
 function hasControlBytes(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b < 0x09 || (b > 0x0d && b < 0x20)) return true;
-  return false;
+  return CONTROL_BYTE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
 // ---- Decoded profile -> model ------------------------------------------------------------------------
