@@ -71,6 +71,10 @@ export interface BaselineJsonInput {
   syscalls: SyscallTable;
   perRequest: Record<string, number> | null;
   model: ModelVerdict;
+  /** Latency distributions of the run (`--latency`), so a later check can gate on them. */
+  latency?: RunJson['latency'];
+  /** Wait time of the run (`--offcpu`). */
+  offcpu?: RunJson['offcpu'];
 }
 
 /**
@@ -94,6 +98,8 @@ export function buildBaselineJson(input: BaselineJsonInput): Omit<RunJson, 'file
     perRequest: input.perRequest,
     threads: table.threads,
     model: input.model,
+    ...(input.latency ? { latency: input.latency } : {}),
+    ...(input.offcpu ? { offcpu: input.offcpu } : {}),
   };
 }
 

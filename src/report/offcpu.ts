@@ -97,3 +97,13 @@ export function summariseOffcpu(profile: Profile, requests: number | undefined):
     go: isGo ? (Object.fromEntries(GO_WAITS.map((k) => [k, seconds(go[k])])) as Record<GoWait, number>) : null,
   };
 }
+
+/** What the wait time says about the network model, as evidence lines for the verdict. */
+export function offcpuEvidence(o: OffcpuSummary): string[] {
+  if (!(o.seconds > 0)) return [];
+  const share = (n: number) => `${Math.round((n / o.seconds) * 100)}%`;
+  const top = WAIT_KINDS.map((k) => [k, o.byKind[k]] as const).sort((a, b) => b[1] - a[1])[0]!;
+  const lines = [`${share(top[1])} of off-CPU time is waiting in ${top[0]}`];
+  if (o.go) lines.push(`${share(o.go['idle workers'])} of off-CPU time is idle Go workers, ${share(o.go['lock contention'])} lock contention, ${share(o.go.netpoller)} the netpoller`);
+  return lines;
+}

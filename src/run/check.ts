@@ -97,6 +97,9 @@ export async function writeBaseline(path: string, current: LoadedMeasurement, ex
     syscalls: m.syscalls,
     perRequest: m.requests ? countsPerRequest(m.syscalls, m.requests) : null,
     model: classifyNetworkModel(m.syscalls, { ...(m.requests ? { requests: m.requests } : {}), ...(m.threads ? { threads: m.threads } : {}) }),
+    // Carried so that a later check can gate on time as well as counts.
+    ...(run?.latency ? { latency: run.latency } : {}),
+    ...(run?.offcpu ? { offcpu: run.offcpu } : {}),
   });
   await writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`);
 }

@@ -12,6 +12,7 @@ import type { TraceOptions, TraceProgress, TracerOutput } from '../capture/types
 import { NetprobeError } from '../model/errors.js';
 import type { LatencyTable } from '../model/latency.js';
 import type { Profile } from '../model/profile.js';
+import type { ModelVerdict } from '../model/run.js';
 import { profileFromSyscalls } from '../model/syscall-profile.js';
 import { tableFromRows, type SyscallTable } from '../model/syscalls.js';
 import { formatShare } from '../model/units.js';
@@ -22,7 +23,7 @@ import { classifyNetworkModel } from '../report/classify.js';
 import { familyCounts } from '../model/families.js';
 import { countsPerRequest } from '../report/normalise.js';
 import { markObserverCost } from '../report/observer-cost.js';
-import { summariseOffcpu } from '../report/offcpu.js';
+import { offcpuEvidence, summariseOffcpu } from '../report/offcpu.js';
 import { readTracerOutput } from './input.js';
 import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, OFFCPU_PPROF, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
 import type { Run } from './types.js';
@@ -114,7 +115,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     load,
     syscalls: table,
     perRequest: requests ? countsPerRequest(table, requests) : null,
-    model: classifyNetworkModel(table, { requests, threads: table.threads }),
+    model: withEvidence(classifyNetworkModel(table, { requests, threads: table.threads }), offcpu ? offcpuEvidence(offcpu) : []),
     overhead: overheadRatio(load?.requestsPerSecond, captured.untracedRps),
     capture,
     interrupted: captured.interrupted,
@@ -175,6 +176,10 @@ async function parseOutputs(dir: string, outputs: readonly TracerOutput[]): Prom
     if (o.stacks && loaded.profile) out.syscallProfile = loaded.profile;
   }
   return out;
+}
+
+function withEvidence(model: ModelVerdict, extra: string[]): ModelVerdict {
+  return extra.length > 0 ? { ...model, evidence: [...model.evidence, ...extra] } : model;
 }
 
 /** Caveats that only the counts reveal: an empty capture, or a server whose work was not seen. */

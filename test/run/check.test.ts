@@ -1,6 +1,14 @@
-// What check reads from its inputs beyond counts: the program a run traced (for the "another program" note).
-import { describe, expect, it } from 'vitest';
-import { programOf, readMeasurement } from '../../src/run/check.js';
+// What check reads from its inputs beyond counts: the program a run traced (for the "another program" note);
+// and the baseline file it writes, which carries the run's latency and wait time so a later check can gate on
+// time as well as on counts.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunJson } from '../../src/model/run.js';
+import { tableFromRows } from '../../src/model/syscalls.js';
+import { parseRunJson } from '../../src/parse/run-json.js';
+import { programOf, readMeasurement, writeBaseline } from '../../src/run/check.js';
 import { fixture } from '../helpers.js';
 
 describe('programOf', () => {
@@ -29,5 +37,23 @@ describe('readMeasurement', () => {
     const file = await readMeasurement(fixture('models', 'redis-c50.bpftrace.txt'), () => {});
     expect(file.measurement.backend).toBe('bpftrace');
     expect(file.measurement.program).toBeUndefined();
+  });
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'netprobe-run-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('writeBaseline', () => {
+  it('keeps the latency distributions and off-CPU summary of the run it was made from', async () => {
+    const syscalls = tableFromRows([{ name: 'read', calls: 2000, errors: 0, errnos: {}, seconds: 0 }], false);
+    const latency = { read: { calls: 2000, p50: 0.000004096, p90: 0.000008192, p99: 0.000016384, max: 0.00002, buckets: [[0.000002048, 0.000004096, 1500], [0.000004096, 0.000008192, 500]] as [number, number, number][] } };
+    const offcpu = { seconds: 1.5, events: 30, secondsPerRequest: 0.00075, byKind: { futex: 1, 'epoll/poll': 0.5, 'blocking read/recv/accept': 0, sleep: 0, other: 0 }, go: null };
+    const run = { name: 'srv', command: ['./srv'], backend: 'bpftrace', load: { requests: 2000, errors: 0, durationSeconds: 1, requestsPerSecond: 2000 }, latency, offcpu } as unknown as RunJson;
+    const file = join(dir, 'baseline.json');
+    await writeBaseline(file, { format: 'run', run, measurement: { name: 'srv', syscalls, requests: 2000, durationSeconds: 1 } }, 'netprobe@test');
+    const back = parseRunJson(readFileSync(file, 'utf8'), file);
+    expect(back.latency).toEqual(latency);
+    expect(back.offcpu).toEqual(offcpu);
+    expect(back.perRequest).toEqual({ read: 1 });
   });
 });
