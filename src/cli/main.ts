@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   convert: async () => (await import('./convert.js')).registerConvert,
   compare: async () => (await import('./compare.js')).registerCompare,
   check: async () => (await import('./check.js')).registerCheck,
+  metrics: async () => (await import('./metrics.js')).registerMetrics,
   demo: async () => (await import('./demo.js')).registerDemo,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
 };
@@ -32,7 +33,12 @@ async function buildProgram(argv: readonly string[]): Promise<Command> {
     .version(VERSION)
     .option('--debug', 'print stack traces for errors')
     .option('--no-color', 'disable colours')
+    .option('--max-input-size <size>', 'largest a gzip input may decompress to, e.g. 8G (default 2G)')
     .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', async (cmd) => {
+      const size = cmd.opts<{ maxInputSize?: string }>().maxInputSize;
+      if (size !== undefined) (await import('../run/input.js')).setInputLimits({ maxDecompressedBytes: parseSize('--max-input-size', size) });
+    })
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   program.addHelpText(
@@ -45,6 +51,7 @@ Examples:
   $ netprobe flame perf.script -o flame.html        interactive flame graph
   $ netprobe convert cpu.pprof --format folded      any input to folded, pprof or JSON
   $ netprobe check --baseline ci/syscalls.json run/    CI gate: exit 1 when syscalls per request regress
+  $ netprobe metrics run/ -o netprobe.prom          Prometheus text (node_exporter textfile collector)
   $ netprobe doctor                                 which tracers work here`,
   );
   const only = requestedCommand(argv);
@@ -73,17 +80,35 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof NetprobeError) {
-      process.stderr.write(`netprobe: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      process.stderr.write(`netprobe: ${terminalSafe(err.message)}\n`);
+      if (err.hint) process.stderr.write(`hint: ${terminalSafe(err.hint)}\n`);
       if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
       return exitCodeFor(err);
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`netprobe: internal error: ${message}\n`);
+    process.stderr.write(`netprobe: internal error: ${terminalSafe(message)}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     else process.stderr.write('hint: run again with --debug for a stack trace, and please report it.\n');
     return 70;
   }
+}
+
+/**
+ * Text from inputs and targets (file names, a target's stderr, offending lines) on its way to a terminal:
+ * control characters (escape sequences could retitle or repaint the terminal) and bidi overrides are shown
+ * as \u escapes; newlines and tabs stay.
+ */
+function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `512M`, `8G`, `1.5G` or bytes. */
+function parseSize(name: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(value.trim());
+  const bytes = m ? Number(m[1]) * 1024 ** ' KMGT'.indexOf((m[2] || ' ').toUpperCase()) : NaN;
+  if (!(bytes > 0)) throw new NetprobeError('usage', `Expected \`${name}\` to be a size like 512M or 8G, got \`${value}\``);
+  return Math.floor(bytes);
 }
 
 // `netprobe ... | head` closes stdout early: that is not an error.

@@ -36,7 +36,7 @@ Examples:
     .action(async (input: string, flags: SummaryFlags) => {
       const sort = parseSort(flags.sort);
       const top = flags.top === undefined ? undefined : parsePositiveInt('--top', flags.top);
-      const loaded = await readInput(input, { onWarning: printWarnings() });
+      const loaded = await readInput(input, { onWarning: printWarnings(), need: 'syscalls' });
       const table = syscallTableOf(loaded);
       const threads = table.threads ?? loaded.meta?.threads;
       const requests = loaded.meta?.requests;

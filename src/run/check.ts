@@ -4,14 +4,16 @@ import { basename } from 'node:path';
 import { buildBaselineJson } from '../export/run-json.js';
 import type { RunJson } from '../model/run.js';
 import type { ParseWarning } from '../parse/types.js';
-import type { CheckMeasurement } from '../report/check.js';
+import { renderCheckJunit } from '../render/check-junit.js';
+import { renderCheckJson, renderCheckMarkdown } from '../render/check-table.js';
+import { summariseRuns, type CheckMeasurement, type CheckResult } from '../report/check.js';
 import { classifyNetworkModel } from '../report/classify.js';
 import { countsPerRequest } from '../report/normalise.js';
 import { backendOf } from './compare-input.js';
 import { readInput } from './input.js';
 import { syscallTableOf } from './profiles.js';
 import type { Run } from './types.js';
-import { writeFileAtomic } from './write.js';
+import { appendFileAtomic, writeFileAtomic } from './write.js';
 
 export interface LoadedMeasurement {
   measurement: CheckMeasurement;
@@ -23,7 +25,7 @@ export interface LoadedMeasurement {
 
 /** Any syscall source, plus run.json-shaped files (written by --update-baseline) under any name. */
 export async function readMeasurement(path: string, onWarning: (w: ParseWarning) => void): Promise<LoadedMeasurement> {
-  const loaded = await readInput(path, { onWarning });
+  const loaded = await readInput(path, { onWarning, need: 'syscalls' });
   const syscalls = syscallTableOf(loaded);
   const meta = loaded.meta ?? {};
   return {
@@ -36,6 +38,7 @@ export async function readMeasurement(path: string, onWarning: (w: ParseWarning)
       ...(meta.durationSeconds ? { durationSeconds: meta.durationSeconds } : {}),
       ...(meta.threads ? { threads: meta.threads } : {}),
       ...(meta.run?.capture?.lost ? { lost: meta.run.capture.lost } : {}),
+      ...(meta.run?.runs ? { runs: meta.run.runs } : {}),
       ...identity(backendOf(meta.backend ?? meta.run?.backend, loaded.format), meta.run?.command),
     },
   };
@@ -81,8 +84,14 @@ export function programOf(command: readonly string[] | null | undefined): string
   return script === undefined ? exe : `${exe} ${basename(script)}`;
 }
 
-/** Writes the baseline file atomically; replacing it is the point of --update-baseline, so no --force. */
-export async function writeBaseline(path: string, current: LoadedMeasurement, exporter: string): Promise<void> {
+/**
+ * Writes the baseline file atomically; replacing it is the point of --update-baseline, so no --force. From
+ * several runs (`--runs N`) it stores their median and range per check, and the run closest to the median
+ * total as its syscall table, so other commands read it as one real run.
+ */
+export async function writeBaseline(path: string, runs: LoadedMeasurement | readonly LoadedMeasurement[], exporter: string): Promise<void> {
+  const all: readonly LoadedMeasurement[] = Array.isArray(runs) ? runs : [runs as LoadedMeasurement];
+  const current = all.length === 1 ? all[0]! : medianRun(all);
   const { measurement: m, run, format } = current;
   const json = buildBaselineJson({
     exporter,
@@ -100,8 +109,37 @@ export async function writeBaseline(path: string, current: LoadedMeasurement, ex
     // Carried so that a later check can gate on time as well as counts.
     ...(run?.latency ? { latency: run.latency } : {}),
     ...(run?.offcpu ? { offcpu: run.offcpu } : {}),
+    ...(all.length > 1 ? { runs: summariseRuns(all.map((r) => r.measurement)) } : {}),
   });
   await writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/** The run whose total calls (per request when every run knows its requests) is the median of all. */
+function medianRun(runs: readonly LoadedMeasurement[]): LoadedMeasurement {
+  const perRequest = runs.every((r) => (r.measurement.requests ?? 0) > 0);
+  const total = (r: LoadedMeasurement) => r.measurement.syscalls.totals.calls / (perRequest ? r.measurement.requests! : 1);
+  const sorted = [...runs].sort((a, b) => total(a) - total(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Where `check` writes its reports besides stdout; each is optional. */
+export interface CheckReportFiles {
+  /** JUnit XML, replaced. */
+  junit?: string;
+  /** Markdown, replaced. */
+  markdown?: string;
+  /** The result as JSON, replaced. */
+  json?: string;
+  /** GitHub's job summary file ($GITHUB_STEP_SUMMARY): the Markdown is appended. */
+  stepSummary?: string;
+}
+
+/** Writes the check's report files, each atomically (the job summary by rewriting it whole with the table added). */
+export async function writeCheckReports(result: CheckResult, files: CheckReportFiles): Promise<void> {
+  if (files.junit !== undefined) await writeFileAtomic(files.junit, renderCheckJunit(result));
+  if (files.markdown !== undefined) await writeFileAtomic(files.markdown, renderCheckMarkdown(result));
+  if (files.json !== undefined) await writeFileAtomic(files.json, renderCheckJson(result));
+  if (files.stepSummary !== undefined) await appendFileAtomic(files.stepSummary, `${renderCheckMarkdown(result)}\n`);
 }
 
 function displayName(path: string): string {

@@ -2,6 +2,8 @@
 // a sweep directory one column per level plus its curve.
 import { basename, dirname, join } from 'node:path';
 import { NetprobeError } from '../model/errors.js';
+import type { LatencyTable, SyscallLatency } from '../model/latency.js';
+import type { OffcpuSummary } from '../model/offcpu.js';
 import type { RunJson, SweepLevel } from '../model/run.js';
 import type { InputFormat, ParseWarning } from '../parse/types.js';
 import type { CompareRun } from '../report/compare.js';
@@ -13,7 +15,7 @@ export async function loadCompareInput(
   path: string,
   onWarning: (w: ParseWarning) => void,
 ): Promise<{ runs: CompareRun[]; sweep?: { name: string; levels: SweepLevel[] } }> {
-  const run = compareRunFromInput(await readInput(path, { onWarning }), path);
+  const run = compareRunFromInput(await readInput(path, { onWarning, need: 'syscalls' }), path);
   if (!run.sweep) return { runs: [run] };
   const sweep = { name: run.name.replace(/ \(sweep\)$/, ''), levels: run.sweep };
   const base = /(^|\/)run\.json$/.test(path) ? dirname(path) : path;
@@ -59,7 +61,23 @@ export function compareRunFromInput(loaded: LoadedInput, path: string): CompareR
     ...(requestsPerSecond ? { requestsPerSecond } : {}),
     ...(threads ? { threads } : {}),
     ...(sweep.length > 0 ? { sweep } : {}),
+    ...(isOffcpuSummary(run?.offcpu) ? { offcpu: run.offcpu } : {}),
+    ...(isLatencyTable(run?.latency) ? { latency: run.latency } : {}),
   };
+}
+
+// run.json is user input: a hand-edited or truncated `offcpu`/`latency` is left out rather than crashing the comparison.
+function isOffcpuSummary(o: unknown): o is OffcpuSummary {
+  const v = o as Partial<OffcpuSummary> | null | undefined;
+  return typeof v?.seconds === 'number' && typeof v.byKind === 'object' && v.byKind !== null;
+}
+
+function isLatencyTable(t: unknown): t is LatencyTable {
+  return (
+    typeof t === 'object' &&
+    t !== null &&
+    Object.values(t).every((l: Partial<SyscallLatency> | null) => typeof l?.p50 === 'number' && Array.isArray(l.buckets) && l.buckets.every((b) => Array.isArray(b) && b.length === 3))
+  );
 }
 
 const BACKEND_OF_FORMAT: Partial<Record<string, string>> = {
@@ -120,6 +138,8 @@ export function compareRunOf(result: Run, name: string): CompareRun {
     ...(durationSeconds ? { durationSeconds } : {}),
     ...(run.load?.requestsPerSecond ? { requestsPerSecond: run.load.requestsPerSecond } : {}),
     ...(threads ? { threads } : {}),
+    ...(run.offcpu ? { offcpu: run.offcpu } : {}),
+    ...(run.latency ? { latency: run.latency } : {}),
   };
 }
 

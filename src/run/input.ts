@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { NetprobeError, ParseError } from '../model/errors.js';
 import { shownPath } from '../model/shown-path.js';
+import { formatBytes } from '../model/units.js';
 import { detectTextFormat, FORMAT_NAMES, parserFor } from '../parse/detect.js';
 import { looksLikePprof, parsePprof } from '../parse/pprof.js';
 import { parseRunJson, runJsonResult } from '../parse/run-json.js';
@@ -15,6 +16,21 @@ import type { InputFormat, ParseOptions, ParseResult, ParseWarning } from '../pa
 import { loadRunDirectory } from './run-dir.js';
 
 const HEAD_LINES = 200;
+/** No tool we read writes lines this long; without a bound, one newline-free gigabyte would be held whole. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** Bounds on what one input may cost; `--max-input-size` raises the decompressed one. */
+export interface InputLimits {
+  /** Bytes a gzip input may decompress to (default 2 GiB: a gzip bomb is refused, not inflated). */
+  maxDecompressedBytes: number;
+}
+
+const limits: InputLimits = { maxDecompressedBytes: 2 * 1024 * 1024 * 1024 };
+
+/** Sets the input bounds for this process (the CLI's global `--max-input-size`). */
+export function setInputLimits(next: Partial<InputLimits>): void {
+  Object.assign(limits, next);
+}
 const SNIFF_BYTES = 64 * 1024;
 // Large reads: the parsers' cost per chunk is small, the stream machinery's per chunk is not.
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -34,7 +50,19 @@ export interface ReadInputOptions extends ParseOptions {
   onWarning?: (w: ParseWarning) => void;
   /** Name the input this way in errors and warnings (default: the path as given). */
   shownAs?: string;
+  /**
+   * What the caller will use: `syscalls` refuses, right after detection, a format that never holds syscall
+   * counts (folded stacks, perf script), instead of reading a large file to the end first.
+   */
+  need?: 'syscalls';
 }
+
+/** Text formats that never carry syscall counts, in words for the refusal. */
+const NO_SYSCALL_COUNTS: Partial<Record<InputFormat, string>> = {
+  folded: 'folded stacks',
+  'perf-script': 'a perf script CPU profile',
+  'bpftrace-offcpu': 'an off-CPU profile',
+};
 
 /** Reads one input (a path, `-` for stdin, or a run directory) into the model. */
 export async function readInput(path: string, options: ReadInputOptions = {}): Promise<LoadedInput> {
@@ -61,6 +89,11 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   try {
     return { ...(await parseStream(raw, file, options, warn)), file, warnings };
+  } catch (e) {
+    if (!(e instanceof LongLineError)) throw e;
+    // stdin cannot be read again: say where the line starts instead.
+    if (path === '-') throw new ParseError(file, 0, LONG_LINE, `<a line of more than ${formatBytes(MAX_LINE_BYTES)}, from byte ${e.offset}>`);
+    throw new ParseError(file, await lineAt(path, e.offset), LONG_LINE, `<a line of more than ${formatBytes(MAX_LINE_BYTES)}>`);
   } finally {
     // Errors leave the file half read; close it so a command reading many inputs does not leak descriptors.
     if (raw !== process.stdin) raw.destroy();
@@ -81,8 +114,8 @@ async function parseStream(
   options: ReadInputOptions,
   warn: (w: Omit<ParseWarning, 'file'>) => void,
 ): Promise<ParseResult> {
-  const bytes = await openMaybeGzip(raw, file);
-  const sniffed = await sniff(bytes, SNIFF_BYTES, file);
+  const opened = await openMaybeGzip(raw, file);
+  const sniffed = await sniff(bounded(opened.stream, file, opened.gzip), SNIFF_BYTES, file);
   const first = sniffed.head;
   if (first.length === 0) throw new ParseError(file, 1, FORMAT_NAMES, '<empty file>');
 
@@ -105,6 +138,10 @@ async function parseStream(
     const firstLine = head.find((l) => l.trim() !== '') ?? '';
     const lineNo = head.indexOf(firstLine) + 1;
     throw new ParseError(file, lineNo, FORMAT_NAMES, firstLine);
+  }
+  const without = options.need === 'syscalls' ? NO_SYSCALL_COUNTS[parser.format] : undefined;
+  if (without) {
+    throw new NetprobeError('input', `${file} has no syscall counts (it is ${without})`, { hint: `try \`netprobe flame ${file}\`` });
   }
   const ctx = { file, options, warn };
   return parser.parseText ? parser.parseText(text, ctx) : parser.parse(splitLines(text), ctx);
@@ -163,7 +200,7 @@ interface Sniffed {
 }
 
 // Reads the first `n` bytes without losing them: the returned iterable replays them before the rest.
-async function sniff(stream: Readable, n: number, file: string): Promise<Sniffed> {
+async function sniff(stream: AsyncIterable<Buffer>, n: number, file: string): Promise<Sniffed> {
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const buffered: Buffer[] = [];
   let size = 0;
@@ -229,16 +266,68 @@ async function* splitLines(chunks: AsyncIterable<string> | Iterable<string>): As
 }
 
 // Returns a stream of the decompressed bytes when the input starts with the gzip magic.
-async function openMaybeGzip(raw: Readable, file: string): Promise<Readable> {
+async function openMaybeGzip(raw: Readable, file: string): Promise<{ stream: Readable; gzip: boolean }> {
   const sniffed = await sniff(raw, 2, file);
   const replay = Readable.from(sniffed.chunks(), { objectMode: false });
   const head = sniffed.head;
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip();
     pipeline(replay, gunzip, () => {});
-    return gunzip;
+    return { stream: gunzip, gzip: true };
   }
-  return replay;
+  return { stream: replay, gzip: false };
+}
+
+// Passes the bytes through, refusing a line longer than MAX_LINE_BYTES and a gzip input that decompresses past
+// the limit, so hostile input costs bounded time and memory. One native lastIndexOf per chunk, no per-line work:
+// the line number of an overlong line is counted only when one is found (LongLineError, see readInput).
+async function* bounded(stream: Readable, file: string, gzip: boolean): AsyncGenerator<Buffer> {
+  let total = 0;
+  let sinceNewline = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (gzip && total > limits.maxDecompressedBytes) {
+      throw new NetprobeError('input', `${file}: decompresses to more than ${formatBytes(limits.maxDecompressedBytes)}; refusing to inflate it further`, {
+        hint: 'If the input really is that large, raise the bound with `--max-input-size <bytes>` (e.g. 8G).',
+      });
+    }
+    const last = chunk.lastIndexOf(10);
+    sinceNewline = last < 0 ? sinceNewline + chunk.length : chunk.length - last - 1;
+    if (sinceNewline > MAX_LINE_BYTES) throw new LongLineError(file, total - sinceNewline);
+    yield chunk;
+  }
+}
+
+const LONG_LINE = `text lines (none of the formats netprobe reads has lines over ${formatBytes(MAX_LINE_BYTES)})`;
+
+/** An overlong line starting at byte `offset`; readInput turns it into a ParseError naming its line. */
+class LongLineError extends ParseError {
+  constructor(
+    file: string,
+    readonly offset: number,
+  ) {
+    super(file, 0, LONG_LINE, `<a line of more than ${formatBytes(MAX_LINE_BYTES)}, from byte ${offset}>`);
+  }
+}
+
+// The line number of byte `offset` of a file (decompressed when gzip), counted again from the start: the error
+// path only, so reading the normal way never counts lines.
+async function lineAt(path: string, offset: number): Promise<number> {
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  try {
+    const { stream } = await openMaybeGzip(raw, path);
+    let seen = 0;
+    let line = 1;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const part = chunk.subarray(0, Math.max(0, offset - seen));
+      for (let i = part.indexOf(10); i >= 0; i = part.indexOf(10, i + 1)) line++;
+      seen += chunk.length;
+      if (seen >= offset) break;
+    }
+    return line;
+  } finally {
+    raw.destroy();
+  }
 }
 
 function isBinary(buf: Buffer): boolean {
@@ -252,6 +341,8 @@ function isBinary(buf: Buffer): boolean {
 }
 
 function streamError(file: string, cause: unknown): NetprobeError {
+  // Our own refusals (an overlong line, a gzip bomb) pass through as they are.
+  if (cause instanceof NetprobeError) return cause;
   const err = cause as NodeJS.ErrnoException;
   if (err?.code === 'Z_BUF_ERROR' || err?.code === 'Z_DATA_ERROR' || /unexpected end of file/i.test(String(err?.message))) {
     return new NetprobeError('input', `${file}: truncated or corrupt gzip data (${err.message})`, { cause });

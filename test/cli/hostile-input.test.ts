@@ -1,0 +1,60 @@
+// Hostile input costs bounded time and memory and ends in one line naming the file and line (exit 2).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netprobe-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bounded input', () => {
+  it('a line of 20 MB is refused at once, naming its line', async () => {
+    const file = join(dir, 'long-line.txt');
+    writeFileSync(file, `main;read 1\nmain;write 2\n${'a'.repeat(20 * 1024 * 1024)}\n`);
+    const started = Date.now();
+    const r = await runCli(['summary', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^netprobe: ${file}:3: expected text lines \\(none of the formats netprobe reads has lines over 16\\.0 MiB\\)`));
+    expect(r.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('a gzip bomb is refused once it decompresses past the bound, which --max-input-size raises', async () => {
+    // 64 MiB of short folded lines in a small gzip; the bound is lowered to 16 MiB to keep the test quick.
+    const file = join(dir, 'bomb.folded.gz');
+    writeFileSync(file, gzipSync(Buffer.from('main;handler;read 1\n'.repeat(64 * 1024 * 1024 / 20))));
+    const r = await runCli(['--max-input-size', '16M', 'convert', file, '--format', 'folded']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/bomb\.folded\.gz: decompresses to more than 16\.0 MiB; refusing to inflate it further/);
+    expect(r.stderr).toMatch(/--max-input-size/);
+    const ok = await runCli(['--max-input-size', '128M', 'convert', file, '--format', 'folded']);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toBe('main;handler;read 3355443\n');
+    const bad = await runCli(['--max-input-size', 'lots', 'summary', file]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/Expected `--max-input-size` to be a size like 512M or 8G, got `lots`/);
+  });
+
+  it('summary refuses folded stacks right after detection instead of reading them to the end', async () => {
+    const file = join(dir, 'big.folded');
+    writeFileSync(file, 'main;handler;read 1\n'.repeat(2_000_000));
+    const r = await runCli(['summary', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file} has no syscall counts (it is folded stacks)`);
+  });
+
+  it("escape sequences in an input or a target's stderr never reach the terminal raw", async () => {
+    const file = join(dir, 'evil.txt');
+    writeFileSync(file, `this line is text, not any format netprobe reads \u001b]0;pwned\u0007 and it goes on for a while\n`);
+    const r = await runCli(['summary', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).not.toContain('\u001b');
+    // A target that sets the terminal title on its way out: its stderr tail is quoted, escaped.
+    const t = await runCli(['trace', '--backend', 'strace', '--port', '9', '--ready-timeout', '5s', '--', 'sh', '-c', 'printf "\\033]0;pwned\\007 oops\\n" >&2; exit 3']);
+    expect(t.exitCode).toBe(3);
+    expect(t.stderr).not.toContain('\u001b');
+    expect(t.stderr).toContain('| \\u001b]0;pwned\\u0007 oops');
+  });
+});
