@@ -1,10 +1,14 @@
 // Side-by-side syscall patterns of several runs, by family, normalised per 1,000 requests when request counts
-// are known (else per second of capture, else raw counts), with each run's network model.
+// are known (else per second of capture, else raw counts), with each run's network model; with `--offcpu` and
+// `--latency` runs, also where their threads waited and how long their syscalls took.
 import { eagainTotal, FAMILIES, familyCounts, hasErrnoDetail, otherCounts, type FamilyId } from '../model/families.js';
+import type { LatencyTable } from '../model/latency.js';
 import { COMPARE_PER_REQUESTS } from '../model/normalisation.js';
+import { GO_WAITS, WAIT_KINDS, type GoWait, type OffcpuSummary, type WaitKind } from '../model/offcpu.js';
 import type { ModelVerdict, SweepLevel } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { classifyNetworkModel } from './classify.js';
+import { latencyByFamily } from './latency.js';
 import { divisorOf, normalisationOf, type Normalisation } from './normalise.js';
 
 export interface CompareRun {
@@ -24,6 +28,10 @@ export interface CompareRun {
   threads?: number;
   /** Per-level results when the run is a sweep summary. */
   sweep?: SweepLevel[];
+  /** Where the run's threads waited (run.json `offcpu`, from `--offcpu`). */
+  offcpu?: OffcpuSummary;
+  /** The run's per-syscall latency distributions (run.json `latency`, from `--latency`). */
+  latency?: LatencyTable;
 }
 
 /** One level of `--sweep connections=...`, as stored in the summary run.json's `sweep` array. */
@@ -45,7 +53,29 @@ export interface CompareColumn {
   model: ModelVerdict;
   /** Whether EAGAIN can be counted: false only when the run has errors without errno names (strace -c). */
   errnoDetail: boolean;
+  /** Off-CPU time by wait kind, normalised as the column; absent when the run has no off-CPU capture. */
+  offcpu?: ColumnOffcpu;
+  /** Syscall latency by family id (members' buckets merged, p50/p99 read from them); absent without `--latency`. */
+  latency?: LatencyTable;
 }
+
+/** Off-CPU seconds (summed over threads) divided as the column's counts are: per request, per second of capture, or not. */
+export interface ColumnOffcpu {
+  /** `seconds per request`, `seconds per second of capture` (threads blocked on average) or `seconds` (raw). */
+  unit: OffcpuUnit;
+  total: number;
+  byKind: Record<WaitKind, number>;
+  /** Go programs only: by the runtime's reason for parking the thread. */
+  go: Record<GoWait, number> | null;
+}
+
+export type OffcpuUnit = 'seconds per request' | 'seconds per second of capture' | 'seconds';
+
+const OFFCPU_UNIT: Record<Normalisation, OffcpuUnit> = {
+  'per-request': 'seconds per request',
+  'per-second': 'seconds per second of capture',
+  raw: 'seconds',
+};
 
 export type CompareRowId = FamilyId | 'other' | 'total' | 'errors' | 'eagain';
 
@@ -70,7 +100,8 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
   const perColumn: Map<CompareRowId, number | null>[] = [];
   for (const run of runs) {
     const normalisation = normalisationOf(run);
-    const scale = (normalisation === 'per-request' ? COMPARE_PER_REQUESTS : 1) / divisorOf(run, normalisation);
+    const divisor = divisorOf(run, normalisation);
+    const scale = (normalisation === 'per-request' ? COMPARE_PER_REQUESTS : 1) / divisor;
     const families = familyCounts(run.syscalls);
     const errnoDetail = hasErrnoDetail(run.syscalls);
     const values = new Map<CompareRowId, number | null>();
@@ -97,6 +128,8 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
         ...(run.sourceFormat !== undefined ? { source: run.sourceFormat } : {}),
       }),
       errnoDetail,
+      ...(run.offcpu ? { offcpu: offcpuOf(run.offcpu, normalisation, divisor) } : {}),
+      ...(run.latency ? { latency: latencyByFamily(run.latency) } : {}),
     });
   }
 
@@ -111,6 +144,17 @@ export function compareRuns(runs: readonly CompareRun[]): Comparison {
     'column',
   );
   return { columns, rows, sweeps, notes };
+}
+
+// Off-CPU seconds divided as the column's counts are (per request, not per 1,000: wait times are small already).
+function offcpuOf(o: OffcpuSummary, normalisation: Normalisation, divisor: number): ColumnOffcpu {
+  const per = (n: number) => n / divisor;
+  return {
+    unit: OFFCPU_UNIT[normalisation],
+    total: per(o.seconds),
+    byKind: Object.fromEntries(WAIT_KINDS.map((k) => [k, per(o.byKind[k] ?? 0)])) as Record<WaitKind, number>,
+    go: o.go ? (Object.fromEntries(GO_WAITS.map((k) => [k, per(o.go![k] ?? 0)])) as Record<GoWait, number>) : null,
+  };
 }
 
 /** What each backend's thread count (run.json `threads`) counts. */
