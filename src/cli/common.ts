@@ -1,10 +1,15 @@
 // Helpers every command shares: writing outputs safely, printing warnings, parsing option values.
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { NetprobeError } from '../model/errors.js';
 import type { ParseWarning } from '../run/types.js';
+import { writeFileAtomic } from '../run/write.js';
 
-/** Writes data to a file (refusing to replace one unless forced) or to stdout for `-`/undefined. */
+/**
+ * Writes data to a file or to stdout for `-`/undefined. The file is written whole under a temporary name and
+ * renamed into place (an interrupted write leaves nothing half-written); an existing file or a symbolic link
+ * (even a dangling one, whose target would be created) is replaced only with `--force`, and then the link
+ * itself is replaced, never the file it points to.
+ */
 export async function writeOutput(
   out: string | undefined,
   data: string | Uint8Array,
@@ -21,14 +26,14 @@ export async function writeOutput(
     });
     return;
   }
-  if (!options.force && existsSync(out)) {
-    throw new NetprobeError('usage', `${out} already exists; not overwriting it`, {
+  const existing = await lstat(out).catch(() => undefined);
+  if (!options.force && existing) {
+    const what = existing.isSymbolicLink() ? 'is a symbolic link; not writing through it' : 'already exists; not overwriting it';
+    throw new NetprobeError('usage', `${out} ${what}`, {
       hint: 'Pass --force to replace it, or choose another path with -o.',
     });
   }
-  await writeFile(out, data).catch((cause: Error) => {
-    throw new NetprobeError('input', `cannot write ${out}: ${cause.message}`, { cause });
-  });
+  await writeFileAtomic(out, data);
 }
 
 export function printWarnings(): (w: ParseWarning) => void {
@@ -56,4 +61,15 @@ export function parsePositiveInt(name: string, value: string): number {
     throw new NetprobeError('usage', `Expected \`${name}\` to be a positive whole number, got \`${value}\``);
   }
   return n;
+}
+
+/** The signals that mean "stop": Ctrl-C, kill, a closed terminal (SIGHUP) and Ctrl-\\ (SIGQUIT). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+/** Calls `onStop` for every stop signal until the returned function is called. */
+export function onStopSignals(onStop: () => void): () => void {
+  for (const sig of STOP_SIGNALS) process.on(sig, onStop);
+  return () => {
+    for (const sig of STOP_SIGNALS) process.off(sig, onStop);
+  };
 }

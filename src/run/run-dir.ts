@@ -26,8 +26,12 @@ export function timestampForPath(date: Date): string {
 
 /** A name for file paths from the command (`./server --x` -> `server`) or the pid. */
 export function runName(command: readonly string[] | undefined, pid: number | undefined): string {
-  const base = command?.[0] ? basename(command[0]) : `pid-${pid ?? 'unknown'}`;
-  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '') || 'run';
+  return safeName(command?.[0] ? basename(command[0]) : `pid-${pid ?? 'unknown'}`);
+}
+
+/** A run name usable as one path component: no separators, no leading dots (`../../x` -> `x`). */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'run';
 }
 
 /** Refuses an explicit `--out` that exists, before anything is started (createRunDirectory checks again). */
@@ -52,7 +56,8 @@ export async function createRunDirectory(outDir: string | undefined, name: strin
     await mkdirFresh(dir, outDir);
     return dir;
   }
-  const stem = resolve(DEFAULT_PARENT, `${name}-${timestampForPath(now)}`);
+  // `--name ../../escaped` names a run; it never picks a place outside netprobe-out/.
+  const stem = resolve(DEFAULT_PARENT, `${safeName(name)}-${timestampForPath(now)}`);
   for (let n = 1; ; n++) {
     const dir = n === 1 ? stem : `${stem}-${n}`;
     if (existsSync(dir)) continue;

@@ -1,10 +1,10 @@
 // Hostile input costs bounded time and memory and ends in one line naming the file and line (exit 2).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { fixture, runCli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netprobe-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,5 +56,40 @@ describe('bounded input', () => {
     expect(t.exitCode).toBe(3);
     expect(t.stderr).not.toContain('\u001b');
     expect(t.stderr).toContain('| \\u001b]0;pwned\\u0007 oops');
+  });
+});
+
+describe('outputs', () => {
+  const input = fixture('folded', 'busy-cpu-clock.folded');
+
+  it('never writes through a symbolic link, dangling or not, unless --force, which replaces the link itself', async () => {
+    const target = join(dir, 'elsewhere.folded');
+    const link = join(dir, 'link.folded');
+    symlinkSync(target, link);
+    const r = await runCli(['convert', input, '--format', 'folded', '-o', link]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${link} is a symbolic link; not writing through it`);
+    expect(existsSync(target)).toBe(false);
+    const forced = await runCli(['convert', input, '--format', 'folded', '-o', link, '--force']);
+    expect(forced.exitCode).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(false);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('leaves no temporary file beside the output, and replaces an existing one only with --force', async () => {
+    const out = join(dir, 'out', 'x.folded');
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(out, 'old\n');
+    expect((await runCli(['convert', input, '--format', 'folded', '-o', out])).exitCode).toBe(2);
+    expect(readFileSync(out, 'utf8')).toBe('old\n');
+    expect((await runCli(['convert', input, '--format', 'folded', '-o', out, '--force'])).exitCode).toBe(0);
+    expect(readFileSync(out, 'utf8')).not.toBe('old\n');
+    expect(readdirSync(join(dir, 'out'))).toEqual(['x.folded']);
+  });
+
+  it('a write into a missing directory is one line, exit 2', async () => {
+    const r = await runCli(['convert', input, '--format', 'folded', '-o', join(dir, 'no', 'such', 'dir', 'x.folded')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^netprobe: cannot write .*x\.folded: ENOENT/);
   });
 });
