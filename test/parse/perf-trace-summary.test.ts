@@ -3,12 +3,18 @@
 // unreturned entries (fixtures/ground-truth/syscalls.c, fixtures/strace/src/exits.c).
 import { describe, expect, it } from 'vitest';
 import { detectTextFormat } from '../../src/parse/detect.js';
-import { PERF_TRACE_S_NOTE, perfTraceSummaryParser, unreturnedSyscallEntries } from '../../src/parse/perf-trace-summary.js';
+import { PERF_TRACE_S_NOTE, perfTraceSummaryParser, threadsInsideCalls, unreturnedSyscallEntries } from '../../src/parse/perf-trace-summary.js';
 import type { ParseResult } from '../../src/parse/types.js';
 import { fixture, parseFixtureFile, type FixtureParse } from '../helpers.js';
 
 function parseFixture(name: string, arch?: string): Promise<FixtureParse> {
   return parseFixtureFile(perfTraceSummaryParser, fixture('perf-trace', name), arch ? { arch } : {});
+}
+
+/** `lines` as text cut every `size` characters, lines and all. */
+async function* inPieces(lines: readonly string[], size: number, finalNewline = true): AsyncIterable<string> {
+  const text = lines.join('\n') + (finalNewline ? '\n' : '');
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
 
 const rows = (r: ParseResult) => r.syscalls!.rows.map((x) => [x.name, x.calls, x.errors, x.errnos]);
@@ -98,13 +104,29 @@ describe('perf trace -s parser', () => {
       '  104  raw_syscalls:sys_exit: NR 232 = 1', // a call entered before the recording began
       '  104 raw_syscalls:sys_enter: NR 232 (4, 7f00, 1, ffffffff, 0, 0)',
     ];
-    const kept = await unreturnedSyscallEntries(
-      (async function* () {
-        yield* lines;
-      })(),
-      'x86_64',
-    );
+    const kept = await unreturnedSyscallEntries(inPieces(lines, 13), 'x86_64');
     expect(kept).toEqual([lines[1], lines[7]]);
+  });
+
+  it('threadsInsideCalls finds the threads whose last event is a sys_enter, and when it was, from text in any pieces', async () => {
+    const lines = [
+      '    0     0.000000: PERF_RECORD_COMM: perf-exec:17056/17056',
+      '17056   820.270872: PERF_RECORD_COMM exec: syscalls:17056/17056',
+      '17078   820.275854: raw_syscalls:sys_enter: ', // exit: then the thread is gone
+      '17078   820.275856: PERF_RECORD_EXIT(17056:17078):(17049:17049)',
+      '17079   820.275860: raw_syscalls:sys_enter: ',
+      '17079   820.275861:  raw_syscalls:sys_exit: ',
+      '17080   820.275870: raw_syscalls:sys_enter: ', // still inside
+      '17081   820.275880:  raw_syscalls:sys_exit: ', // entered before the recording
+      '17081   820.275890: raw_syscalls:sys_enter: ', // still inside, no newline at the end of the text
+    ];
+    for (const size of [1, 7, 64, 4096]) {
+      const inside = await threadsInsideCalls(inPieces(lines, size, false));
+      expect([...inside]).toEqual([
+        ['17080', '820.275870'],
+        ['17081', '820.275890'],
+      ]);
+    }
   });
 
   it('rejects rows that do not fit the header', async () => {

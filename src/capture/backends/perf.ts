@@ -9,8 +9,8 @@
 // "attached" means "counting" — perf prints nothing when it is ready. The syscall perf.data is deleted
 // once summarised (tens of MB per second of load); raw/perf-trace-summary.txt is perf's own output.
 // perf trace -s counts a call when it returns, so perf's own count of sys_enter events per syscall (perf report)
-// and the sys_enter lines of calls still in flight at the end (perf script, filtered by the parser module's
-// unreturnedSyscallEntries) are appended to it: calls then count when made, exit and exit_group included.
+// and the sys_enter lines of calls still in flight at the end (perf script, see entriesInFlight) are appended to
+// it: calls then count when made, exit and exit_group included.
 import { createWriteStream } from 'node:fs';
 import { appendFile, constants, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { NetprobeError } from '../../model/errors.js';
 import { shownPath } from '../../model/shown-path.js';
-import { unreturnedSyscallEntries } from '../../parse/perf-trace-summary.js';
+import { threadsInsideCalls, unreturnedSyscallEntries } from '../../parse/perf-trace-summary.js';
 import { ManagedProcess, processAlive, waitForTracer, type ProcessExit } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -43,14 +43,13 @@ export async function attachPerfSyscalls(options: AttachOptions): Promise<Tracer
       }
       const lost = await lostSyscallEvents(join(options.runDir, data));
       // Calls as made: sys_enter per syscall number, and the entries no sys_exit followed (one per blocked thread at
-      // most). If either perf command fails, nothing is appended and the parser says what the summary cannot show.
+      // most). If a perf command fails, nothing is appended and the parser says what the summary cannot show.
       const dataPath = join(options.runDir, data);
-      const script = execa('perf', ['script', '-i', dataPath, '-F', 'tid,event,trace'], { reject: false, buffer: false, timeout: 300_000 });
       const [entered, inFlight] = await Promise.all([
         execa('perf', ['report', '-i', dataPath, '--stdio', '-n', '--sort', 'raw_syscalls:sys_enter.id'], { reject: false, timeout: 300_000 }),
-        unreturnedSyscallEntries(script),
+        entriesInFlight(dataPath),
       ]);
-      if (entered.exitCode === 0 && (await script).exitCode === 0) {
+      if (entered.exitCode === 0 && inFlight !== undefined) {
         await appendFile(join(options.runDir, summary), `\n${String(entered.stdout)}\n${inFlight.map((l) => `${l}\n`).join('')}`);
       }
       // Every syscall is a record (about 40 MB/s against a fast server): the summary is what is kept.
@@ -210,4 +209,26 @@ function perfHint(stderr: string): string | undefined {
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' / ') || 'no output';
+}
+
+/**
+ * The `perf script -F tid,event,trace` lines of the calls in flight when the recording ended, or undefined when
+ * perf script failed. Two passes, because formatting the `trace` field is most of perf script's cost (6M events:
+ * 11 s with it, 4 s without): find the threads whose last event is a sys_enter, then format only their events
+ * from the earliest of those entries on.
+ */
+async function entriesInFlight(data: string): Promise<string[] | undefined> {
+  const scan = execa('perf', ['script', '-i', data, '-F', 'tid,event,time', '--show-task-events'], { reject: false, buffer: false, timeout: 300_000 });
+  scan.stdout.setEncoding('utf8');
+  const inside = await threadsInsideCalls(scan.stdout);
+  if ((await scan).exitCode !== 0) return undefined;
+  if (inside.size === 0) return [];
+  const since = [...inside.values()].reduce((a, b) => (Number(b) < Number(a) ? b : a));
+  const tids = [...inside.keys()].join(',');
+  // One argument may hold 128 KiB (MAX_ARG_STRLEN): with more blocked threads than fit, format every thread's events.
+  const only = tids.length < 100_000 ? ['--tid', tids] : [];
+  const lines = execa('perf', ['script', '-i', data, '-F', 'tid,event,trace', '--time', `${since},`, ...only], { reject: false, buffer: false, timeout: 300_000 });
+  lines.stdout.setEncoding('utf8');
+  const entries = await unreturnedSyscallEntries(lines.stdout);
+  return (await lines).exitCode === 0 ? entries : undefined;
 }
