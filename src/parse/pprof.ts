@@ -216,7 +216,8 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
         ids = lines.map(intern);
         locationFrames.set(id, ids);
       }
-      stack.push(...ids);
+      // One at a time: spreading a location of 100k inlined lines would overflow the call stack.
+      for (const frameId of ids) stack.push(frameId);
     }
     if (syscallLeaves && stack.length > 0) {
       const leaf = stack[stack.length - 1]!;

@@ -83,6 +83,9 @@ interface BuildNode {
   kids: Map<number, BuildNode>;
 }
 
+/** Frames drawn per stack at most; deeper stacks end in a `[N deeper frames cut]` frame. */
+export const MAX_DEPTH = 1000;
+
 function newNode(f: number): BuildNode {
   return { f, v: 0, b: 0, kids: new Map() };
 }
@@ -98,6 +101,12 @@ class TreeBuilder {
     let node = this.root;
     node.v += value;
     node.b += base;
+    // Absurdly deep stacks (runaway recursion, crafted input) keep their outermost frames and say what was cut,
+    // so every later pass over the tree stays shallow and the page stays usable.
+    if (path.length > MAX_DEPTH) {
+      const cut = path.length - (MAX_DEPTH - 1);
+      path = [...path.slice(0, MAX_DEPTH - 1), this.frames.id(`[${cut} deeper frames cut]`, 'p')];
+    }
     for (const f of path) {
       let next = node.kids.get(f);
       if (!next) {

@@ -93,3 +93,27 @@ describe('outputs', () => {
     expect(r.stderr).toMatch(/^netprobe: cannot write .*x\.folded: ENOENT/);
   });
 });
+
+describe('deep stacks', () => {
+  const deep = (n: number, leafCount: number) => `${Array.from({ length: n }, (_, i) => `f${i}`).join(';')} ${leafCount}\n`;
+
+  it('flame draws a 2,200-frame stack cut to its outer 1,000 frames, saying how many were cut', async () => {
+    const file = join(dir, 'deep.folded');
+    writeFileSync(file, deep(2200, 5) + 'main;other 3\n');
+    const out = join(dir, 'deep.html');
+    const r = await runCli(['flame', file, '-o', out]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('[1201 deeper frames cut]');
+  });
+
+  it('diff of two 3,000-frame stacks works', async () => {
+    const a = join(dir, 'deep-a.folded');
+    const b = join(dir, 'deep-b.folded');
+    writeFileSync(a, deep(3000, 5));
+    writeFileSync(b, deep(3000, 9));
+    const r = await runCli(['diff', a, b, '-o', join(dir, 'deep-diff.html')]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.exitCode).toBe(0);
+  });
+});
