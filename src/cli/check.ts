@@ -17,6 +17,7 @@ import {
 } from '../report/check.js';
 import { readMeasurement, measurementOfRun, writeBaseline, type LoadedMeasurement } from '../run/check.js';
 import { printWarnings, writeOutput } from './common.js';
+import { metricsTargetsOf, publishRunMetrics } from './metrics.js';
 import { addCaptureOptions, runCaptures, traceOptions, type TraceFlags } from './trace.js';
 import { VERSION } from './version.js';
 
@@ -94,6 +95,11 @@ GitHub Actions step (the job fails on exit 1; the table lands in the job summary
       }
       if (args.length !== 1) {
         throw new NetprobeError('usage', `Expected one input, or \`-- <command>\` to trace, got ${args.length === 0 ? 'none' : `\`${args.join(' ')}\``}`);
+      }
+      if (flags.metricsFile !== undefined || flags.pushMetrics !== undefined || flags.label.length > 0) {
+        throw new NetprobeError('usage', '--metrics-file, --push-metrics and --label publish a capture (`-- <command>` or --pid)', {
+          hint: `For an existing input use \`netprobe metrics ${args[0]!}\`.`,
+        });
       }
       await checkCommand(() => readMeasurement(args[0]!, printWarnings()), args[0]!, flags);
     });
@@ -182,6 +188,7 @@ function checkIdOf(name: string): CheckId | undefined {
 
 /** Captures like `netprobe trace` and checks the run in memory. */
 async function captureMeasurement(command: string[], flags: CheckFlags): Promise<LoadedMeasurement> {
+  const metrics = metricsTargetsOf(flags);
   const { results, aborted } = await runCaptures(traceOptions(command, flags));
   const result = results[0]!;
   const warn = printWarnings();
@@ -189,5 +196,6 @@ async function captureMeasurement(command: string[], flags: CheckFlags): Promise
   const dir = shownPath(result.dir);
   if (aborted || result.interrupted) throw new NetprobeError('interrupted', `interrupted; nothing checked (partial capture in ${dir})`);
   process.stderr.write(`netprobe: captured ${dir}\n`);
+  if (metrics) await publishRunMetrics(result, metrics);
   return measurementOfRun(result, dir);
 }

@@ -9,8 +9,9 @@ import { runSweep } from '../run/sweep.js';
 import { runTrace } from '../run/trace.js';
 import type { BackendName, Run, TraceOptions, TraceProgress } from '../run/types.js';
 import { parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
+import { collectLabel, metricsTargetsOf, publishRunMetrics, type MetricsFlagsOfCapture } from './metrics.js';
 
-export interface TraceFlags {
+export interface TraceFlags extends MetricsFlagsOfCapture {
   pid?: string;
   backend: BackendName | 'auto';
   port?: string;
@@ -59,6 +60,7 @@ Examples:
   $ netprobe trace --cpu --syscall-stacks --load http://127.0.0.1:8080/ -- ./server 8080
   $ netprobe trace --offcpu --latency --load http://127.0.0.1:8080/ -- ./server 8080   where threads wait, how long calls take
   $ netprobe trace --measure-overhead --load http://127.0.0.1:8080/ -- ./server 8080
+  $ netprobe trace --push-metrics http://127.0.0.1:9091 --label instance=web-7 --load http://127.0.0.1:8080/ -- ./server 8080
   $ netprobe trace --sweep connections=10,100,1000 --load http://127.0.0.1:8080/ -- ./server 8080`,
     )
     .action(async (command: string[], flags: TraceFlags) => {
@@ -85,7 +87,10 @@ export function addCaptureOptions(command: Command): Command {
     .option('--strace-log', 'strace backend: keep the full log for errno names (larger, slower)')
     .option('--measure-overhead', 'run the same load untraced first and report traced/untraced throughput')
     .option('-o, --out <dir>', 'run directory to create (must not exist; default netprobe-out/<name>-<timestamp>)')
-    .option('--name <name>', 'name of the run (default: the command name)');
+    .option('--name <name>', 'name of the run (default: the command name)')
+    .option('--metrics-file <file>', "also write the run's Prometheus metrics to this file, replaced atomically (node_exporter's textfile collector)")
+    .option('--push-metrics <url>', "also PUT the run's Prometheus metrics to this Pushgateway (e.g. http://127.0.0.1:9091)")
+    .option('--label <key=value>', 'label every metrics series (repeatable), e.g. instance=web-7', collectLabel, [] as string[]);
 }
 
 /** The library options of a capture from the flags of addCaptureOptions. */
@@ -138,6 +143,8 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
   const options = traceOptions(command, flags);
   const sweep = flags.sweep === undefined ? undefined : parseSweep(flags.sweep);
   if (sweep && !options.load) throw new NetprobeError('usage', '--sweep needs the built-in load (--load <url>)');
+  const metrics = metricsTargetsOf(flags);
+  if (metrics && sweep) throw new NetprobeError('usage', '--metrics-file and --push-metrics publish one capture, not a --sweep');
 
   const { results, aborted } = await runCaptures(options, sweep);
   const warn = printWarnings();
@@ -152,6 +159,7 @@ async function traceCommand(command: string[], flags: TraceFlags): Promise<void>
   if (interrupted || aborted) {
     throw new NetprobeError('interrupted', `interrupted; partial capture written to ${shownPath(interrupted?.dir ?? results.at(-1)?.dir ?? '.')}`);
   }
+  if (metrics) await publishRunMetrics(results[0]!, metrics);
 }
 
 /**
