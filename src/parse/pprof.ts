@@ -149,6 +149,14 @@ function toNumber(v: number | bigint): number {
   return Number(v >= 1n << 63n ? v - (1n << 64n) : v);
 }
 
+// Values must be exact in a double: 2^63 (read back as -2^63) would otherwise print as -9223372036854776000.
+// Negative values stay: differential profiles (`go tool pprof -diff_base`) carry them.
+function sampleValue(v: number | bigint, sample: number, index: number, fail: Fail): number {
+  const n = toNumber(v);
+  if (!Number.isSafeInteger(n)) throw fail(`sample ${sample + 1} has a value (${String(v)}) for sample type ${index + 1} beyond ±2^53, which netprobe cannot add exactly`);
+  return n;
+}
+
 function toModel(p: pprof.Profile, fail: Fail): Profile {
   const strings = p.stringTable.strings;
   if (strings.length > 0 && strings[0] !== '') throw fail(`string_table[0] = "${strings[0]}" (must be "")`);
@@ -228,7 +236,7 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
       }
       stack[stack.length - 1] = id;
     }
-    builder.addStack(stack, sample.value.map(toNumber), labelsOf(sample.label, str));
+    builder.addStack(stack, sample.value.map((v, i) => sampleValue(v, n, i, fail)), labelsOf(sample.label, str));
   }
 
   return builder.build({

@@ -127,7 +127,10 @@ async function parseStream(
   }
 
   const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
-  const parser = options.format ? parserFor(options.format) : detectTextFormat(head);
+  const detected = options.format ? parserFor(options.format) : detectTextFormat(head);
+  // Folded stacks' detector is the loosest: text opening with `{` is JSON (a run.json or baseline, maybe cut short).
+  const json = options.format === undefined && head.join('\n').trimStart().startsWith('{');
+  const parser = json && detected?.format === 'folded' ? null : detected;
   if (!parser) {
     // A run.json-shaped object under any name (baselines written by `check --update-baseline`); small, read whole.
     if (options.format === undefined && head.join('\n').trimStart().startsWith('{')) {

@@ -45,6 +45,13 @@ const WHAT_IT_IS: Partial<Record<InputFormat, string>> = {
 /** The syscall table an input carries, directly or as a netprobe syscalls profile; a usage hint otherwise. */
 export function syscallTableOf(loaded: LoadedInput): SyscallTable {
   const table = loaded.syscalls ?? (loaded.profile ? syscallsFromProfile(loaded.profile) : undefined);
+  const negative = table?.rows.find((r) => r.calls < 0 || r.errors < 0);
+  if (negative) {
+    // pprof keeps negative values for differential profiles; as syscall counts they are nonsense.
+    throw new NetprobeError('input', `${loaded.file}: ${negative.name} has a negative count (${negative.calls} calls, ${negative.errors} errors); syscall counts cannot be negative`, {
+      hint: 'Is this a differential profile (go tool pprof -diff_base)? Compare the two runs with `netprobe compare` or `netprobe diff` instead.',
+    });
+  }
   if (table) return table;
   const what = WHAT_IT_IS[loaded.format] ?? loaded.format;
   throw new NetprobeError('input', `${loaded.file} has no syscall counts (it is ${what})`, {

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import * as pprof from 'pprof-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture, runCli } from '../helpers.js';
 
@@ -115,5 +116,54 @@ describe('deep stacks', () => {
     const r = await runCli(['diff', a, b, '-o', join(dir, 'deep-diff.html')]);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.exitCode).toBe(0);
+  });
+});
+
+describe('nonsense values', () => {
+  function profileWithValue(value: number | bigint): Buffer {
+    const strings = new pprof.StringTable();
+    const fn = new pprof.Function({ id: 1, name: strings.dedup('main') });
+    const loc = new pprof.Location({ id: 1, line: [new pprof.Line({ functionId: 1 })] });
+    const p = new pprof.Profile({
+      sampleType: [new pprof.ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
+      sample: [new pprof.Sample({ locationId: [1], value: [value] })],
+      location: [loc],
+      function: [fn],
+      stringTable: strings,
+    });
+    return Buffer.from(p.encode());
+  }
+
+  it('a pprof value of 2^63 (or any beyond 2^53) is refused, not printed as -9223372036854776000', async () => {
+    for (const [name, value] of [
+      ['huge.pb', 1n << 63n],
+      ['big.pb', (1n << 60n) + 1n],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, profileWithValue(value));
+      const r = await runCli(['convert', file, '--format', 'folded']);
+      expect({ name, code: r.exitCode }).toEqual({ name, code: 2 });
+      expect(r.stderr).toMatch(/sample 1 has a value \(\d+\) for sample type 1 beyond ±2\^53/);
+    }
+    writeFileSync(join(dir, 'fine.pb'), profileWithValue(42));
+    expect((await runCli(['convert', join(dir, 'fine.pb'), '--format', 'folded'])).stdout).toBe('main 42\n');
+  });
+
+  it('run.json counts of -1, 1e308 or 1e999 are refused naming the row', async () => {
+    for (const calls of ['-1', '1e308', '1e999', '2.5']) {
+      const file = join(dir, `calls-${calls}.json`);
+      writeFileSync(file, `{"schemaVersion": 1, "name": "x", "syscalls": [{"name": "read", "calls": 10}, {"name": "write", "calls": ${calls}}]}\n`);
+      const r = await runCli(['summary', file]);
+      expect({ calls, code: r.exitCode }).toEqual({ calls, code: 2 });
+      expect(r.stderr).toMatch(/syscalls\[1\] \(write\): expected calls to be a whole number of at least 0, got /);
+    }
+  });
+
+  it('a JSON syntax error names its line', async () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{\n  "syscalls": [\n    {"name": "read", "calls": 1},\n  ]\n}\n');
+    const r = await runCli(['summary', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/broken\.json:4: not valid JSON/);
   });
 });

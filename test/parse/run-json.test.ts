@@ -24,7 +24,7 @@ describe('parseRunJson refuses what is not a run.json, naming the file', () => {
   it('invalid JSON', () => {
     const e = refusal('{"schemaVersion": 1, "syscalls": [');
     expect(e.code).toBe('input');
-    expect(e.message).toMatch(/^netprobe-out\/server-1\/run\.json: not valid JSON \(.+\)$/);
+    expect(e.message).toMatch(/^netprobe-out\/server-1\/run\.json:1: not valid JSON \(.+\)$/);
     expect(e.cause).toBeInstanceOf(SyntaxError);
   });
 
