@@ -62,8 +62,9 @@ const SCHEMA: Record<MessageName, Record<number, FieldKind>> = {
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
-// Complete fields a head of bytes must hold before its last field may run past the end.
-const PREFIX_FIELDS = 2;
+// Complete fields a head of bytes must hold before its last field may run past the end: one (the first
+// sample_type), so a profile whose first sample is larger than the sniffed head is still recognised.
+const PREFIX_FIELDS = 1;
 
 /** Reads a varint at `pos`; returns [value, next position] or null when it does not end before `end`. */
 function readVarint(buf: Uint8Array, pos: number, end: number): [number, number] | null {

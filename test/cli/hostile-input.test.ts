@@ -120,13 +120,13 @@ describe('deep stacks', () => {
 });
 
 describe('nonsense values', () => {
-  function profileWithValue(value: number | bigint): Buffer {
+  function profileWithValue(value: number | bigint, frames = 1): Buffer {
     const strings = new pprof.StringTable();
     const fn = new pprof.Function({ id: 1, name: strings.dedup('main') });
     const loc = new pprof.Location({ id: 1, line: [new pprof.Line({ functionId: 1 })] });
     const p = new pprof.Profile({
       sampleType: [new pprof.ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
-      sample: [new pprof.Sample({ locationId: [1], value: [value] })],
+      sample: [new pprof.Sample({ locationId: Array.from({ length: frames }, () => 1), value: [value] })],
       location: [loc],
       function: [fn],
       stringTable: strings,
@@ -147,6 +147,15 @@ describe('nonsense values', () => {
     }
     writeFileSync(join(dir, 'fine.pb'), profileWithValue(42));
     expect((await runCli(['convert', join(dir, 'fine.pb'), '--format', 'folded'])).stdout).toBe('main 42\n');
+  });
+
+  it('a pprof whose first sample is larger than the first read (256 KiB) is still read as pprof', async () => {
+    const file = join(dir, 'wide-first-sample.pb');
+    writeFileSync(file, profileWithValue(7, 300_000));
+    const r = await runCli(['convert', file, '--format', 'folded']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.endsWith('main;main 7\n')).toBe(true);
   });
 
   it('run.json counts of -1, 1e308 or 1e999 are refused naming the row', async () => {
