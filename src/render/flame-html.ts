@@ -16,6 +16,7 @@
 // Safety: profile data reaches the page only as JSON inside <script type="application/json"> with `<`,
 // U+2028 and U+2029 escaped, and is written to the DOM with textContent; every other profile-derived string
 // in the markup goes through escapeHtml. No template placeholders are used, so `$&` in names is inert.
+import { createHash } from 'node:crypto';
 import { NetprobeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { FLAME_PAGE_CSS, FLAME_PAGE_SCRIPT } from './assets/flame-page.js';
@@ -70,8 +71,25 @@ export function renderFlameHtml(graphs: Profile | FlameGraphInput | readonly Fla
   return pageShell(title, options.subtitle, tabs + sections.join('\n'));
 }
 
+/** The scripts every page with flame graphs runs, exactly as they are placed in their <script> elements. */
+export function flameGraphScripts(): string[] {
+  return [VENDOR_SCRIPT, scriptSafe(FLAME_PAGE_SCRIPT)];
+}
+
 export function flameGraphAssets(): string {
-  return `<style>${FLAME_PAGE_CSS}</style>\n<script>${VENDOR_SCRIPT}</script>\n<script>${scriptSafe(FLAME_PAGE_SCRIPT)}</script>`;
+  return `<style>${FLAME_PAGE_CSS}</style>\n${flameGraphScripts()
+    .map((script) => `<script>${script}</script>`)
+    .join('\n')}`;
+}
+
+/**
+ * The page's Content-Security-Policy: no fetch or load of anything, and only the listed inline scripts run
+ * (by their SHA-256), so an escaping bug could never run an injected inline handler or script. Styles stay
+ * inline-allowed: d3 sets style attributes.
+ */
+export function pageCsp(scripts: readonly string[]): string {
+  const hashes = scripts.map((s) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`).join(' ');
+  return `default-src 'none'; script-src ${hashes}; style-src 'unsafe-inline'; img-src data:`;
 }
 
 export function flameGraphSection(id: string, graph: FlameGraphInput, options: FlameSectionOptions = {}, hidden = false): string {
@@ -128,8 +146,6 @@ export function sectionHtml(id: string, title: string, data: SectionData, extraC
 </section>`;
 }
 
-// Belt and braces for "loads nothing from the network": the browser itself refuses any fetch or load.
-const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 
 /** A complete page around sections produced by sectionHtml. */
 export function pageShell(title: string, subtitle: string | undefined, body: string): string {
@@ -139,7 +155,7 @@ export function pageShell(title: string, subtitle: string | undefined, body: str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="netprobe">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
+<meta http-equiv="Content-Security-Policy" content="${pageCsp(flameGraphScripts())}">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 ${flameGraphAssets()}

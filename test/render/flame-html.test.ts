@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NetprobeError } from '../../src/model/errors.js';
 import { CPU_SAMPLE_TYPES, ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Profile } from '../../src/model/profile.js';
 import { renderDiffHtml } from '../../src/render/diff-html.js';
-import { flameGraphAssets, flameGraphSection, renderFlameHtml, type SectionData } from '../../src/render/flame-html.js';
+import { flameGraphAssets, flameGraphScripts, flameGraphSection, renderFlameHtml, type SectionData } from '../../src/render/flame-html.js';
 
 const XSS = '</script><img src=x onerror=alert(1)>$&';
 
@@ -40,7 +41,13 @@ describe('renderFlameHtml', () => {
     expect(markup).not.toMatch(/<link\b(?![^>]*href="data:)[^>]*>/i);
     expect(markup).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(markup).toContain('<link rel="icon" href="data:,">');
-    expect(markup).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`);
+    // Only the page's own scripts run, by hash: no 'unsafe-inline' that an injected handler could use.
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(markup)![1]!;
+    expect(csp).toMatch(/^default-src 'none'; script-src ('sha256-[A-Za-z0-9+/]+=*' ?)+; style-src 'unsafe-inline'; img-src data:$/);
+    for (const script of flameGraphScripts()) {
+      expect(html).toContain(`<script>${script}</script>`);
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    }
     expect(html).not.toMatch(/@import|url\(\s*["']?https?:/i);
     for (const api of ['fetch(', 'XMLHttpRequest', 'WebSocket', 'EventSource', 'sendBeacon']) expect(html).not.toContain(api);
   });
