@@ -33,6 +33,8 @@ import { processAlive, processTree, secondsSinceBoot, startedSinceBoot, startTar
 import type { AttachOptions, BackendName, TraceOptions, TraceProgress, Tracer, TracerOutput } from './types.js';
 
 const DEFAULT_READY_TIMEOUT_SECONDS = 30;
+/** How long tracers may take to finish their output once their target has exited (see followedOut). */
+const FOLLOW_OUT_MS = 10_000;
 
 export interface Plan {
   /** Port to wait for before the capture window opens. */
@@ -163,6 +165,14 @@ interface TracedPass {
   notes: string[];
 }
 
+// Tracers follow a target that exits out by themselves (bpftrace's exit() probe, strace, perf -p) and print
+// their output as they go: bpftrace symbolises and prints its stack maps for about 0.6 s (--offcpu), and a SIGINT
+// meanwhile kills it with its maps half printed. Wait for them before asking them to stop.
+async function followedOut(tracers: readonly Tracer[]): Promise<void> {
+  const deadline = Date.now() + FOLLOW_OUT_MS;
+  while (Date.now() < deadline && tracers.some((t) => t.exitStatus() === undefined)) await sleep(20);
+}
+
 async function collectAll(tracers: Tracer[]): Promise<TracerOutput[]> {
   const out: TracerOutput[] = [];
   for (const t of tracers) out.push(await t.collect());
@@ -265,6 +275,7 @@ class Session {
 
     this.progress('stopping');
     this.loadAbort?.abort();
+    if (target ? target.process.hasExited : !(await processAlive(pid))) await followedOut(this.tracers);
     await this.assertTracersAlive(pid, target, runDir);
     for (const t of this.tracers) await t.stop();
     const diedEarly = target && plan.window === 'load' && target.process.hasExited;
