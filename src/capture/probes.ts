@@ -33,6 +33,11 @@ export interface Environment {
 export const TRACEFS_DIR = '/sys/kernel/tracing';
 export const TRACEFS_EVENTS = `${TRACEFS_DIR}/events`;
 export const MOUNT_TRACEFS = 'mount -t tracefs nodev /sys/kernel/tracing';
+/**
+ * How to run netprobe as root: sudo resets PATH (secure_path), so a project-local netprobe, and often node
+ * itself, are not found by a bare `sudo netprobe`; passing PATH through keeps both, and npx finds ours.
+ */
+export const RUN_AS_ROOT = 'sudo env "PATH=$PATH" npx netprobe ...   # run as root (sudo resets PATH)';
 
 export async function probeEnvironment(): Promise<Environment> {
   const paranoid = await readFile('/proc/sys/kernel/perf_event_paranoid', 'utf8').catch(() => undefined);
@@ -59,7 +64,7 @@ async function tracefsMountPoint(): Promise<string | undefined> {
 /** What is wrong with tracefs, for a probe's detail, and its fix. */
 export function tracefsProblem(env: Environment): { detail: string; fix: string } {
   if (env.tracefsMount === undefined) return { detail: `tracefs is not mounted (${TRACEFS_EVENTS} missing)`, fix: MOUNT_TRACEFS };
-  return { detail: `tracefs is mounted at ${env.tracefsMount} but not readable by this user`, fix: 'sudo netprobe ...   # run as root' };
+  return { detail: `tracefs is mounted at ${env.tracefsMount} but not readable by this user`, fix: RUN_AS_ROOT };
 }
 
 interface Trial {
@@ -139,7 +144,7 @@ export async function probeBpftrace(env: Environment): Promise<ProbeResult> {
   const version = await trial('bpftrace', ['--version']);
   if (version.missing) return { name: 'bpftrace', ok: false, detail: 'bpftrace is not installed', fix: 'apt-get install bpftrace' };
   const v = /v?(\d+\.\d+\.\d+)/.exec(version.output)?.[1];
-  if (!env.root) return { name: 'bpftrace', ok: false, version: v, detail: 'bpftrace needs root', fix: 'sudo netprobe ...   # run as root' };
+  if (!env.root) return { name: 'bpftrace', ok: false, version: v, detail: 'bpftrace needs root', fix: RUN_AS_ROOT };
   if (!env.tracefs) return { name: 'bpftrace', ok: false, version: v, ...tracefsProblem(env) };
   const t = await trial('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter /pid == 0/ { } BEGIN { exit(); }']);
   if (t.ok) return { name: 'bpftrace', ok: true, version: v, detail: 'attaches to raw_syscalls tracepoints' };

@@ -1,6 +1,6 @@
 // The run.json object (DESIGN.md "Run directory"): its only builder, so trace, sweep summaries and check's
 // baselines write the same shape.
-import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunCapture, type RunJson, type SweepLevel } from '../model/run.js';
+import { RUN_SCHEMA_VERSION, type LoadResult, type ModelVerdict, type RunCapture, type RunJson, type RunsSummary, type SweepLevel } from '../model/run.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { syscallsJson } from './json.js';
 
@@ -75,6 +75,8 @@ export interface BaselineJsonInput {
   latency?: RunJson['latency'];
   /** Wait time of the run (`--offcpu`). */
   offcpu?: RunJson['offcpu'];
+  /** Written from several runs (`--runs N`): the median and range per check; the rest is the median run. */
+  runs?: RunsSummary;
 }
 
 /**
@@ -100,6 +102,7 @@ export function buildBaselineJson(input: BaselineJsonInput): Omit<RunJson, 'file
     model: input.model,
     ...(input.latency ? { latency: input.latency } : {}),
     ...(input.offcpu ? { offcpu: input.offcpu } : {}),
+    ...(input.runs ? { runs: input.runs } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // run.json: the seam between capture and analysis (DESIGN.md "Run directory").
 import type { LatencyTable } from './latency.js';
+import type { Normalisation } from './normalisation.js';
 import type { OffcpuSummary } from './offcpu.js';
 import type { SyscallRow, SyscallTotals } from './syscalls.js';
 
@@ -62,6 +63,17 @@ export interface RunCapture {
   lost?: number;
 }
 
+/**
+ * A baseline written from several captures (`check --runs N --update-baseline`): per check id (`write`,
+ * `futex`, `other`, `total`, ...), the median of the runs and their range, in one normalisation.
+ */
+export interface RunsSummary {
+  /** How many runs. */
+  count: number;
+  normalisation: Normalisation;
+  checks: Record<string, { median: number; min: number; max: number }>;
+}
+
 /** One level of `trace --sweep`: cost per request and memory at one connection count. */
 export interface SweepLevel {
   connections: number;
@@ -113,5 +125,7 @@ export interface RunJson {
   latency?: LatencyTable;
   /** Per-level results of `--sweep`, when used. */
   sweep?: SweepLevel[];
+  /** A baseline of several runs (`check --runs N --update-baseline`): its medians and ranges per check. */
+  runs?: RunsSummary;
   files: string[];
 }

@@ -1,7 +1,7 @@
 // Every file netprobe writes goes through here: under a temporary name beside the target, then renamed into
 // place, so an interrupted or failed write never leaves a partial file where a complete one is expected.
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NetprobeError } from '../model/errors.js';
 import { shownPath } from '../model/shown-path.js';
@@ -17,4 +17,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     const err = cause as NodeJS.ErrnoException;
     throw new NetprobeError(err.code === 'ENOSPC' || err.code === 'EACCES' || err.code === 'EROFS' ? 'environment' : 'input', `cannot write ${shownPath(path)}: ${err.message}`, { cause });
   }
+}
+
+/**
+ * Appends `data` to `path` (created when missing) by rewriting it whole through writeFileAtomic: a reader sees
+ * the old content or the new, never half an append. For small files such as GitHub's job summary.
+ */
+export async function appendFileAtomic(path: string, data: string): Promise<void> {
+  const existing = await readFile(path, 'utf8').catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code === 'ENOENT') return '';
+    throw new NetprobeError(cause.code === 'EACCES' ? 'environment' : 'input', `cannot read ${shownPath(path)}: ${cause.message}`, { cause });
+  });
+  await writeFileAtomic(path, existing + data);
 }

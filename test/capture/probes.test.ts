@@ -34,7 +34,7 @@ describe('probes', () => {
     });
     expect(tracefsProblem({ root: false, tracefs: false, tracefsMount: '/sys/kernel/tracing' })).toEqual({
       detail: 'tracefs is mounted at /sys/kernel/tracing but not readable by this user',
-      fix: 'sudo netprobe ...   # run as root',
+      fix: 'sudo env "PATH=$PATH" npx netprobe ...   # run as root (sudo resets PATH)',
     });
   });
 

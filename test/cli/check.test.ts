@@ -1,9 +1,10 @@
 // `netprobe check` on real captures: verdicts and exit codes, outputs, baselines, usage errors, and a real
 // capture of the example C reactor against a copy of it that writes each response in 32-byte pieces.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture, runCli, toolAvailable } from '../helpers.js';
 import { freePort } from '../e2e/trace-support.js';
@@ -44,13 +45,13 @@ describe('netprobe check', () => {
     );
     const verdict = r.stdout.trimEnd().split('\n').at(-1)!;
     expect(verdict).toBe(
-      'FAILED: futex appeared (0 -> 4,731), nanosleep appeared (0 -> 4,275), errors appeared (1 -> 1,617), network model event-loop reactor (epoll) -> goroutine-per-connection (netpoll)',
+      'FAILED: futex 0 → 4,731 calls (appeared: grew by over 1% of all calls, from under 1%); sleep 0 → 4,275 calls (appeared: grew by over 1% of all calls, from under 1%); errors 1 → 1,617 calls (appeared: grew by over 1% of all calls, from under 1%); network model event-loop reactor (epoll) → goroutine-per-connection (netpoll)',
     );
     expect(r.stderr).toBe('');
   });
 
   it('passes the same pair once its failures are accepted with --limit and --allow-model-change', async () => {
-    const limits = ['--limit', 'futex=off', '--limit', 'nanosleep=off', '--limit', 'errors=1700'];
+    const limits = ['--limit', 'futex=off', '--limit', 'nanosleep=off', '--limit', 'errors=1700', '--limit', 'total=off'];
     const r = await runCli(['check', '--baseline', EPOLL, GO, ...limits, '--allow-model-change']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/\nfutex\s+0\s+4,731\s+new\s+off\s+off\n/);
@@ -130,7 +131,7 @@ describe('netprobe check', () => {
     writeFileSync(broken, '{"syscalls": [');
     const r = await runCli(['check', '--baseline', broken, EPOLL]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/broken\.json: not valid JSON/);
+    expect(r.stderr).toMatch(/broken\.json(:\d+)?: not valid JSON/);
 
     const perf = await runCli(['check', '--baseline', PERF, EPOLL]);
     expect(perf.exitCode).toBe(2);
@@ -158,6 +159,75 @@ describe('netprobe check', () => {
     const noBaseline = await runCli(['check', EPOLL]);
     expect(noBaseline.exitCode).toBe(2);
     expect(noBaseline.stderr).toMatch(/required option '--baseline <file>' not specified/);
+
+    const runs = await runCli(['check', '--baseline', EPOLL, EPOLL, '--runs', '3']);
+    expect(runs.exitCode).toBe(2);
+    expect(runs.stderr).toMatch(/--runs repeats a capture: give `-- <command>` \(or --pid\) instead of an input/);
+    expect((await runCli(['check', '--baseline', EPOLL, EPOLL, '--runs', '0'])).stderr).toMatch(/Expected `--runs` to be a positive whole number, got `0`/);
+
+    // An optional file after --markdown takes the next word: a directory there is the input, misplaced.
+    const dir = await runCli(['check', '--baseline', EPOLL, '--markdown', tmp]);
+    expect(dir.exitCode).toBe(2);
+    expect(dir.stderr).toContain(`netprobe: \`--markdown ${tmp}\`: ${tmp} is a directory, not a file to write\n`);
+  });
+
+  it('writes --junit, --markdown and --json files atomically beside the table on stdout', async () => {
+    const junit = join(tmp, 'reports', 'check.xml');
+    mkdirSync(join(tmp, 'reports'), { recursive: true });
+    const markdown = join(tmp, 'reports', 'check.md');
+    const json = join(tmp, 'reports', 'check.json');
+    const r = await runCli(['check', '--baseline', EPOLL, GO, '--junit', junit, '--markdown', markdown, '--json', json]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.split('\n')[0]).toBe(`netprobe check: ${GO} against baseline ${EPOLL}, calls (raw counts)`);
+    expect(readFileSync(markdown, 'utf8')).toBe((await runCli(['check', '--baseline', EPOLL, GO, '--markdown'])).stdout);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as { passed: boolean }).passed).toBe(false);
+    const xml = readFileSync(junit, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false }).parse(xml) as { testsuites: { testsuite: { '@_failures': string } } };
+    expect(doc.testsuites.testsuite['@_failures']).toBe('4');
+    // Nothing but the reports: no temporary files left beside them.
+    expect(readdirSync(join(tmp, 'reports')).sort()).toEqual(['check.json', 'check.md', 'check.xml']);
+    // --json to stdout and --markdown to a file together.
+    const both = await runCli(['check', '--baseline', EPOLL, GO, '--json', '--markdown', markdown]);
+    expect((JSON.parse(both.stdout) as { passed: boolean }).passed).toBe(false);
+  });
+
+  it('under GitHub Actions: appends the Markdown to the job summary and prints annotations on stderr', async () => {
+    const summary = join(tmp, 'step-summary.md');
+    writeFileSync(summary, '## earlier step\n');
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
+    const r = await runCli(['check', '--baseline', EPOLL, GO], { env });
+    expect(r.exitCode).toBe(1);
+    const md = (await runCli(['check', '--baseline', EPOLL, GO, '--markdown'])).stdout;
+    expect(readFileSync(summary, 'utf8')).toBe(`## earlier step\n${md}\n`);
+    const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::'));
+    // Small checks that grew past their limit warn without failing; `other` says which syscalls grew.
+    expect(annotations.filter((l) => l.startsWith('::warning'))).toContainEqual(
+      '::warning title=netprobe check%3A other::other 3 → 99 calls (x33.0; small: under 1%25 of all calls, not gated; grew most: getpid +51, rt_sigprocmask +12, mmap +8)',
+    );
+    expect(annotations.filter((l) => l.startsWith('::error'))).toEqual([
+      '::error title=netprobe check%3A futex::futex 0 → 4,731 calls (appeared: grew by over 1%25 of all calls, from under 1%25)',
+      '::error title=netprobe check%3A sleep::sleep 0 → 4,275 calls (appeared: grew by over 1%25 of all calls, from under 1%25)',
+      '::error title=netprobe check%3A errors::errors 1 → 1,617 calls (appeared: grew by over 1%25 of all calls, from under 1%25)',
+      '::error title=netprobe check%3A network model::network model event-loop reactor (epoll) → goroutine-per-connection (netpoll) (pass --allow-model-change if intended)',
+    ]);
+    // stdout stays the report alone; outside Actions there are no workflow commands.
+    expect(r.stdout).not.toContain('::error');
+    expect((await runCli(['check', '--baseline', EPOLL, GO])).stderr).not.toContain('::');
+  });
+
+  it('exits 3 with the fix when the environment cannot capture (no tracer)', async () => {
+    // A PATH with node and sh only: no strace, perf or bpftrace.
+    const bin = join(tmp, 'only-node');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(process.execPath, join(bin, 'node'));
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const r = await runCli(['check', '--baseline', EPOLL, '--backend', 'strace', '--', '/bin/true'], { env: { PATH: bin } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toBe('netprobe: cannot start strace: strace not found\nhint: Install it with `apt-get install strace`.\n');
+    const auto = await runCli(['check', '--baseline', EPOLL, '--', '/bin/true'], { env: { PATH: bin } });
+    expect(auto.exitCode).toBe(3);
+    expect(auto.stderr).toMatch(/^netprobe: no tracing backend works here .*\nhint: bpftrace: apt-get install bpftrace \| perf: apt-get install linux-perf \| strace: apt-get install strace\n$/);
   });
 });
 
@@ -195,7 +265,8 @@ describe.skipIf(!toolAvailable('strace', ['-V']) || !toolAvailable('gcc'))('netp
     const worse = await runCli(['check', '--baseline', baseline, regressed]);
     expect(worse.exitCode, worse.stdout).toBe(1);
     expect(worse.stdout).toMatch(/\nwrite\/send\s+1\.00\s+3\.00\s+\+200%\s+\+10%\s+FAIL\n/);
-    expect(worse.stdout.trimEnd().split('\n').at(-1)).toBe('FAILED: write/send +200% (1.00 -> 3.00/req, limit +10%)');
+    // Three writes per response also add 60% to the total, past its own +50% limit.
+    expect(worse.stdout.trimEnd().split('\n').at(-1)).toMatch(/^FAILED: write 1\.00 → 3\.00 per request \(\+200%, limit \+10%\); total 3\.\d\d → 5\.\d\d per request \(\+6\d%, limit \+50%\)$/);
   });
 
   it('captures with `-- <cmd>` and checks the new run directory', async () => {
@@ -210,6 +281,7 @@ describe.skipIf(!toolAvailable('strace', ['-V']) || !toolAvailable('gcc'))('netp
     expect(same.stdout.split('\n')[0]).toBe(`netprobe check: ${join(tmp, 'run-4')} against baseline ${baseline}, calls per request`);
     const worse = await capture('small-writes', 'run-5');
     expect(worse.exitCode).toBe(1);
-    expect(worse.stdout.trimEnd().split('\n').at(-1)).toBe('FAILED: write/send +200% (1.00 -> 3.00/req, limit +10%)');
+    // Three writes per response also add 60% to the total, past its own +50% limit.
+    expect(worse.stdout.trimEnd().split('\n').at(-1)).toMatch(/^FAILED: write 1\.00 → 3\.00 per request \(\+200%, limit \+10%\); total 3\.\d\d → 5\.\d\d per request \(\+6\d%, limit \+50%\)$/);
   });
 });

@@ -46,13 +46,13 @@ describe('renderCheckTable', () => {
         'other syscalls    0.0040   0.0040      0%      +10%  small',
         'futex                  0     0.30     new  new only  FAIL',
         'epoll wait          0.50     0.60    +20%  new only  ok',
-        'total               3.51     3.71   +5.7%  new only  ok',
+        'total               3.51     3.71   +5.7%      +50%  ok',
         'errors                 0     0.02     new  new only  small',
         'network model: event-loop reactor (epoll)  ok',
-        'new only: a timing check (its count follows scheduling); fails only when it grows from under --min-share of all calls to over it (see --max-timing-increase)',
+        'new only: a timing check (its count follows scheduling); fails only when it appears: from under --min-share of all calls, grown by more than that (see --max-timing-increase)',
         'small: under --min-share of all calls in both runs, not gated (name it in --limit to gate it)',
         'better: dropped by more than the limit; run with --update-baseline to lock the gain in',
-        'FAILED: write/send +30% (1.00 -> 1.30/req, limit +10%), futex appeared (0 -> 0.30/req)',
+        'FAILED: write 1.00 → 1.30 per request (+30%, limit +10%); futex 0 → 0.30 per request (appeared: grew by over 1% of all calls, from under 1%)',
         '',
       ].join('\n'),
     );
@@ -70,7 +70,7 @@ describe('renderCheckTable', () => {
     const changed = checkAgainstBaseline(baseline, { ...baseline, name: 'go', model: netpoll });
     const out = renderCheckTable(changed, { color: false });
     expect(out).toContain('\nnetwork model: event-loop reactor (epoll) -> goroutine-per-connection (netpoll)  FAIL (pass --allow-model-change if intended)\n');
-    expect(out.endsWith('\nFAILED: network model event-loop reactor (epoll) -> goroutine-per-connection (netpoll)\n')).toBe(true);
+    expect(out.endsWith('\nFAILED: network model event-loop reactor (epoll) → goroutine-per-connection (netpoll)\n')).toBe(true);
     const allowed = renderCheckTable(checkAgainstBaseline(baseline, { ...baseline, model: netpoll }, { allowModelChange: true }), { color: false });
     expect(allowed).toContain('goroutine-per-connection (netpoll)  not gated\n');
     // Without the same-model clause: the model was not compared.
@@ -86,7 +86,11 @@ describe('renderCheckTable', () => {
     expect(out).toMatch(/^read\/recv +1\.00 +1\.00 +0% +\+12\.5% +ok$/m);
     // +1100%: a ratio reads better.
     expect(out).toMatch(/^epoll_ctl +1\.00 +12\.0 +x12\.0 +\+10% +FAIL$/m);
-    expect(out).toContain('FAILED: write/send +30% (1.00 -> 1.30/req, limit +0.25/req), epoll_ctl x12.0 (1.00 -> 12.0/req, limit +10%)\n');
+    // Twelve times the epoll_ctl calls also more than triple the total, which fails past +50% whatever its parts.
+    expect(out).toMatch(/^total +3\.51 +15\.2 +\+334% +\+50% +FAIL$/m);
+    expect(out).toContain(
+      'FAILED: write 1.00 → 1.30 per request (+30%, limit +0.25/req); epoll-ctl 1.00 → 12.0 per request (x12.0, limit +10%); total 3.51 → 15.2 per request (+334%, limit +50%)\n',
+    );
   });
 
   it('raw counts stay whole and carry no unit; the notes say why they are raw', () => {
@@ -97,7 +101,7 @@ describe('renderCheckTable', () => {
     expect(out).toMatch(/^write\/send +1,000 +1,300 +\+30% +\+10% +FAIL$/m);
     expect(out).toMatch(/^accept +4 +4 +0% +\+10% +small$/m);
     expect(out).toContain('\nnote: raw counts are only comparable when both runs served the same load (same request count or duration)\n');
-    expect(out).toContain('FAILED: write/send +30% (1,000 -> 1,300, limit +10%)');
+    expect(out).toContain('FAILED: write 1,000 → 1,300 calls (+30%, limit +10%)');
   });
 
   it('per second of capture when only the durations are known', () => {
@@ -105,7 +109,7 @@ describe('renderCheckTable', () => {
     const out = renderCheckTable(r, { color: false });
     expect(out.split('\n')[0]).toBe('netprobe check: feature/x against baseline main, calls per second of capture');
     expect(out).toMatch(/^write\/send +500 +650 +\+30% +\+10% +FAIL$/m);
-    expect(out).toContain('(500 -> 650/s, limit +10%)');
+    expect(out).toContain('FAILED: write 500 → 650 per second (+30%, limit +10%)');
   });
 
   it('colour only when asked: failures red and bold, the legend dim', () => {
@@ -135,16 +139,16 @@ describe('renderCheckMarkdown', () => {
         '| other syscalls | 0.0040 | 0.0040 | 0% | +10% | small |',
         '| futex | 0 | 0.30 | new | new only | **FAIL** |',
         '| epoll wait | 0.50 | 0.60 | +20% | new only | ok |',
-        '| total | 3.51 | 3.71 | +5.7% | new only | ok |',
+        '| total | 3.51 | 3.71 | +5.7% | +50% | ok |',
         '| errors | 0 | 0.02 | new | new only | small |',
         '',
         'Network model: event-loop reactor (epoll) (ok)',
         '',
-        '- new only: a timing check (its count follows scheduling); fails only when it grows from under --min-share of all calls to over it (see --max-timing-increase)',
+        '- new only: a timing check (its count follows scheduling); fails only when it appears: from under --min-share of all calls, grown by more than that (see --max-timing-increase)',
         '- small: under --min-share of all calls in both runs, not gated (name it in --limit to gate it)',
         '- better: dropped by more than the limit; run with --update-baseline to lock the gain in',
         '',
-        '**FAILED: write/send +30% (1.00 -> 1.30/req, limit +10%), futex appeared (0 -> 0.30/req)**',
+        '**FAILED: write 1.00 → 1.30 per request (+30%, limit +10%); futex 0 → 0.30 per request (appeared: grew by over 1% of all calls, from under 1%)**',
         '',
       ].join('\n'),
     );
@@ -162,7 +166,7 @@ describe('renderCheckMarkdown', () => {
     expect(md).toContain("`new` against baseline `a'b|c`, calls (raw counts).");
     expect(md).toContain('Network model: event-loop reactor (epoll) → goroutine-per-connection (netpoll) (**FAIL**)');
     expect(md).toContain('\n- Note: raw counts are only comparable when both runs served the same load (same request count or duration)\n');
-    expect(md).toMatch(/\n\*\*FAILED: .*network model event-loop reactor \(epoll\) -> goroutine-per-connection \(netpoll\)\*\*\n$/);
+    expect(md).toMatch(/\n\*\*FAILED: .*network model event-loop reactor \(epoll\) → goroutine-per-connection \(netpoll\)\*\*\n$/);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readInput } from '../../src/run/input.js';
 import { tableFromRows, type SyscallTable } from '../../src/model/syscalls.js';
-import { checkAgainstBaseline, type CheckMeasurement, type CheckResult } from '../../src/report/check.js';
+import { checkAgainstBaseline, median, summariseRuns, type CheckMeasurement, type CheckResult } from '../../src/report/check.js';
 import { fixture } from '../helpers.js';
 
 // A capture with the request count wrk reported for the same window ("49094 requests in 3.00s").
@@ -147,7 +147,8 @@ describe('checkAgainstBaseline', () => {
     const go = await capture('example-go-nethttp-c1', 'strace');
     const r = checkAgainstBaseline(epoll, go, {
       allowModelChange: true,
-      limits: { futex: { kind: 'off' }, sleep: { kind: 'off' }, errors: { kind: 'off' }, read: { kind: 'off' } },
+      // Go makes more than twice the C reactor's calls per request: the total fails too unless it is let go.
+      limits: { futex: { kind: 'off' }, sleep: { kind: 'off' }, errors: { kind: 'off' }, read: { kind: 'off' }, total: { kind: 'off' } },
     });
     expect(r.model.verdict).toBe('off');
     expect(r.checks.filter((c) => c.verdict === 'fail')).toEqual([]);
@@ -163,5 +164,92 @@ describe('checkAgainstBaseline', () => {
     expect(verdicts(r).write).toBe('fail');
     expect(r.model.verdict).toBe('fail');
   });
-});
 
+  it('fails a total that grows by more than half, whatever its parts did (timing checks included)', async () => {
+    const go = await capture('example-go-nethttp-c1', 'bpftrace');
+    // futex and epoll waits tripled: each is a timing check that only fails on appearance, but the total moved +60%.
+    const busier = scaled(scaled(go, 'futex', 6), 'epoll_pwait', 6);
+    const r = checkAgainstBaseline(go, busier);
+    const total = r.checks.find((c) => c.id === 'total')!;
+    expect(total.limit).toEqual({ kind: 'relative', fraction: 0.5 });
+    expect(total.change!).toBeGreaterThan(0.5);
+    expect(verdicts(r)).toMatchObject({ total: 'fail', futex: 'pass', 'epoll-wait': 'pass' });
+    // --max-timing-increase sets the total's limit with the other timing checks'; --limit total=... its own.
+    expect(verdicts(checkAgainstBaseline(go, busier, { maxTimingIncrease: 10 })).total).toBe('pass');
+    expect(verdicts(checkAgainstBaseline(go, busier, { limits: { total: { kind: 'off' } } })).total).toBe('off');
+  });
+
+  it('names the syscalls that made `other` grow, largest growth first', () => {
+    const rows = (extra: [string, number][]) => tableFromRows([{ name: 'read', calls: 1000, errors: 0, errnos: {}, seconds: 0 }, ...extra.map(([name, calls]) => ({ name, calls, errors: 0, errnos: {}, seconds: 0 }))], false);
+    const base: CheckMeasurement = { name: 'base', requests: 1000, syscalls: rows([['close', 4], ['getpid', 10]]) };
+    const cur: CheckMeasurement = { name: 'new', requests: 1000, syscalls: rows([['close', 1004], ['setsockopt', 4000], ['getsockname', 1000], ['getpid', 10], ['madvise', 2]]) };
+    const other = checkAgainstBaseline(base, cur).checks.find((c) => c.id === 'other')!;
+    expect(other.verdict).toBe('fail');
+    expect(other.contributors).toEqual([
+      { name: 'setsockopt', baseline: 0, current: 4 },
+      { name: 'close', baseline: 0.004, current: 1.004 },
+      { name: 'getsockname', baseline: 0, current: 1 },
+    ]);
+  });
+
+  it('compares the median of several runs per check and keeps their range', () => {
+    const run = (name: string, writes: number, futex: number): CheckMeasurement => ({
+      name,
+      requests: 1000,
+      syscalls: tableFromRows(
+        [
+          { name: 'read', calls: 1000, errors: 0, errnos: {}, seconds: 0 },
+          { name: 'write', calls: writes, errors: 0, errnos: {}, seconds: 0 },
+          { name: 'futex', calls: futex, errors: 0, errnos: {}, seconds: 0 },
+        ],
+        false,
+      ),
+    });
+    const base = run('base', 1000, 300);
+    // One run of three wrote 30% more (a noisy run): the median is the other two's.
+    const r = checkAgainstBaseline(base, [run('a', 1000, 200), run('b', 1300, 900), run('c', 1010, 400)]);
+    const write = r.checks.find((c) => c.id === 'write')!;
+    expect(write).toMatchObject({ current: 1.01, currentRange: { min: 1, max: 1.3 }, verdict: 'pass' });
+    expect(r.checks.find((c) => c.id === 'futex')).toMatchObject({ current: 0.4, currentRange: { min: 0.2, max: 0.9 } });
+    expect(r.runs).toEqual({ baseline: 1, current: 3 });
+    expect(r.passed).toBe(true);
+    // The first run names the result; a single run has no range.
+    expect(r.current.name).toBe('a');
+    expect(checkAgainstBaseline(base, base).checks[0]!.currentRange).toBeUndefined();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+  });
+
+  it('a baseline of several runs brings its medians and ranges (summariseRuns), used in the same unit only', () => {
+    const run = (writes: number, requests = 1000): CheckMeasurement => ({
+      name: 'base',
+      requests,
+      syscalls: tableFromRows([{ name: 'read', calls: requests, errors: 0, errnos: {}, seconds: 0 }, { name: 'write', calls: writes, errors: 0, errnos: {}, seconds: 0 }], false),
+    });
+    const summary = summariseRuns([run(1000), run(1200), run(1100)]);
+    expect(summary).toEqual({
+      count: 3,
+      normalisation: 'per-request',
+      checks: { read: { median: 1, min: 1, max: 1 }, write: { median: 1.1, min: 1, max: 1.2 }, total: { median: 2.1, min: 2, max: 2.2 } },
+    });
+    // The stored table is one run (1,000 writes); the stored median (1.1) decides: 1.2 is within +10% of it.
+    const baseline = { ...run(1000), runs: summary };
+    const r = checkAgainstBaseline(baseline, run(1200));
+    expect(r.checks.find((c) => c.id === 'write')).toMatchObject({ baseline: 1.1, baselineRange: { min: 1, max: 1.2 }, verdict: 'pass' });
+    expect(r.runs).toEqual({ baseline: 3, current: 1 });
+    // Compared per second (the run has no request count), the per-request medians do not apply: the table does.
+    const perSecond = checkAgainstBaseline({ ...baseline, durationSeconds: 1 }, { ...run(1200), requests: undefined, durationSeconds: 1 });
+    expect(perSecond.normalisation).toBe('per-second');
+    expect(perSecond.runs.baseline).toBe(1);
+    expect(perSecond.checks.find((c) => c.id === 'write')).toMatchObject({ baseline: 1000, current: 1200, verdict: 'fail' });
+  });
+
+  it('marks a small check that grew past its limit (for a warning), without failing it', async () => {
+    const go = await capture('example-go-nethttp-c1', 'bpftrace');
+    const r = checkAgainstBaseline(go, scaled(go, 'accept4', 3));
+    const accept = r.checks.find((c) => c.id === 'accept')!;
+    expect(accept).toMatchObject({ verdict: 'small', grown: true });
+    expect(r.passed).toBe(true);
+    expect(checkAgainstBaseline(go, go).checks.some((c) => c.grown)).toBe(false);
+  });
+});

@@ -88,10 +88,10 @@ export function bpftraceLoss(proc: ManagedProcess): { lost: number; notes: strin
 }
 
 function bpftraceHint(stderr: string): string | undefined {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'bpftrace needs root: run netprobe with sudo.';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'bpftrace needs root: run netprobe as root (sudo env "PATH=$PATH" npx netprobe ...).';
   if (/tracefs|debugfs|\/sys\/kernel\/(debug\/)?tracing/i.test(stderr)) {
     return 'Mount tracefs: `mount -t tracefs nodev /sys/kernel/tracing`.';
   }
-  if (/Operation not permitted|Permission denied/i.test(stderr)) return 'bpftrace needs root (CAP_BPF and CAP_PERFMON): run netprobe with sudo.';
+  if (/Operation not permitted|Permission denied/i.test(stderr)) return 'bpftrace needs root (CAP_BPF and CAP_PERFMON): run netprobe as root (sudo env "PATH=$PATH" npx netprobe ...).';
   return undefined;
 }
