@@ -27,6 +27,7 @@ import { attachStrace } from './backends/strace.js';
 import { selectBackend, type BackendChoice } from './backend-select.js';
 import { runLoadCommand } from './load-cmd.js';
 import { loopbackTarget, runHttpLoad } from './load-http.js';
+import { recordMappings, type MappingRecorder, type ProcessMappings } from './mappings.js';
 import { probeBpftrace, probeCpuSampling, probeEnvironment } from './probes.js';
 import { waitForPort } from './ready.js';
 import { processAlive, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, treeResidentBytes, type ProcessExit, type Target } from './target.js';
@@ -113,6 +114,11 @@ export interface Captured {
   exit?: ProcessExit;
   /** Resident memory of the target and its child processes at the end of the capture window. */
   rssBytes?: number;
+  /**
+   * Executable mappings of the traced processes, read while they ran (with --offcpu or --syscall-stacks): user
+   * stack addresses are named from them after the processes exit (run/symbolize.ts).
+   */
+  mappings?: ProcessMappings[];
   notes: string[];
   /** True when the signal cut the capture short. */
   interrupted: boolean;
@@ -162,6 +168,7 @@ interface TracedPass {
   seconds: number;
   exit?: ProcessExit;
   rssBytes?: number;
+  mappings?: ProcessMappings[];
   notes: string[];
 }
 
@@ -211,6 +218,7 @@ const ATTACH: Record<BackendName, (o: AttachOptions) => Promise<Tracer>> = {
 class Session {
   private target?: Target;
   private tracers: Tracer[] = [];
+  private mappingRecorder?: MappingRecorder;
   private loadAbort?: AbortController;
   /** The external load command's output and caveats, from the traced pass. */
   private loadOutput?: string;
@@ -261,6 +269,8 @@ class Session {
     if (pids.length > 1) notes.push(`traced ${pids.length - 1} child process${pids.length > 2 ? 'es' : ''} of pid ${pid} that existed before the attach`);
     const missed = held ? [] : await forkedWhileAttaching(pid, pids, counting);
     if (missed.length > 0) notes.push(`not traced: process${missed.length > 1 ? 'es' : ''} ${missed.join(', ')}, forked while ${backend} was attaching`);
+    // From the moment the target runs (a held one execs now), so that a short program's mappings are seen.
+    if (this.options.offcpu || this.options.syscallStacks) this.mappingRecorder = recordMappings(pids);
     target?.resume();
     const opened = Date.now();
 
@@ -278,6 +288,7 @@ class Session {
     if (target ? target.process.hasExited : !(await processAlive(pid))) await followedOut(this.tracers);
     await this.assertTracersAlive(pid, target, runDir);
     for (const t of this.tracers) await t.stop();
+    const mappings = await this.mappingRecorder?.stop();
     const diedEarly = target && plan.window === 'load' && target.process.hasExited;
     let exit: ProcessExit | undefined;
     if (target) {
@@ -288,7 +299,7 @@ class Session {
     }
     if (this.aborted) notes.push('interrupted: capture cut short');
     notes.push(...this.loadNotes);
-    return { pid, tracers: this.tracers, load, ...(this.loadOutput !== undefined ? { loadOutput: this.loadOutput } : {}), seconds, exit, rssBytes, notes };
+    return { pid, tracers: this.tracers, load, ...(this.loadOutput !== undefined ? { loadOutput: this.loadOutput } : {}), seconds, exit, rssBytes, ...(mappings ? { mappings } : {}), notes };
   }
 
   /**
@@ -377,6 +388,7 @@ class Session {
   /** Stops whatever is still running: load, then tracers, then the target. */
   async cleanup(): Promise<void> {
     this.loadAbort?.abort();
+    await this.mappingRecorder?.stop();
     for (const t of this.tracers) await t.stop().catch(() => {});
     if (this.target) await this.target.process.stop();
   }
