@@ -26,6 +26,7 @@ import { markObserverCost } from '../report/observer-cost.js';
 import { offcpuEvidence, summariseOffcpu } from '../report/offcpu.js';
 import { readTracerOutput } from './input.js';
 import { assertNewRunDirectory, createRunDirectory, CPU_PPROF, FLAME_HTML, OFFCPU_PPROF, runName, RUN_JSON, SYSCALLS_PPROF, writeRunFiles } from './run-dir.js';
+import { Symbolizer } from './symbolize.js';
 import type { Run } from './types.js';
 import { writeFileAtomic } from './write.js';
 
@@ -65,6 +66,10 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
   }
 
   const parsed = await parseOutputs(dir, captured.outputs);
+  // A target that exited before the tracer printed left its user frames unnamed: name them from its mappings.
+  const symbols = new Symbolizer(captured.mappings ?? []);
+  if (parsed.syscallProfile) parsed.syscallProfile = symbols.resolve(parsed.syscallProfile, 'syscall stacks');
+  if (parsed.offcpuProfile) parsed.offcpuProfile = symbols.resolve(parsed.offcpuProfile, 'off-CPU stacks');
   const table = parsed.syscalls;
   const load = captured.load;
   const requests = load && load.requests > 0 ? load.requests : undefined;
@@ -102,7 +107,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     backendReason: choice.reason,
     time: 'wall',
     lost: captured.outputs.filter((o) => o.role === 'syscalls').reduce((n, o) => n + (o.lost ?? 0), 0),
-    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...(table.notes ?? []), ...captured.notes, ...observerNotes, ...sanityNotes(table, requests)],
+    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...(table.notes ?? []), ...captured.notes, ...symbols.notes, ...observerNotes, ...sanityNotes(table, requests)],
   };
   const run = buildRunJson({
     exporter: options.exporter ?? `netprobe@${VERSION}`,
