@@ -146,7 +146,7 @@ function summary(what: string, outcomes: readonly (Miss | 'named')[]): string {
     .map((miss) => [miss, outcomes.filter((o) => o === miss).length] as const)
     .filter(([, n]) => n > 0)
     .map(([miss, n]) => `${n} ${REASON[miss]}`);
-  return `${head}; ${stayed} stay [unknown] (${reasons.join(', ')})`;
+  return `${head}; ${stayed} ${stayed === 1 ? 'stays' : 'stay'} [unknown] (${reasons.join(', ')})`;
 }
 
 const REASON: Record<Miss, string> = {

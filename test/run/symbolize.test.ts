@@ -111,7 +111,7 @@ describe('Symbolizer', () => {
     const symbols = new Symbolizer(copied.mappings);
     const named = symbols.resolve(profileOf([{ frames: [user(copied.addresses.beta + 4), user(copied.addresses.getppid)], thread: copied.pid }]), 'off-CPU stacks');
     expect(names(named)).toEqual(['[unknown];getppid;getppid']);
-    expect(symbols.notes[0]).toMatch(/named 1 of 2 .*; 1 stay \[unknown\] \(1 in a file unreadable or replaced since\)$/);
+    expect(symbols.notes[0]).toMatch(/named 1 of 2 .*; 1 stays \[unknown\] \(1 in a file unreadable or replaced since\)$/);
   });
 
   it('leaves a profile without unnamed frames, or a capture without mappings, untouched and says nothing', () => {
