@@ -1,4 +1,5 @@
-// `netprobe compare <input>...`: side-by-side syscall patterns by family, with each run's network model.
+// `netprobe compare <input>...`: side-by-side syscall patterns by family, with each run's network model (and,
+// for runs traced with --offcpu/--latency, wait time by kind and latency by family).
 import type { Command } from 'commander';
 import { NetprobeError } from '../model/errors.js';
 import type { SweepLevel } from '../model/run.js';
@@ -22,6 +23,10 @@ export function registerCompare(program: Command): void {
     .addHelpText(
       'after',
       `
+Runs traced with --offcpu or --latency add two blocks under the counts: off-CPU
+time by kind (ms per request, summed over threads) and latency by family (p50,
+p99); --json carries them per column, with the latency buckets.
+
 Examples:
   $ netprobe compare netprobe-out/go-*/ netprobe-out/nginx-*/
   $ netprobe compare nginx.strace-c.txt redis.bpftrace.txt --markdown

@@ -1,9 +1,11 @@
-// A comparison of runs (src/report/compare.ts) as a terminal table or GitHub-flavoured Markdown.
+// A comparison of runs (src/report/compare.ts) as a terminal table or GitHub-flavoured Markdown: syscalls by
+// family, then (for runs traced with --offcpu / --latency) off-CPU time by kind and latency by family.
 import { FAMILIES } from '../model/families.js';
-import { COMPARE_PER_REQUESTS, normalisationLabel, normalisationShort } from '../model/normalisation.js';
+import { COMPARE_PER_REQUESTS, normalisationLabel, normalisationShort, type Normalisation } from '../model/normalisation.js';
+import { GO_WAITS, WAIT_KINDS } from '../model/offcpu.js';
 import type { ModelLabel, SweepLevel } from '../model/run.js';
-import { formatAmount, formatBytes, formatCount, formatPercent } from '../model/units.js';
-import type { Comparison } from '../report/compare.js';
+import { formatAmount, formatBytes, formatCount, formatNanoseconds, formatPercent, formatShare } from '../model/units.js';
+import type { CompareColumn, Comparison } from '../report/compare.js';
 import { renderTable, terminalColors } from './table.js';
 
 export interface CompareTableOptions {
@@ -50,11 +52,13 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   const notes = [...comparison.notes.map((n) => `Note: ${n}.`), ...errnoNote(comparison)];
   const sweepTables = comparison.sweeps.map((s) => renderSweep(s.name, s.levels, options)).join('\n');
   const sweeps = sweepTables ? `${sweepTables}${options.markdown ? '\n' : ''}${SWEEP_MEMORY_LEGEND.join(options.markdown ? ' ' : '\n')}\n` : '';
+  const blocks = [offcpuBlock(columns), latencyBlock(columns)].filter((b) => b !== undefined);
 
   if (options.markdown) {
     const table = markdownTable(headers, [...body, ...facts]);
     const list = models.map((m) => `- ${m}`).join('\n');
-    return [caption, '', table, list, ...notes.map((n) => `\n${n}`), sweeps ? `\n${sweeps}` : ''].join('\n').replace(/\n+$/, '\n');
+    const extra = blocks.map((b) => ['', b.caption, '', markdownTable(b.headers, [...b.rows, ...b.footer]) + b.lines.map((l) => `- ${l}`).join('\n')].join('\n'));
+    return [caption, '', table, list, ...notes.map((n) => `\n${n}`), ...extra, sweeps ? `\n${sweeps}` : ''].join('\n').replace(/\n+$/, '\n');
   }
   const c = terminalColors(options.color);
   const colored = facts.map((row) =>
@@ -63,8 +67,78 @@ export function renderCompareTable(comparison: Comparison, options: CompareTable
   const out = [c.dim(caption), renderTable(headers, body, { footer: colored, color: options.color }).replace(/\n$/, '')];
   for (const m of models) out.push(`  ${m}`);
   for (const n of notes) out.push(c.dim(n));
+  for (const b of blocks) {
+    out.push('', c.dim(b.caption), renderTable(b.headers, b.rows, { footer: b.footer, color: options.color }).replace(/\n$/, ''));
+    for (const l of b.lines) out.push(`  ${l}`);
+  }
   if (sweeps) out.push('', sweeps.replace(/\n$/, ''));
   return `${out.join('\n')}\n`;
+}
+
+/** A table under the syscall counts: caption, headers, rows, footer rows, and lines listed under it. */
+interface Block {
+  caption: string;
+  headers: string[];
+  rows: string[][];
+  footer: string[][];
+  lines: string[];
+}
+
+/** Off-CPU milliseconds (summed over threads) per request, per second of capture, or in total, by column normalisation. */
+export const OFFCPU_MS_WORDS: Record<Normalisation, string> = {
+  'per-request': 'ms per request',
+  'per-second': 'ms per second of capture',
+  raw: 'ms in total',
+};
+
+/** Off-CPU seconds as ms; below 0.01 ms (10 µs of waiting per request) `<0.01`, which is all such a figure says. */
+export function formatWaitMs(seconds: number): string {
+  const ms = seconds * 1000;
+  return ms > 0 && ms < 0.01 ? '<0.01' : formatAmount(ms);
+}
+
+// Wait time in ms, because per request it is small (a thread-per-connection server's 50 blocked threads: 2 ms).
+function offcpuBlock(columns: readonly CompareColumn[]): Block | undefined {
+  const shown = columns.filter((c) => c.offcpu);
+  if (shown.length === 0) return undefined;
+  const kinds = [...new Set(shown.map((c) => c.normalisation))];
+  const mixed = kinds.length > 1;
+  const headers = ['', ...columns.map((c) => (mixed && c.offcpu ? `${c.name} (${normalisationShort(c.normalisation)})` : c.name))];
+  const ms = (c: CompareColumn, seconds: (o: NonNullable<CompareColumn['offcpu']>) => number) => (c.offcpu ? formatWaitMs(seconds(c.offcpu)) : '');
+  const rows = WAIT_KINDS.map((k) => [k, ...columns.map((c) => ms(c, (o) => o.byKind[k]))]);
+  const footer = [['total', ...columns.map((c) => ms(c, (o) => o.total))]];
+  // Go runtimes park idle worker threads in futex: say how much of the wait is idleness and how much contention.
+  const lines = columns.flatMap((c) => {
+    const go = c.offcpu?.go;
+    if (!go || !(c.offcpu!.total > 0)) return [];
+    const parts = GO_WAITS.filter((w) => go[w] > 0 || w === 'idle workers' || w === 'lock contention').map((w) => `${formatShare(go[w] / c.offcpu!.total)} ${w}`);
+    return [`${c.name} (Go runtime): ${parts.join(', ')}`];
+  });
+  const missing = columns.filter((c) => !c.offcpu).map((c) => c.name);
+  if (missing.length > 0) lines.push(`not recorded: ${missing.join(', ')} (traced without --offcpu)`);
+  const unit = mixed ? 'units differ per column: per req = ms per request, per s = ms per second of capture, raw = ms in total' : OFFCPU_MS_WORDS[kinds[0]!];
+  return { caption: `Off-CPU time by kind, ${unit} (summed over threads: where they blocked and for how long).`, headers, rows, footer, lines };
+}
+
+// Percentiles are the upper bounds of log2 buckets (within 2x of the true value); the caption says so.
+function latencyBlock(columns: readonly CompareColumn[]): Block | undefined {
+  if (!columns.some((c) => c.latency)) return undefined;
+  const families = FAMILIES.filter((f) => columns.some((c) => c.latency?.[f.id]));
+  const cell = (c: CompareColumn, id: string, q: 'p50' | 'p99') => {
+    const l = c.latency?.[id];
+    return l ? formatNanoseconds(l[q] * 1e9) : '';
+  };
+  // A row per percentile rather than `p50 / p99` cells: seven servers side by side stay within 110 columns.
+  const rows = families.flatMap((f) => (['p50', 'p99'] as const).map((q) => [`${f.title} ${q}`, ...columns.map((c) => cell(c, f.id, q))]));
+  const missing = columns.filter((c) => !c.latency).map((c) => c.name);
+  const lines = missing.length > 0 ? [`not recorded: ${missing.join(', ')} (traced without --latency)`] : [];
+  return {
+    caption: 'Latency by family (p50 / p99): time inside the syscall, upper bounds of log2 buckets.',
+    headers: ['', ...columns.map((c) => c.name)],
+    rows,
+    footer: [],
+    lines,
+  };
 }
 
 /** What the memory columns of a sweep table measure (printed once under the sweep tables). */

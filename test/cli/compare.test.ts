@@ -1,5 +1,5 @@
 // `netprobe compare` on real captures: the table, --markdown, --json, and its usage/input errors.
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ const PERF = fixture('render', 'dd-bs512.perf');
 // One Go server traced three times, once per backend, and a sweep of the C thread-per-connection server.
 const RUNS = ['strace', 'perf', 'bpftrace'].map((b) => fixture('models', 'runs', `go-nethttp-${b}`));
 const SWEEP = fixture('models', 'runs', 'c-threads-sweep');
+// Three example servers traced with --offcpu --latency (fixtures/render/README.md, "waits/").
+const WAITS = ['go-nethttp', 'c-threads', 'c-epoll'].map((s) => fixture('render', 'waits', s));
 
 describe('netprobe compare', () => {
   it('prints the runs side by side with their network models', async () => {
@@ -115,6 +117,49 @@ describe('netprobe compare', () => {
     expect(r.stdout).toMatch(/\s+threads\s+RSS after load\s+RSS\/idle conn\s+model\n/);
     expect(r.stdout).toContain('\nRSS after load: resident memory of the server when the load at that level ended.\n');
     expect(r.stdout).toContain('kernel socket buffers and thread kernel stacks are not in RSS');
+  });
+
+  it('shows wait time by kind per request and latency by family for runs traced with --offcpu --latency', async () => {
+    const r = await runCli(['compare', ...WAITS, GO]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('\n\nOff-CPU time by kind, ms per request (summed over threads: where they blocked and for how long).\n');
+    expect(r.stdout).toMatch(/\nblocking read\/recv\/accept\s+<0\.01\s+2\.08\s+0\n/);
+    expect(r.stdout).toContain('\n  go-nethttp (Go runtime): 75% idle workers,');
+    expect(r.stdout).toContain('\n  not recorded: go-nethttp-c50.strace.txt (traced without --offcpu)\n');
+    expect(r.stdout).toContain('\n\nLatency by family (p50 / p99): time inside the syscall, upper bounds of log2 buckets.\n');
+    expect(r.stdout).toMatch(/\nepoll wait p50\s+[\d.]+ µs\s+[\d.]+ µs\n/);
+
+    const json = JSON.parse((await runCli(['compare', ...WAITS, GO, '--json'])).stdout) as {
+      columns: { name: string; offcpu?: { unit: string; total: number; byKind: Record<string, number> }; latency?: Record<string, { p50: number; p99: number; buckets: number[][] }> }[];
+    };
+    expect(json.columns.map((c) => [c.name, c.offcpu?.unit])).toEqual([
+      ['go-nethttp', 'seconds per request'],
+      ['c-threads', 'seconds per request'],
+      ['c-epoll', 'seconds per request'],
+      ['go-nethttp-c50.strace.txt', undefined],
+    ]);
+    expect(json.columns[1]!.offcpu!.byKind['blocking read/recv/accept']).toBeCloseTo(0.00208, 5);
+    expect(json.columns[2]!.latency!['epoll-wait']!.p50).toBeGreaterThan(0);
+    expect(json.columns[2]!.latency!['epoll-wait']!.buckets.length).toBeGreaterThan(0);
+    expect(json.columns[3]!.latency).toBeUndefined();
+
+    const md = (await runCli(['compare', ...WAITS, '--markdown'])).stdout;
+    expect(md).toContain('\n\nOff-CPU time by kind, ms per request (summed over threads: where they blocked and for how long).\n\n|  | go-nethttp | c-threads | c-epoll |\n');
+    expect(md).toMatch(/\n\| read\/recv p99 \| [\d.]+ µs \| [\d.]+ ms \| [\d.]+ µs \|\n/);
+  });
+
+  it('leaves a run.json with a malformed offcpu or latency out of those blocks instead of failing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netprobe-compare-waits-'));
+    try {
+      const run = JSON.parse(await readFile(join(WAITS[1]!, 'run.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(join(dir, 'run.json'), JSON.stringify({ ...run, offcpu: { seconds: 'lots' }, latency: { read: { p50: 1 } } }));
+      const r = await runCli(['compare', join(dir, 'run.json')]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).not.toContain('Off-CPU');
+      expect(r.stdout).not.toContain('Latency');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the level a sweep summary stands for when its level directories are gone', async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readInput } from '../../src/run/input.js';
 import type { SyscallTable } from '../../src/model/syscalls.js';
 import { perRequestByFamily } from '../../src/report/normalise.js';
-import { compareRuns, crossBackendNotes, type SweepLevel } from '../../src/report/compare.js';
+import { latencyByFamily } from '../../src/report/latency.js';
+import { compareRuns, crossBackendNotes, type CompareRun, type SweepLevel } from '../../src/report/compare.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string): Promise<SyscallTable> {
@@ -113,6 +114,66 @@ describe('compareRuns', () => {
     expect(level.perRequest.total).toBe(go.totals.calls / 1000);
     expect(level.perRequest.futex).toBeGreaterThan(0);
     expect(level.perRequest['poll-select']).toBeUndefined();
+  });
+});
+
+// Real `--offcpu --latency` runs of three example servers (fixtures/render/README.md, "waits/").
+async function waitsRun(server: string, withLoad = true): Promise<CompareRun> {
+  const loaded = await readInput(fixture('render', 'waits', server));
+  const run = loaded.meta!.run!;
+  return {
+    name: server,
+    syscalls: loaded.syscalls!,
+    ...(withLoad ? { requests: run.load!.requests } : {}),
+    durationSeconds: run.durationSeconds,
+    offcpu: run.offcpu!,
+    latency: run.latency!,
+  };
+}
+
+describe('compareRuns with off-CPU time and latency', () => {
+  it('divides wait time by kind by each run\'s requests, and shows the dominant wait of each model', async () => {
+    const runs = await Promise.all(['go-nethttp', 'c-threads', 'c-epoll'].map((s) => waitsRun(s)));
+    const c = compareRuns(runs);
+    runs.forEach((run, i) => {
+      const o = c.columns[i]!.offcpu!;
+      expect(o.unit).toBe('seconds per request');
+      expect(o.total).toBeCloseTo(run.offcpu!.seconds / run.requests!, 12);
+      expect(o.byKind.futex).toBeCloseTo(run.offcpu!.byKind.futex / run.requests!, 12);
+    });
+    const dominant = c.columns.map((col) => Object.entries(col.offcpu!.byKind).sort((a, b) => b[1] - a[1])[0]![0]);
+    expect(dominant).toEqual(['futex', 'blocking read/recv/accept', 'epoll/poll']);
+    // Go parks idle workers in futex: the runtime's reasons come along, divided the same way.
+    expect(c.columns[0]!.offcpu!.go!['idle workers']).toBeCloseTo(runs[0]!.offcpu!.go!['idle workers'] / runs[0]!.requests!, 12);
+    expect(c.columns[1]!.offcpu!.go).toBeNull();
+    // 50 threads blocked in read for the whole load: about 2 ms of waiting per request.
+    expect(c.columns[1]!.offcpu!.total).toBeGreaterThan(0.001);
+  });
+
+  it('falls back to wait time per second of capture, like the counts, when requests are unknown', async () => {
+    const run = await waitsRun('c-threads', false);
+    const c = compareRuns([run]);
+    expect(c.columns[0]!.normalisation).toBe('per-second');
+    expect(c.columns[0]!.offcpu!.unit).toBe('seconds per second of capture');
+    // About 50 threads blocked at any moment.
+    expect(c.columns[0]!.offcpu!.total).toBeCloseTo(run.offcpu!.seconds / run.durationSeconds!, 9);
+  });
+
+  it('carries latency by family (members merged, p50/p99 from the buckets)', async () => {
+    const go = await waitsRun('go-nethttp');
+    const c = compareRuns([go]);
+    const latency = c.columns[0]!.latency!;
+    expect(latency).toEqual(latencyByFamily(go.latency!));
+    expect(Object.keys(latency)).toEqual(expect.arrayContaining(['futex', 'epoll-wait', 'read', 'write']));
+    expect(latency['epoll-wait']!.calls).toBe(go.latency!.epoll_pwait!.calls);
+    expect(latency.read!.p50).toBeLessThanOrEqual(latency.read!.p99);
+  });
+
+  it('leaves both out of a column whose run has neither, so its JSON is what it was', async () => {
+    const c = compareRuns([await waitsRun('c-epoll'), { name: 'counts only', syscalls: await table('redis-c50.strace.txt'), requests: 40000 }]);
+    expect(c.columns[0]!.offcpu).toBeDefined();
+    expect(Object.keys(c.columns[1]!)).not.toContain('offcpu');
+    expect(Object.keys(c.columns[1]!)).not.toContain('latency');
   });
 });
 
