@@ -1,5 +1,6 @@
 // Opens report.html (built from real captures) in headless Chromium: charts and flame graphs are drawn,
-// no script errors, and nothing is fetched (the page's CSP would block it and record the violation).
+// no script errors, and nothing is fetched (the page's CSP would block it and record the violation). A second
+// page from real `--cpu --offcpu --latency` runs adds where threads wait, latency histograms and off-CPU flame graphs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,8 @@ import { readInput } from '../../src/run/input.js';
 import { profileFromSyscalls } from '../../src/model/syscall-profile.js';
 import { renderReportHtml } from '../../src/render/report-html.js';
 import { perRequestByFamily } from '../../src/report/normalise.js';
-import { compareRuns, type SweepLevel } from '../../src/report/compare.js';
+import { compareRuns, type CompareRun, type SweepLevel } from '../../src/report/compare.js';
+import type { Profile } from '../../src/model/profile.js';
 import { fixture, toolAvailable } from '../helpers.js';
 import { dumpDom } from './chromium.js';
 
@@ -66,6 +68,23 @@ async function reportHtml(): Promise<string> {
   });
 }
 
+// Three example servers traced with --cpu --offcpu --latency (fixtures/render/README.md, "waits/").
+const WAIT_SERVERS = ['go-nethttp', 'c-threads', 'c-epoll'];
+
+async function waitsReportHtml(): Promise<string> {
+  const runs: CompareRun[] = [];
+  const cpu: Profile[] = [];
+  const offcpu: Profile[] = [];
+  for (const name of WAIT_SERVERS) {
+    const loaded = await readInput(fixture('render', 'waits', name));
+    const run = loaded.meta!.run!;
+    runs.push({ name, syscalls: loaded.syscalls!, requests: run.load!.requests, offcpu: run.offcpu!, latency: run.latency! });
+    cpu.push(loaded.meta!.cpuProfile!);
+    offcpu.push(loaded.meta!.offcpuProfile!);
+  }
+  return renderReportHtml({ title: 'netprobe report test: waits', comparison: compareRuns(runs), profiles: cpu, offcpuProfiles: offcpu });
+}
+
 function pageErrors(dom: string): string[] {
   const m = /<html[^>]*\sdata-np-errors="([^"]*)"/.exec(dom);
   return m ? (JSON.parse(m[1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as string[]) : [];
@@ -86,6 +105,27 @@ describe.skipIf(!haveChromium)('report.html in Chromium', () => {
     const firstFlame = /<section class="np-flame" id="flame-1"[\s\S]*?<\/section>/.exec(dom)![0];
     expect(firstFlame).toMatch(/<svg[^>]*d3-flame-graph[\s\S]*?<g [^>]*class="frame"/);
     expect(dom).not.toMatch(/<img/);
+  }, 120_000);
+
+  it('draws where threads wait, the latency histograms and the off-CPU flame graph beside the CPU one', async () => {
+    const dom = await dumpDom(dir, 'report-waits.html', await waitsReportHtml(), REPORT_WINDOW);
+    expect(pageErrors(dom)).toEqual([]);
+    // One stacked bar per server: Go waits in futex, epoll and sleep; c-threads in read; c-epoll in epoll_wait.
+    expect(dom.match(/<svg class="np-waits"/g)).toHaveLength(1);
+    expect((dom.match(/<rect class="np-wait"/g) ?? []).length).toBeGreaterThanOrEqual(3 + 1 + 1);
+    expect(dom).toMatch(/<title>c-threads - blocking read\/recv\/accept: 2\.08 ms per request<\/title>/);
+    // One histogram per family and server that has it (read, write and accept for all three, waits where they happen).
+    const histograms = dom.match(/<svg class="np-hist"/g) ?? [];
+    expect(histograms.length).toBeGreaterThanOrEqual(3 * 3 + 2);
+    expect((dom.match(/<rect class="np-hist-bar"/g) ?? []).length).toBeGreaterThan(histograms.length);
+    expect(dom).toMatch(/<h3>epoll wait<\/h3>/);
+    // The visible tab holds the CPU flame graph and the off-CPU one, both drawn with frames.
+    const pair = dom.slice(dom.indexOf('<div class="np-flame-pair" id="flames-1">'), dom.indexOf('<div class="np-flame-pair" id="flames-2"'));
+    for (const id of ['flame-1', 'offcpu-1']) {
+      const section = new RegExp(`<section class="np-flame" id="${id}"[\\s\\S]*?</section>`).exec(pair)![0];
+      expect(section).toMatch(/<svg[^>]*d3-flame-graph[\s\S]*?<g [^>]*class="frame"/);
+    }
+    expect(pair).toContain('runtime.notesleep');
   }, 120_000);
 
   it('records a blocked request, so the check above would catch one', async () => {

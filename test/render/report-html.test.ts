@@ -4,7 +4,8 @@ import { readInput } from '../../src/run/input.js';
 import { profileFromSyscalls } from '../../src/model/syscall-profile.js';
 import { REPORT_CSP, renderReportHtml } from '../../src/render/report-html.js';
 import { perRequestByFamily } from '../../src/report/normalise.js';
-import { compareRuns } from '../../src/report/compare.js';
+import { compareRuns, type CompareRun } from '../../src/report/compare.js';
+import type { Profile } from '../../src/model/profile.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string) {
@@ -119,5 +120,86 @@ describe('renderReportHtml', () => {
     expect(html).not.toContain('id="np-sweep-calls"');
     expect(html).not.toContain('class="np-flame"');
     expect(html).toContain('<table class="np-compare">');
+  });
+});
+
+// Real `--cpu --offcpu --latency` runs of three example servers (fixtures/render/README.md, "waits/").
+async function waitsRuns(names: readonly string[] = ['go-nethttp', 'c-threads', 'c-epoll']) {
+  const runs: { run: CompareRun; cpu: Profile; offcpu: Profile }[] = [];
+  for (const name of names) {
+    const loaded = await readInput(fixture('render', 'waits', name));
+    const run = loaded.meta!.run!;
+    runs.push({
+      run: { name, syscalls: loaded.syscalls!, requests: run.load!.requests, offcpu: run.offcpu!, latency: run.latency! },
+      cpu: loaded.meta!.cpuProfile!,
+      offcpu: loaded.meta!.offcpuProfile!,
+    });
+  }
+  return runs;
+}
+
+describe('renderReportHtml with off-CPU time and latency', () => {
+  it('shows where threads wait (bars and a table by kind) and latency histograms with a p50/p99 table', async () => {
+    const runs = await waitsRuns();
+    const html = renderReportHtml({ title: 't', comparison: compareRuns(runs.map((r) => r.run)) });
+    expect(html).toContain('<h2>Where threads wait</h2><p class="np-caption">Off-CPU time by what the blocked threads waited in, ms per request, summed over threads');
+    expect(html).toContain('<div class="np-chart-box" id="np-waits"></div>');
+    expect(html).toMatch(/<tr><th>blocking read\/recv\/accept<\/th><td>&#60;0\.01<\/td><td>2\.08<\/td><td>0<\/td><\/tr>/);
+    expect(html).toMatch(/<tr class="np-total"><th>total<\/th><td>0\.62<\/td><td>2\.08<\/td><td>&#60;0\.01<\/td><\/tr>/);
+    expect(html).toMatch(/<tr><th>Go: idle workers<\/th><td>0\.47<\/td><td><\/td><td><\/td><\/tr>/);
+    expect(html).toContain('<h2>Syscall latency</h2>');
+    expect(html).toContain('<div id="np-latency"></div>');
+    expect(html).toMatch(/<tr><th>read\/recv p50 \/ p99<\/th><td>[\d.]+ µs \/ [\d.]+ µs<\/td><td>[\d.]+ ms \/ [\d.]+ ms<\/td>/);
+
+    const data = JSON.parse(/<script type="application\/json" id="np-report-data">([^<]*)<\/script>/.exec(html)![1]!) as {
+      waits: { runs: { name: string; byKind: Record<string, number> }[] };
+      latency: { families: { id: string }[]; runs: { name: string; byFamily: Record<string, { buckets: number[][] }> }[] };
+    };
+    expect(data.waits.runs.map((r) => r.name)).toEqual(['go-nethttp', 'c-threads', 'c-epoll']);
+    expect(data.waits.runs[1]!.byKind['blocking read/recv/accept']).toBeCloseTo(2.08, 2);
+    // The main families only, the request's own calls first, then the waits; each run's buckets as the run has them.
+    expect(data.latency.families.map((f) => f.id)).toEqual(['read', 'write', 'accept', 'epoll-wait', 'futex', 'sleep']);
+    expect(data.latency.runs[2]!.byFamily['epoll-wait']!.buckets.length).toBeGreaterThan(3);
+    expect(data.latency.runs[2]!.byFamily.futex).toBeUndefined();
+  });
+
+  it('puts each run\'s off-CPU flame graph under its CPU one, one tab per run', async () => {
+    const runs = await waitsRuns(['go-nethttp', 'c-threads']);
+    const html = renderReportHtml({
+      title: 't',
+      comparison: compareRuns(runs.map((r) => r.run)),
+      profiles: runs.map((r) => r.cpu),
+      offcpuProfiles: runs.map((r) => r.offcpu),
+    });
+    expect(html).toContain('<button type="button" role="tab" data-target="flames-1" aria-selected="true">go-nethttp</button>');
+    expect(html).toContain('<div class="np-flame-pair" id="flames-1">\n<section class="np-flame" id="flame-1">');
+    expect(html).toContain('<div class="np-flame-pair" id="flames-2" hidden>\n<section class="np-flame" id="flame-2">');
+    expect(html.match(/<section class="np-flame" id="(flame|offcpu)-\d"/g)).toEqual([
+      '<section class="np-flame" id="flame-1"',
+      '<section class="np-flame" id="offcpu-1"',
+      '<section class="np-flame" id="flame-2"',
+      '<section class="np-flame" id="offcpu-2"',
+    ]);
+    expect(html).toContain('<h2>go-nethttp: off-CPU (where threads wait)</h2>');
+    expect(html).toContain('runtime.notesleep');
+    expect(html).toContain('Below each: where its threads wait (off-CPU)');
+  });
+
+  it('says which runs are missing from the wait chart, and renders hostile names as text', async () => {
+    const [go] = await waitsRuns(['go-nethttp']);
+    const { requests: _requests, ...perSecond } = { ...go!.run, name: 'no requests', durationSeconds: 3 };
+    const html = renderReportHtml({ title: 't', comparison: compareRuns([{ ...go!.run, name: HOSTILE }, perSecond]) });
+    expect(html).toContain('Not in the chart (no request count): no requests.');
+    expect(html).not.toContain(HOSTILE);
+    const data = JSON.parse(/<script type="application\/json" id="np-report-data">([^<]*)<\/script>/.exec(html)![1]!) as { waits: { runs: { name: string }[] } };
+    expect(data.waits.runs.map((r) => r.name)).toEqual([HOSTILE]);
+  });
+
+  it('has neither section, and the flame graphs as before, without off-CPU and latency data', async () => {
+    const html = await report();
+    expect(html).not.toContain('Where threads wait');
+    expect(html).not.toContain('Syscall latency');
+    expect(html).not.toContain('class="np-flame-pair"');
+    expect(html).toContain('<button type="button" role="tab" data-target="flame-1" aria-selected="true">go-nethttp</button>');
   });
 });

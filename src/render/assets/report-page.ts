@@ -32,6 +32,12 @@ table.np-compare tr.np-fact td { color: #1f2328; }
 .np-chart-box svg { display: block; max-width: 100%; height: auto; font-size: 12px; }
 .np-sweep-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
 .np-family-legend { margin-top: 6px; }
+.np-report-block .np-table-wrap + .np-table-wrap, .np-chart-box + .np-legend + .np-table-wrap, #np-latency + .np-table-wrap { margin-top: 14px; }
+.np-hist-family { margin: 0 0 14px; }
+.np-hist-family h3 { font-size: 14px; margin: 0 0 4px; }
+.np-hist-row { display: flex; flex-wrap: wrap; gap: 8px; }
+.np-hist-row svg { display: block; font-size: 10px; border: 1px solid #eaeef2; border-radius: 4px; background: #fff; }
+.np-flame-pair > section.np-flame + section.np-flame { margin-top: 18px; }
 `;
 
 // Browser code (ES2017, no modules): reads #np-report-data and draws with window.d3.
@@ -125,9 +131,98 @@ export const REPORT_PAGE_SCRIPT = `(function () {
     });
   }
 
+  // Below 0.01 ms, as the tables say it.
+  function ms(v) { return v > 0 && v < 0.01 ? '<0.01' : fmt(v); }
+
+  // Off-CPU ms per request by wait kind: one stacked bar per run.
+  function waits(el, legendEl) {
+    var w = data.waits;
+    var kinds = w.kinds.filter(function (k) { return w.runs.some(function (r) { return (r.byKind[k.id] || 0) > 0; }); });
+    var margin = { top: 8, right: 70, bottom: 40, left: 260 };
+    var width = 900 - margin.left - margin.right;
+    var height = w.runs.length * 34;
+    var totals = w.runs.map(function (r) { return d3.sum(kinds, function (k) { return r.byKind[k.id] || 0; }); });
+    var x = d3.scaleLinear().domain([0, d3.max(totals) || 1]).nice().range([0, width]);
+    var y = d3.scaleBand().domain(w.runs.map(function (r) { return r.name; })).range([0, height]).padding(0.25);
+    var svg = d3.select(el).append('svg').attr('class', 'np-waits').attr('viewBox', '0 0 900 ' + (height + margin.top + margin.bottom)).attr('width', 900);
+    var g = svg.append('g').attr('transform', 'translate(' + margin.left + ',' + margin.top + ')');
+    xAxis(g, x, height, width, function (t) { return fmt(t); });
+    g.append('text').attr('x', width / 2).attr('y', height + 34).attr('text-anchor', 'middle').attr('fill', '#59636e').text('off-CPU ms per request (summed over threads)');
+    w.runs.forEach(function (r, i) {
+      var row = g.append('g').attr('transform', 'translate(0,' + y(r.name) + ')');
+      row.append('text').attr('x', -10).attr('y', y.bandwidth() / 2 - 3).attr('text-anchor', 'end').attr('font-weight', 600).text(r.name);
+      row.append('text').attr('x', -10).attr('y', y.bandwidth() / 2 + 11).attr('text-anchor', 'end').attr('fill', '#59636e').text(r.model);
+      var at = 0;
+      kinds.forEach(function (k) {
+        var v = r.byKind[k.id] || 0;
+        if (v <= 0) return;
+        var go = r.go ? ' (Go: ' + Object.keys(r.go).filter(function (g) { return r.go[g] > 0; }).map(function (g) { return g + ' ' + ms(r.go[g]); }).join(', ') + ' ms over all kinds)' : '';
+        row.append('rect').attr('class', 'np-wait').attr('x', x(at)).attr('width', Math.max(0.5, x(at + v) - x(at))).attr('height', y.bandwidth()).attr('fill', k.color)
+          .append('title').text(r.name + ' - ' + k.title + ': ' + ms(v) + ' ms per request' + go);
+        at += v;
+      });
+      row.append('text').attr('x', x(totals[i]) + 6).attr('y', y.bandwidth() / 2 + 4).text(ms(totals[i]) + ' ms');
+    });
+    var legend = d3.select(legendEl);
+    kinds.forEach(function (k) {
+      var item = legend.append('span');
+      item.append('span').attr('class', 'sw').style('background', k.color);
+      item.append('span').text(k.title);
+    });
+  }
+
+  function duration(s) {
+    var ns = s * 1e9;
+    // As the tables print durations (model/units.ts formatNanoseconds): 2.05 µs, 32.8 µs, 134 ms.
+    function t(n) { return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2); }
+    return ns >= 1e9 ? t(ns / 1e9) + ' s' : ns >= 1e6 ? t(ns / 1e6) + ' ms' : ns >= 1e3 ? t(ns / 1e3) + ' µs' : t(ns) + ' ns';
+  }
+
+  // log2 buckets [low, high, count] in seconds; a bucket starting at 0 is drawn as [high / 2, high).
+  function log2(v) { return Math.log(v) / Math.LN2; }
+  function histograms(el) {
+    var L = data.latency;
+    L.families.forEach(function (f) {
+      var runs = L.runs.filter(function (r) { return r.byFamily[f.id]; });
+      var all = [].concat.apply([], runs.map(function (r) { return r.byFamily[f.id].buckets; }));
+      var lo = d3.min(all, function (b) { return log2(b[0] > 0 ? b[0] : b[1] / 2); });
+      var hi = d3.max(all, function (b) { return log2(b[1]); });
+      var top = d3.max(runs, function (r) { var l = r.byFamily[f.id]; return d3.max(l.buckets, function (b) { return b[2] / l.calls; }); }) || 1;
+      var block = d3.select(el).append('div').attr('class', 'np-hist-family');
+      block.append('h3').text(f.title);
+      var rowEl = block.append('div').attr('class', 'np-hist-row');
+      var W = 196, H = 118, m = { top: 30, right: 8, bottom: 20, left: 8 };
+      var x = d3.scaleLinear().domain([lo, Math.max(hi, lo + 1)]).range([m.left, W - m.right]);
+      var y = d3.scaleLinear().domain([0, top]).range([H - m.bottom, m.top]);
+      runs.forEach(function (r) {
+        var l = r.byFamily[f.id];
+        var svg = rowEl.append('svg').attr('class', 'np-hist').attr('viewBox', '0 0 ' + W + ' ' + H).attr('width', W).attr('height', H);
+        svg.append('text').attr('x', m.left).attr('y', 12).attr('font-weight', 600).text(r.name);
+        svg.append('text').attr('x', W - m.right).attr('y', 12).attr('text-anchor', 'end').attr('fill', '#59636e').text(l.calls.toLocaleString('en-US') + ' calls');
+        svg.append('text').attr('x', m.left).attr('y', 24).attr('fill', '#59636e').text('p50 ' + duration(l.p50) + ' · p99 ' + duration(l.p99));
+        l.buckets.forEach(function (b) {
+          var x0 = x(log2(b[0] > 0 ? b[0] : b[1] / 2)), x1 = x(log2(b[1]));
+          svg.append('rect').attr('class', 'np-hist-bar').attr('x', x0 + 0.5).attr('width', Math.max(1, x1 - x0 - 1)).attr('y', y(b[2] / l.calls)).attr('height', Math.max(0.5, y(0) - y(b[2] / l.calls)))
+            .attr('fill', '#4e79a7').append('title').text(r.name + ' ' + f.title + ': ' + b[2].toLocaleString('en-US') + ' calls in [' + duration(b[0]) + ', ' + duration(b[1]) + ')');
+        });
+        [['p50', l.p50], ['p99', l.p99]].forEach(function (p) {
+          var px = x(log2(p[1]));
+          svg.append('line').attr('x1', px).attr('x2', px).attr('y1', m.top - 2).attr('y2', y(0)).attr('stroke', p[0] === 'p50' ? '#1a7f37' : '#cf222e').attr('stroke-dasharray', '3,2');
+        });
+        svg.append('line').attr('x1', m.left).attr('x2', W - m.right).attr('y1', y(0)).attr('y2', y(0)).attr('stroke', '#8c959f');
+        svg.append('text').attr('x', m.left).attr('y', H - 6).attr('fill', '#59636e').text(duration(Math.pow(2, lo)));
+        svg.append('text').attr('x', W - m.right).attr('y', H - 6).attr('text-anchor', 'end').attr('fill', '#59636e').text(duration(Math.pow(2, hi)));
+      });
+    });
+  }
+
   function draw() {
     var barsEl = document.getElementById('np-bars');
     if (barsEl) bars(barsEl, document.getElementById('np-bars-legend'));
+    var waitsEl = document.getElementById('np-waits');
+    if (waitsEl) waits(waitsEl, document.getElementById('np-waits-legend'));
+    var latencyEl = document.getElementById('np-latency');
+    if (latencyEl) histograms(latencyEl);
     var callsEl = document.getElementById('np-sweep-calls');
     if (callsEl) curves(callsEl, 'Syscalls per request', function (l) { return l.total; }, fmt);
     var memEl = document.getElementById('np-sweep-memory');
