@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetprobeError } from '../model/errors.js';
 import type { LoadResult, RunCapture } from '../model/run.js';
-import { shownPath } from '../model/shown-path.js';
+import { shellQuoted, shownPath } from '../model/shown-path.js';
 import { attachBpftrace } from './backends/bpftrace.js';
 import { attachBpftraceLatency } from './backends/bpftrace-latency.js';
 import { attachBpftraceOffcpu } from './backends/bpftrace-offcpu.js';
@@ -29,6 +29,7 @@ import { runLoadCommand } from './load-cmd.js';
 import { loopbackTarget, runHttpLoad } from './load-http.js';
 import { recordMappings, type MappingRecorder, type ProcessMappings } from './mappings.js';
 import { probeBpftrace, probeCpuSampling, probeEnvironment } from './probes.js';
+import { daemonsOf, stopDaemons } from './daemon.js';
 import { waitForPort } from './ready.js';
 import { processAlive, processTree, secondsSinceBoot, startedSinceBoot, startTarget, targetFailed, treeResidentBytes, type ProcessExit, type Target } from './target.js';
 import type { AttachOptions, BackendName, TraceOptions, TraceProgress, Tracer, TracerOutput } from './types.js';
@@ -68,7 +69,7 @@ export async function planCapture(options: TraceOptions): Promise<Plan> {
   const port = options.port ?? loadPort;
   const common = { port, portFrom: options.port !== undefined ? '--port' : '--load', readyTimeoutMs: timeout * 1000 } as const;
   if (options.pid !== undefined) return { ...common, window: 'attached', notes: [] };
-  const commandText = options.command!.join(' ');
+  const commandText = shellQuoted(options.command!);
   if (port !== undefined) return { ...common, window: 'load', notes: [], commandText };
   return { ...common, window: 'whole run', notes: options.loadCmd ? ['no --port: startup syscalls are counted with the load'] : [], commandText };
 }
@@ -220,6 +221,8 @@ class Session {
   private tracers: Tracer[] = [];
   private mappingRecorder?: MappingRecorder;
   private loadAbort?: AbortController;
+  /** When the started target was started, in seconds since boot (to tell its daemons from older listeners). */
+  private targetStarted?: number;
   /** The external load command's output and caveats, from the traced pass. */
   private loadOutput?: string;
   private readonly loadNotes: string[] = [];
@@ -293,7 +296,10 @@ class Session {
     let exit: ProcessExit | undefined;
     if (target) {
       exit = await target.process.stop();
-      if (diedEarly && !this.aborted) throw targetFailed(target.process, `during the load (tracer output kept in ${shownPath(join(runDir, 'raw'))})`, exit, plan.portFrom);
+      if (diedEarly && !this.aborted) {
+        await this.assertNotDaemonized(plan, exit);
+        throw targetFailed(target.process, `during the load (tracer output kept in ${shownPath(join(runDir, 'raw'))})`, exit, plan.portFrom);
+      }
     } else if (!(await processAlive(pid))) {
       notes.push(`process ${pid} exited during the capture`);
     }
@@ -322,9 +328,31 @@ class Session {
   }
 
   private async startTarget(held: boolean): Promise<Target> {
-    this.progress('starting', { message: this.options.command!.join(' ') });
+    this.progress('starting', { message: shellQuoted(this.options.command!) });
+    this.targetStarted = await secondsSinceBoot();
     this.target = await startTarget(this.options.command!, { held });
     return this.target;
+  }
+
+  /**
+   * A target that exited while something it started serves its port forked into the background: stop what it
+   * left (the daemon and its children) and say how to run it in the foreground. Returns when it did not.
+   */
+  private async assertNotDaemonized(plan: Plan, exit: ProcessExit | undefined): Promise<void> {
+    if (plan.port === undefined || this.targetStarted === undefined || exit?.exitCode !== 0) return;
+    // The daemon may still be starting to listen when its parent has exited.
+    let daemons: number[] = [];
+    for (let i = 0; i < 20 && daemons.length === 0; i++) {
+      daemons = await daemonsOf(plan.port, this.targetStarted);
+      if (daemons.length === 0) await sleep(50);
+    }
+    if (daemons.length === 0) return;
+    await stopDaemons(daemons);
+    throw new NetprobeError(
+      'environment',
+      `the server daemonized: ${shellQuoted(this.options.command!.slice(0, 1))} exited with code 0 while pid ${daemons.join(', ')} (which it started) served 127.0.0.1:${plan.port}; netprobe stopped ${daemons.length > 1 ? 'them' : 'it'}`,
+      { hint: 'Run it in the foreground (nginx: `daemon off;`, redis: `--daemonize no`, most servers: a -f or --foreground flag), or start it yourself and attach with --pid.' },
+    );
   }
 
   /** False when interrupted while waiting. Without a started target, waits on the attached --pid. */
@@ -342,7 +370,11 @@ class Session {
       await waitForPort(port, { timeoutMs: plan.readyTimeoutMs, signal, isAlive });
     } catch (e) {
       if (this.aborted) return false;
-      if (target?.process.hasExited) throw targetFailed(target.process, `before listening on port ${port}`, await target.process.exited, plan.portFrom);
+      if (target?.process.hasExited) {
+        const exit = await target.process.exited;
+        await this.assertNotDaemonized(plan, exit);
+        throw targetFailed(target.process, `before listening on port ${port}`, exit, plan.portFrom);
+      }
       if (!target && !isAlive()) throw new NetprobeError('environment', `process ${this.options.pid} exited before accepting connections on 127.0.0.1:${port}`);
       if (e instanceof NetprobeError) {
         const tail = (target?.process.stderrTail() ?? []).filter((l) => l.trim() !== '').slice(-10);

@@ -73,3 +73,12 @@ export function onStopSignals(onStop: () => void): () => void {
     for (const sig of STOP_SIGNALS) process.off(sig, onStop);
   };
 }
+
+/** Standard input can be read once: refuses `-` named more than once (e.g. `compare - -`). */
+export function assertStdinOnce(inputs: readonly string[]): void {
+  if (inputs.filter((i) => i === '-').length > 1) {
+    throw new NetprobeError('usage', 'standard input (-) can be read only once, but it is named more than once', {
+      hint: 'Save one of the inputs to a file and name the file instead.',
+    });
+  }
+}

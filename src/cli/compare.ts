@@ -6,7 +6,7 @@ import type { SweepLevel } from '../model/run.js';
 import { renderCompareTable } from '../render/compare-table.js';
 import { compareRuns, distinguishNames, type CompareRun } from '../report/compare.js';
 import { loadCompareInput } from '../run/compare-input.js';
-import { printWarnings, writeOutput } from './common.js';
+import { assertStdinOnce, printWarnings, writeOutput } from './common.js';
 
 interface CompareFlags {
   markdown?: boolean;
@@ -34,6 +34,7 @@ Examples:
     )
     .action(async (inputs: string[], flags: CompareFlags) => {
       if (flags.markdown && flags.json) throw new NetprobeError('usage', 'Expected at most one of `--markdown` and `--json`');
+      assertStdinOnce(inputs);
       const onWarning = printWarnings();
       const runs: CompareRun[] = [];
       const sweeps: { name: string; levels: SweepLevel[] }[] = [];

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { renderDiffHtml } from '../render/diff-html.js';
 import { readInput } from '../run/input.js';
 import { diffProfiles, profileOf } from '../run/profiles.js';
-import { printWarnings, writeOutput } from './common.js';
+import { assertStdinOnce, printWarnings, writeOutput } from './common.js';
 
 interface DiffFlags {
   output: string;
@@ -36,6 +36,7 @@ Examples:
   $ netprobe diff old.pb.gz new.pb.gz --no-normalize --strip-hex`,
     )
     .action(async (baseInput: string, newInput: string, flags: DiffFlags) => {
+      assertStdinOnce([baseInput, newInput]);
       const onWarning = printWarnings();
       const side = async (input: string) => {
         const loaded = await readInput(input, { onWarning });

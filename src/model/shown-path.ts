@@ -9,3 +9,8 @@ export function shownPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
+
+/** argv as a shell would need it typed: `./srv --save '' --appendonly`, `sh -c 'while :; do …; done'`. */
+export function shellQuoted(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

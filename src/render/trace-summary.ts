@@ -1,6 +1,7 @@
 // The summary `netprobe trace` prints: what was traced and how, the per-request table, the verdict, the files.
 import { GO_WAITS, WAIT_KINDS, type OffcpuSummary } from '../model/offcpu.js';
 import type { LoadResult, RunJson } from '../model/run.js';
+import { shellQuoted } from '../model/shown-path.js';
 import type { SyscallTable } from '../model/syscalls.js';
 import { formatCount, formatNanoseconds, formatShare } from '../model/units.js';
 import { renderModelVerdict, renderSyscallTable } from './table.js';
@@ -19,7 +20,7 @@ export interface TraceSummaryInput {
 
 export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rssBytes }: TraceSummaryInput): string {
   const lines: string[] = [];
-  const what = run.command ? run.command.join(' ') : `pid ${run.target.pid}`;
+  const what = run.command ? shellQuoted(run.command) : `pid ${run.target.pid}`;
   lines.push(`netprobe trace: ${run.name} (${what})${interrupted ? '  [interrupted]' : ''}`);
   const window = run.capture?.window === 'load' ? 'load only' : run.capture?.window ?? 'unknown';
   const reason = run.capture && run.capture.backendReason !== 'requested' ? ` [${run.capture.backendReason}]` : '';

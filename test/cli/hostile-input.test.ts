@@ -176,3 +176,13 @@ describe('nonsense values', () => {
     expect(r.stderr).toMatch(/broken\.json:4: not valid JSON/);
   });
 });
+
+describe('small things', () => {
+  it('standard input can be named once only', async () => {
+    for (const args of [['compare', '-', '-'], ['diff', '-', '-', '-o', join(dir, 'd.html')]]) {
+      const r = await runCli(args, { input: 'main;read 1\n' });
+      expect({ args, code: r.exitCode }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(/standard input \(-\) can be read only once/);
+    }
+  });
+});
