@@ -64,6 +64,23 @@ describe('action.yml', () => {
   });
 });
 
+describe('the README workflow', () => {
+  it('uses this action with inputs it declares, the required ones given, and no pipe into tee', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### GitHub Actions'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const workflow = yaml.load(block) as { jobs: Record<string, { steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] }> };
+    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+    const ours = steps.find((st) => st.uses?.includes('/netprobe@'))!;
+    expect(ours, 'a step using <owner>/netprobe@<tag>').toBeDefined();
+    for (const name of Object.keys(ours.with ?? {})) expect(Object.keys(action.inputs), name).toContain(name);
+    for (const [name, input] of Object.entries(action.inputs)) if (input.required) expect(ours.with, name).toHaveProperty(name);
+    for (const st of steps) expect(st.run ?? '').not.toMatch(/\|\s*tee\b/);
+    // The JUnit file the upload step keeps is the action's default.
+    expect(JSON.stringify(steps)).toContain(action.inputs.junit!.default!);
+  });
+});
+
 describe.skipIf(!haveGo || !(usable.bpftrace || usable.strace) || !isRoot)('action.yml steps, run locally under bash -e', () => {
   let workspace = '';
   let server = '';
