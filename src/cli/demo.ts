@@ -40,7 +40,9 @@ export function registerDemo(program: Command): void {
       `
 Each server gets the same keep-alive HTTP load; its syscall mix per request
 decides its network model, and a CPU profile (perf, when it works here) gives
-it a flame graph. Ctrl-C writes the report of the servers traced so far and
+it a flame graph. With bpftrace, each server also shows where its threads wait
+(off-CPU time by kind, and its flame graph) and how long its syscalls take
+(latency by family). Ctrl-C writes the report of the servers traced so far and
 exits 130.
 
 Examples:
@@ -93,6 +95,7 @@ Examples:
       for (const { result: r } of result.runs) for (const w of r.warnings) onWarning(w);
       const comparison = compareRuns(result.runs.map(({ server, result: r }) => compareRunOf(r, r.interrupted ? `${server.id} (cut short)` : server.id)));
       const profiles = result.runs.map(({ result: r }) => r.cpuProfile);
+      const offcpuProfiles = result.runs.map(({ result: r }) => r.offcpuProfile);
       for (const { server, sweep } of result.sweeps) comparison.sweeps.push({ name: server.id, levels: sweep.levels });
       const expected = result.runs.map((r) => r.server.expectedModel);
 
@@ -102,6 +105,7 @@ Examples:
         ...result.skipped.map((s) => `skipped ${s.id}: ${s.reason}. To enable it: ${s.fix}`),
         ...result.failed.map((f) => `failed ${f.id}: ${f.reason.split('\n')[0]}`),
         ...(result.cpuProblem ? [`no CPU flame graphs: ${result.cpuProblem}`] : []),
+        ...(result.offcpuLatencyProblem ? [`no off-CPU or latency data: ${result.offcpuLatencyProblem}`] : []),
       ];
       for (const n of notes) process.stderr.write(`${n}\n`);
 
@@ -111,6 +115,7 @@ Examples:
         comparison,
         expected,
         profiles,
+        offcpuProfiles,
         flameCaption: 'Where each server spends CPU during the load: perf samples at 99 Hz with user and kernel stacks (wider = more CPU time).',
         notes,
       });

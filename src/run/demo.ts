@@ -1,10 +1,11 @@
 // `netprobe demo`: build the example servers (one per network model), trace each under the same built-in
-// load with a CPU profile beside the syscall counts, and optionally sweep connection counts on the models the
-// memory debate is about. The CLI renders the results. Ctrl-C (the signal) keeps what was captured.
+// load with a CPU profile, off-CPU stacks and syscall latency beside the syscall counts, and optionally sweep
+// connection counts on the models the memory debate is about. The CLI renders the results. Ctrl-C (the
+// signal) keeps what was captured.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildExampleServers, type BuiltServer, type SkippedServer } from '../capture/example-servers.js';
-import { probeCpuSampling } from '../capture/probes.js';
+import { probeBpftrace, probeCpuSampling, probeEnvironment } from '../capture/probes.js';
 import { freePort } from '../capture/ready.js';
 import type { BackendName, TraceOptions } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
@@ -55,6 +56,10 @@ export interface DemoResult {
   cpuProfiles: boolean;
   /** Why there are no CPU profiles, with the fix, when perf sampling does not work. */
   cpuProblem?: string;
+  /** Whether each run also recorded where its threads wait (`offcpu`) and its syscall latency (`latency`): bpftrace works here. */
+  offcpuLatency: boolean;
+  /** Why there is no off-CPU or latency data, with the fix, when bpftrace does not work. */
+  offcpuLatencyProblem?: string;
   /** The signal stopped the demo early: `runs` holds what was captured (the last one possibly cut short). */
   interrupted: boolean;
 }
@@ -89,6 +94,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const cpuProbe = await probeCpuSampling();
   const cpuProfiles = cpuProbe.ok;
   if (!cpuProfiles) say(`no CPU flame graphs: ${cpuProbe.detail}${cpuProbe.fix ? ` (fix: ${cpuProbe.fix})` : ''}`);
+  // Where threads wait and how long syscalls take are bpftrace programs beside the syscall tracer, whichever it is.
+  // Latency costs little; off-CPU stacks cost bpftrace's symbol lookups when it prints them (go-nethttp: about
+  // 20 s on 2 cores, the C servers about 1 s), which keeps the whole demo near two and a half minutes.
+  const bpftraceProbe = await probeBpftrace(await probeEnvironment());
+  const offcpuLatency = bpftraceProbe.ok;
+  if (!offcpuLatency) say(`no off-CPU or latency data: ${bpftraceProbe.detail}${bpftraceProbe.fix ? ` (fix: ${bpftraceProbe.fix})` : ''}`);
 
   const runs: DemoRun[] = [];
   const failed: { id: string; reason: string }[] = [];
@@ -120,7 +131,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (options.signal?.aborted) break;
     say(`[${i + 1}/${built.length}] tracing ${server.id} (${server.title}): ${options.connections} connections for ${options.durationSeconds}s`);
     const result = await attempt(server.id, async () =>
-      runTrace({ ...common(server, await freePort(), options.connections, options.durationSeconds), outDir: join(dir, server.id), cpu: cpuProfiles }),
+      runTrace({
+        ...common(server, await freePort(), options.connections, options.durationSeconds),
+        outDir: join(dir, server.id),
+        cpu: cpuProfiles,
+        offcpu: offcpuLatency,
+        latency: offcpuLatency,
+      }),
     );
     if (!result) continue;
     backend = result.run.backend;
@@ -154,6 +171,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     failed,
     cpuProfiles,
     ...(cpuProfiles ? {} : { cpuProblem: `${cpuProbe.detail}${cpuProbe.fix ? `; to enable: ${cpuProbe.fix}` : ''}` }),
+    offcpuLatency,
+    ...(offcpuLatency ? {} : { offcpuLatencyProblem: `${bpftraceProbe.detail}${bpftraceProbe.fix ? `; to enable: ${bpftraceProbe.fix}` : ''}` }),
     interrupted: options.signal?.aborted ?? false,
   };
 }

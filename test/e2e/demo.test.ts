@@ -13,6 +13,8 @@ import { BIN, isRoot, ROOT, runCli, toolAvailable } from '../helpers.js';
 const ready = isRoot && toolAvailable('strace', ['-V']) && toolAvailable('go', ['version']) && toolAvailable('gcc');
 // CPU flame graphs need perf sampling; without it the demo says so and draws none.
 const perf = ready && toolAvailable('perf', ['--version']);
+// Off-CPU time and syscall latency need bpftrace (root, which `ready` requires); without it the demo says so.
+const bpftrace = ready && toolAvailable('bpftrace', ['--version']);
 if (!isRoot) console.warn('SKIP: the demo e2e tests need root');
 
 let dir = '';
@@ -48,10 +50,29 @@ describe.skipIf(!ready)('netprobe demo', () => {
     expect(html).toContain('id="np-sweep-calls"');
     // One CPU flame graph per server, with real stacks (not one flat level of syscall names).
     if (perf) {
-      expect(html.match(/<section class="np-flame"/g)).toHaveLength(EXAMPLE_SERVERS.length);
+      expect(html.match(/<section class="np-flame" id="flame-\d+"/g)).toHaveLength(EXAMPLE_SERVERS.length);
       expect(html).toContain('Where each server spends CPU during the load');
       expect(html).toContain('net/http.(*conn).serve');
       for (const server of EXAMPLE_SERVERS) expect(existsSync(join(out, server.id, 'cpu.pb.gz'))).toBe(true);
+    }
+    if (bpftrace) {
+      // Wait time by kind and latency by family, one column per server, under the counts.
+      const n = EXAMPLE_SERVERS.length;
+      expect(r.stdout).toContain('\n\nOff-CPU time by kind, ms per request (summed over threads: where they blocked and for how long).\n');
+      expect(r.stdout).toMatch(new RegExp(`\\ntotal(\\s+(<0\\.01|[\\d.,]+)){${n}}\\n`));
+      expect(r.stdout).toMatch(/\n {2}go-nethttp \(Go runtime\): \d+% idle workers/);
+      expect(r.stdout).toContain('\n\nLatency by family (p50 / p99): time inside the syscall, upper bounds of log2 buckets.\n');
+      expect(r.stdout).toMatch(new RegExp(`\\nread/recv p50(\\s+[\\d.]+ [nµm]?s){${n}}\\n`));
+      // The dominant wait of each model: Go's idle workers in futex, blocked reads per connection, the reactor's epoll_wait.
+      const dominant = (id: string) => {
+        const offcpu = (JSON.parse(readFileSync(join(out, id, 'run.json'), 'utf8')) as { offcpu: { byKind: Record<string, number> } }).offcpu;
+        return Object.entries(offcpu.byKind).sort((a, b) => b[1] - a[1])[0]![0];
+      };
+      expect(['go-nethttp', 'c-threads', 'c-epoll'].map(dominant)).toEqual(['futex', 'blocking read/recv/accept', 'epoll/poll']);
+      expect(html).toContain('id="np-waits"');
+      expect(html).toContain('id="np-latency"');
+      expect(html.match(/<section class="np-flame" id="offcpu-\d+"/g)).toHaveLength(n);
+      for (const server of EXAMPLE_SERVERS) expect(existsSync(join(out, server.id, 'offcpu.pb.gz'))).toBe(true);
     }
     for (const server of EXAMPLE_SERVERS) expect(existsSync(join(out, server.id, 'run.json'))).toBe(true);
     const sweep = JSON.parse(readFileSync(join(out, 'sweep-go-nethttp', 'run.json'), 'utf8')) as { sweep: { connections: number }[] };
