@@ -221,6 +221,8 @@ class Session {
   private tracers: Tracer[] = [];
   private mappingRecorder?: MappingRecorder;
   private loadAbort?: AbortController;
+  /** Set when a tracer exited during the capture window while the target ran. */
+  private tracerStopped = false;
   /** When the started target was started, in seconds since boot (to tell its daemons from older listeners). */
   private targetStarted?: number;
   /** The external load command's output and caveats, from the traced pass. */
@@ -277,11 +279,23 @@ class Session {
     target?.resume();
     const opened = Date.now();
 
+    // A tracer that stops while the target runs ends the capture at once (assertTracersAlive says why).
+    const watch = setInterval(() => {
+      const died = this.tracers.some((t) => t.exitStatus() !== undefined) && (!target || !target.process.hasExited);
+      if (died) {
+        this.tracerStopped = true;
+        this.loadAbort?.abort();
+      }
+    }, 100);
     let load: LoadResult | null = null;
-    if (this.options.load || this.options.loadCmd) {
-      load = (await this.runLoad(target, 'load')) ?? null;
-    } else {
-      await this.waitForEnd(pid, target);
+    try {
+      if (this.options.load || this.options.loadCmd) {
+        load = (await this.runLoad(target, 'load')) ?? null;
+      } else {
+        await this.waitForEnd(pid, target);
+      }
+    } finally {
+      clearInterval(watch);
     }
     const seconds = (Date.now() - opened) / 1000;
     const rssBytes = await treeResidentBytes(pid);
@@ -411,7 +425,7 @@ class Session {
   /** No load: until the command exits, --duration passes, the attached process exits, or Ctrl-C. */
   private async waitForEnd(pid: number, target: Target | undefined): Promise<void> {
     const deadline = this.options.durationSeconds !== undefined ? Date.now() + this.options.durationSeconds * 1000 : Infinity;
-    while (!this.aborted && Date.now() < deadline) {
+    while (!this.aborted && !this.tracerStopped && Date.now() < deadline) {
       if (target ? target.process.hasExited : !(await processAlive(pid))) return;
       await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
     }

@@ -195,7 +195,8 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
     const mappingId = toNumber(loc.mappingId);
     const module = mappingId === 0 ? undefined : mappings.get(mappingId);
     if (mappingId !== 0 && module === undefined) throw fail(`location ${id} refers to mapping ${mappingId}, which does not exist`);
-    const address = toNumber(loc.address);
+    // Addresses are unsigned: a kernel address (0xffff...) is not a negative number.
+    const address = Number(loc.address);
     const lines: Frame[] = loc.line.map((line, i) => {
       const fn = functions.get(toNumber(line.functionId));
       if (!fn) throw fail(`location ${id} refers to function ${toNumber(line.functionId)}, which does not exist`);

@@ -11,11 +11,18 @@ const usable = usableBackends();
 const BASELINE = fixture('strace', 'summary', 'mix-c-S-calls.txt');
 const work = useBuiltProgram('netprobe-tracer-failure-', 'ground-truth/many-calls.c', 'many-calls');
 
+/** Whether the tracer is counting: bpftrace prints its ready line (slow to attach on a busy machine). */
+function counting(out: string, tracer: string): boolean {
+  if (tracer !== 'bpftrace') return true;
+  const file = join(out, 'raw', 'bpftrace.txt');
+  return existsSync(file) && readFileSync(file, 'utf8').includes('probes attached');
+}
+
 /** Kills the tracer (its command line names the run directory) with SIGKILL once it has been counting a second. */
 async function killTracerOf(out: string, tracer: string): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const found = processesMentioning(out).filter((p) => p.split(' ')[1]!.endsWith(tracer));
-    if (found.length > 0) {
+    if (found.length > 0 && counting(out, tracer)) {
       await sleep(1000);
       for (const p of found) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
       return found[0]!;
@@ -30,10 +37,13 @@ describe('a tracer killed during the capture', () => {
     it.skipIf(!usable[backend])(`${backend}: trace exits 3, says what happened, writes no verdict and leaves nothing running`, async () => {
       const out = join(work.dir, `killed-${backend}`);
       const tag = `netprobe-killed-${backend}-${process.pid}`;
-      const run = runCli(['trace', '--backend', backend, '--duration', '4s', '-o', out, '--', 'sh', '-c', 'while :; do sleep 0.05; done', tag]);
+      const run = runCli(['trace', '--backend', backend, '--duration', '8s', '-o', out, '--', 'sh', '-c', 'while :; do sleep 0.05; done', tag]);
       await killTracerOf(out, backend);
+      const killed = Date.now();
       const r = await run;
       expect(r.exitCode).toBe(3);
+      // Noticed at once, not when the 8 s capture would have ended.
+      expect(Date.now() - killed).toBeLessThan(5000);
       expect(r.stderr).toMatch(new RegExp(`${backend} stopped during the capture \\(killed by SIGKILL\\) before netprobe asked it to`));
       expect(r.stderr).not.toMatch(/internal error/);
       expect(r.stdout).toBe('');
@@ -48,7 +58,7 @@ describe('a tracer killed during the capture', () => {
   it.skipIf(!usable.strace)('check -- <cmd> exits 3 and prints no verdict', async () => {
     const out = join(work.dir, 'killed-check');
     const tag = `netprobe-killed-check-${process.pid}`;
-    const run = runCli(['check', '--baseline', BASELINE, '--backend', 'strace', '--duration', '4s', '-o', out, '--', 'sh', '-c', 'while :; do sleep 0.05; done', tag]);
+    const run = runCli(['check', '--baseline', BASELINE, '--backend', 'strace', '--duration', '8s', '-o', out, '--', 'sh', '-c', 'while :; do sleep 0.05; done', tag]);
     await killTracerOf(out, 'strace');
     const r = await run;
     expect(r.exitCode).toBe(3);

@@ -12,7 +12,7 @@
 // and the sys_enter lines of calls still in flight at the end (perf script, see entriesInFlight) are appended to
 // it: calls then count when made, exit and exit_group included.
 import { createWriteStream } from 'node:fs';
-import { appendFile, constants, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { appendFile, constants, mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -116,6 +116,10 @@ export async function attachPerfCpu(options: AttachOptions & { event: CpuEvent }
       } as const);
       await new Promise<void>((resolve) => (out.closed ? resolve() : out.on('close', resolve)));
       if (r.exitCode !== 0) throw new NetprobeError('environment', `perf script failed: ${lastLines(String(r.stderr))}`);
+      // A short capture may end before the 99 Hz sampler took one sample: no profile, and say why.
+      if ((await stat(join(options.runDir, script))).size === 0) {
+        return { role: 'cpu', stacks: true, files: [data, script], notes: ['no CPU samples: the capture ended before perf took one (it samples at 99 Hz)'] };
+      }
       return { role: 'cpu', output: { file: script, format: 'perf-script' }, stacks: true, files: [data, script], notes: [] };
     },
   };
