@@ -92,7 +92,8 @@ export class ManagedProcess {
     const stderrDone = splitLines(
       child.stderr!,
       (line) => {
-        this.tail.push(line);
+        // Shown in messages: a few hundred characters of a line say what it is.
+        this.tail.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
         if (this.tail.length > keep) this.tail.shift();
         options.onStderrLine?.(line);
       },
@@ -174,21 +175,42 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
 }
 
 /** Feeds the stream's lines to `onLine`; resolves when it ends, fails or is destroyed. */
+// A process's output lines are kept for messages and readiness only: one line holds at most this much, so 100 MB
+// of output without a newline costs linear time and bounded memory (the untouched copy goes to onChunk/files).
+const MAX_LINE_CHARS = 64 * 1024;
+
 function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onChunk?: (chunk: string) => void): Promise<void> {
   let partial = '';
+  let cut = false;
+  const keep = (text: string) => {
+    if (partial.length + text.length <= MAX_LINE_CHARS) partial += text;
+    else {
+      partial = (partial + text.slice(0, Math.max(0, MAX_LINE_CHARS - partial.length))).slice(0, MAX_LINE_CHARS);
+      cut = true;
+    }
+  };
+  const emit = () => {
+    onLine(cut ? `${partial}… [line cut at ${MAX_LINE_CHARS / 1024} KiB]` : partial);
+    partial = '';
+    cut = false;
+  };
   stream.on('data', (chunk: string | Buffer) => {
     const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     onChunk?.(text);
-    const parts = (partial + text).split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) onLine(line);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      keep(text.slice(start, nl));
+      emit();
+      start = nl + 1;
+    }
+    keep(text.slice(start));
   });
   return new Promise((resolve) => {
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
-      if (partial) onLine(partial);
+      if (partial) emit();
       resolve();
     };
     stream.on('end', finish);

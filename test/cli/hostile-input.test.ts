@@ -177,6 +177,17 @@ describe('nonsense values', () => {
   });
 });
 
+describe('a target flooding stderr', () => {
+  it('20 MB of stderr without a newline: the exit is noticed at once and the message stays short', async () => {
+    const started = Date.now();
+    const r = await runCli(['trace', '--backend', 'strace', '--port', '9', '--ready-timeout', '20s', '--', 'sh', '-c', 'head -c 20000000 /dev/zero | tr "\\0" E >&2; exit 7']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/^netprobe: sh exited with code 7 before listening on port 9/);
+    expect(r.stderr.length).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
 describe('small things', () => {
   it('standard input can be named once only', async () => {
     for (const args of [['compare', '-', '-'], ['diff', '-', '-', '-o', join(dir, 'd.html')]]) {
