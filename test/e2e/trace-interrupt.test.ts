@@ -1,6 +1,7 @@
 // Ctrl-C mid-load: netprobe stops load, tracer and target, writes what it captured, marks it interrupted,
 // exits 130, and leaves no tracer or server process behind. Ctrl-C before the tracer attached: nothing to keep.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -16,7 +17,18 @@ const CASES: [string, NodeJS.Signals][] = [
   ['perf', 'SIGINT'],
   ['bpftrace', 'SIGINT'],
   ['strace', 'SIGTERM'],
+  // A closed terminal (SIGHUP) and Ctrl-\ (SIGQUIT) stop everything too.
+  ['perf', 'SIGHUP'],
+  ['bpftrace', 'SIGQUIT'],
 ];
+
+/** Files netprobe leaves behind by mistake: temporary outputs beside a file, perf's control FIFOs. */
+function leftovers(dir: string): string[] {
+  const temp = readdirSync(tmpdir()).filter((f) => f.startsWith('netprobe-perf-'));
+  const walk = (d: string): string[] =>
+    existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.tmp') ? [join(d, e.name)] : [])) : [];
+  return [...temp, ...walk(dir)];
+}
 
 describe('interrupting a trace', () => {
   for (const [backend, signal] of CASES) {
@@ -42,6 +54,31 @@ describe('interrupting a trace', () => {
       expect(run.syscalls.length).toBeGreaterThan(0);
       expect(String(r.stdout)).toContain('[interrupted]');
       expect(processesMentioning(work.dir)).toEqual([]);
+      expect(leftovers(out)).toEqual([]);
+    }, 60_000);
+  }
+
+  for (const [command, signal] of [
+    ['check', 'SIGHUP'],
+    ['sweep', 'SIGTERM'],
+  ] as const) {
+    it.skipIf(!usable.strace)(`${command}, ${signal} mid-load: exit 130, no verdict, nothing left running`, async () => {
+      const port = await freePort();
+      const out = join(work.dir, `run-${command}-${signal}`);
+      const load = ['--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '60s', '-o', out];
+      const args =
+        command === 'check'
+          ? ['check', '--baseline', join(ROOT, 'fixtures', 'strace', 'summary', 'mix-c-S-calls.txt'), '--backend', 'strace', ...load, '--', work.program, String(port)]
+          : ['trace', '--backend', 'strace', '--sweep', 'connections=2,4', ...load, '--', work.program, String(port)];
+      const cli = execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { NO_COLOR: '1' }, timeout: 60_000 });
+      for (let i = 0; i < 200 && processesMentioning(`127.0.0.1:${port}`).length === 0; i++) await sleep(50);
+      await sleep(2500);
+      cli.kill(signal);
+      const r = await cli;
+      expect(r.exitCode, String(r.stderr)).toBe(130);
+      expect(String(r.stdout)).not.toMatch(/PASSED|FAILED/);
+      expect(processesMentioning(work.dir)).toEqual([]);
+      expect(leftovers(out)).toEqual([]);
     }, 60_000);
   }
 
