@@ -9,7 +9,7 @@ import { compareRuns } from '../report/compare.js';
 import { compareRunOf } from '../run/compare-input.js';
 import { runDemo, SWEEP_SERVERS, type DemoResult } from '../run/demo.js';
 import type { BackendName } from '../run/types.js';
-import { parseDurationOption, parsePositiveInt, printWarnings, writeOutput } from './common.js';
+import { onStopSignals, parseDurationOption, parsePositiveInt, printWarnings, writeOutput } from './common.js';
 
 interface DemoFlags {
   out?: string;
@@ -63,8 +63,7 @@ Examples:
         process.stderr.write(signals === 1 ? '\nnetprobe: stopping; the report will cover the servers traced so far...\n' : 'netprobe: still stopping, please wait\n');
         ac.abort();
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const stopListening = onStopSignals(onSignal);
       let result: DemoResult;
       try {
         result = await runDemo({
@@ -79,8 +78,7 @@ Examples:
           signal: ac.signal,
         });
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stopListening();
       }
       if (result.runs.length === 0 && result.interrupted) {
         throw new NetprobeError('interrupted', `interrupted before any server was traced; nothing to report (${result.dir} holds no runs)`);

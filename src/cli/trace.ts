@@ -8,7 +8,7 @@ import { renderTraceSummary } from '../render/trace-summary.js';
 import { runSweep } from '../run/sweep.js';
 import { runTrace } from '../run/trace.js';
 import type { BackendName, Run, TraceOptions, TraceProgress } from '../run/types.js';
-import { parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
+import { onStopSignals, parseDurationOption, parsePositiveInt, printWarnings } from './common.js';
 import { collectLabel, metricsTargetsOf, publishRunMetrics, type MetricsFlagsOfCapture } from './metrics.js';
 
 export interface TraceFlags extends MetricsFlagsOfCapture {
@@ -175,8 +175,7 @@ export async function runCaptures(options: TraceOptions, sweep?: number[]): Prom
     else process.stderr.write('netprobe: still stopping, please wait\n');
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = onStopSignals(onSignal);
   const progress = progressPrinter();
   options.signal = controller.signal;
   options.onProgress = progress.update;
@@ -186,8 +185,7 @@ export async function runCaptures(options: TraceOptions, sweep?: number[]): Prom
     results = sweep ? (await runSweep({ ...options, connections: sweep })).runs : [await runTrace(options)];
   } finally {
     progress.done();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
   return { results, aborted: controller.signal.aborted };
 }
