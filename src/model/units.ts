@@ -1,7 +1,11 @@
 // The one place that turns numbers with units into text, for terminal tables and HTML pages alike.
 
-const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const FRACTIONAL_COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+// Built on first use: creating an Intl.NumberFormat loads ICU data (~10 ms), which commands that print no
+// number (convert to folded, a refused input) should not pay at start-up.
+let count: Intl.NumberFormat | undefined;
+let fractionalCount: Intl.NumberFormat | undefined;
+const COUNT = { format: (n: number) => (count ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n) };
+const FRACTIONAL_COUNT = { format: (n: number) => (fractionalCount ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })).format(n) };
 
 /** `1234567` -> `1,234,567`; fractional values (normalised diffs, per-request rates) keep two decimals. */
 export function formatCount(n: number): string {
