@@ -53,11 +53,15 @@ function frameFor(name: string): Frame {
   return { name };
 }
 
+// A strace -c table's divider or column titles: a table whose rows were reordered is still no stack list.
+const STRACE_TABLE_LINE = /^-{6,}( +-{4,})+\s*$|^\s*(% time|syscall|calls)\s{2,}\S/;
+
 function detect(head: readonly string[]): boolean {
   let total = 0;
   let matching = 0;
   for (const line of head) {
     if (line.trim() === '') continue;
+    if (STRACE_TABLE_LINE.test(line)) return false;
     total++;
     const parsed = parseFoldedLine(line);
     // `name(...) = 3` is a strace line and `@x[...]: 3` a bpftrace map entry, never a stack.

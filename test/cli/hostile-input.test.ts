@@ -189,6 +189,14 @@ describe('a target flooding stderr', () => {
 });
 
 describe('small things', () => {
+  it('a strace -c table with its lines shuffled is refused, not read as folded stacks', async () => {
+    const file = join(dir, 'shuffled-strace-c.txt');
+    writeFileSync(file, 'syscall            calls    errors\nread                 150         0\n------------------ --------- ---------\nwrite                120         0\ntotal                270         0\n');
+    const r = await runCli(['convert', file, '--format', 'folded']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/shuffled-strace-c\.txt:1: expected a strace -c table/);
+  });
+
   it('standard input can be named once only', async () => {
     for (const args of [['compare', '-', '-'], ['diff', '-', '-', '-o', join(dir, 'd.html')]]) {
       const r = await runCli(args, { input: 'main;read 1\n' });
