@@ -244,6 +244,27 @@ describe('checkAgainstBaseline', () => {
     expect(perSecond.checks.find((c) => c.id === 'write')).toMatchObject({ baseline: 1000, current: 1200, verdict: 'fail' });
   });
 
+  it('a timing check appears only when its growth itself reaches --min-share of all calls', () => {
+    const run = (name: string, yields: number, futex = 0): CheckMeasurement => ({
+      name,
+      requests: 1000,
+      syscalls: tableFromRows(
+        [
+          { name: 'read', calls: 2000, errors: 0, errnos: {}, seconds: 0 },
+          { name: 'write', calls: 1000, errors: 0, errnos: {}, seconds: 0 },
+          { name: 'futex', calls: futex, errors: 0, errnos: {}, seconds: 0 },
+          { name: 'sched_yield', calls: yields, errors: 0, errnos: {}, seconds: 0 },
+        ],
+        false,
+      ),
+    });
+    // Go's sched_yield near the line: 0.9% of calls, then 1.6% (+0.7% of all calls): crossing is not appearing.
+    expect(verdicts(checkAgainstBaseline(run('base', 27), run('new', 49)))['sched-yield']).toBe('pass');
+    // A futex that was not there, now 2% of all calls, appeared; so did yields growing from 0.9% to 2.5%.
+    expect(verdicts(checkAgainstBaseline(run('base', 27), run('new', 27, 62))).futex).toBe('fail');
+    expect(verdicts(checkAgainstBaseline(run('base', 27), run('new', 77)))['sched-yield']).toBe('fail');
+  });
+
   it('marks a small check that grew past its limit (for a warning), without failing it', async () => {
     const go = await capture('example-go-nethttp-c1', 'bpftrace');
     const r = checkAgainstBaseline(go, scaled(go, 'accept4', 3));
