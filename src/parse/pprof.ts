@@ -10,9 +10,10 @@
 // becomes the stack (root first) main.main;main.spinMix;main.mix (main.mix inlined) = [28, 280000000]
 // with labels { phase: 'mix' }.
 import * as pprof from 'pprof-format';
-import { ParseError } from '../model/errors.js';
+import { NetprobeError, ParseError } from '../model/errors.js';
 import { ProfileBuilder, type Frame, type FrameKind, type LabelValue, type Profile, type SampleType } from '../model/profile.js';
 import { isSyscallProfileTypes, syscallsFromProfile } from '../model/syscall-profile.js';
+import { formatBytes } from '../model/units.js';
 import type { ParseResult } from './types.js';
 
 const EXPECTED = 'a pprof profile (profile.proto)';
@@ -26,13 +27,90 @@ export function looksLikePprof(bytes: Uint8Array): boolean {
 
 export function parsePprof(bytes: Uint8Array, file: string): ParseResult {
   if (bytes.length === 0) throw new ParseError(file, 1, EXPECTED, '<empty file>');
-  const problem = walkMessage(bytes, 0, bytes.length, 'Profile', 'whole');
+  const tally = newTally();
+  const problem = walkMessage(bytes, 0, bytes.length, 'Profile', 'whole', tally);
   if (problem !== null) throw new ParseError(file, 1, EXPECTED, problem);
+  const budget = new DecodeBudget(file);
+  budget.checkTables(tally);
   // The wire structure is valid, so pprof-format's lenient decoder cannot misread it.
-  const decoded = pprof.Profile.decode(bytes);
-  const profile = toModel(decoded, (message) => new ParseError(file, 1, EXPECTED, message));
+  const profile = toModel(bytes, (message) => new ParseError(file, 1, EXPECTED, message), budget);
   const syscalls = syscallsFromProfile(profile);
   return syscalls ? { format: 'pprof', profile, syscalls } : { format: 'pprof', profile };
+}
+
+// ---- What decoding may allocate ------------------------------------------------------------------------
+// A small gzip can declare a 3 GB string or millions of samples: decoded naively that took 59 s and 9.5 GB, or
+// 1 GB for 2M samples in 35 KB. The wire walk counts what a profile declares before anything is decoded, samples
+// are decoded one at a time into the builder (which merges equal stacks), and what stays held is estimated
+// with the per-item costs below and refused past DECODE_BUDGET_BYTES.
+
+/** No producer writes strings (names, file paths, label values) anywhere near this long. */
+export const MAX_STRING_BYTES = 1024 * 1024;
+/** Frames in one stack at most: perf stops at 127 by default, and flame graphs draw 1,000. */
+export const MAX_STACK_FRAMES = 1_000_000;
+/** What a decoded profile may hold, estimated (the issue-10 bound: a clear refusal, not gigabytes). */
+export const DECODE_BUDGET_BYTES = 1024 * 1024 * 1024;
+// Approximate heap bytes per decoded item (V8, 64-bit): objects, arrays and map entries each holds.
+// A frame of a stack: its id in the stack and in the builder's copy, and its digits in the builder's key.
+const COST = { string: 48, mapping: 160, function: 200, location: 160, line: 120, stack: 160, frame: 24 } as const;
+
+/** What a profile declares, counted by the wire walk. */
+interface Tally {
+  strings: number;
+  stringBytes: number;
+  /** The longest string: its length and where its field starts. */
+  longest: { bytes: number; at: number };
+  Mapping: number;
+  Function: number;
+  Location: number;
+  Line: number;
+}
+
+function newTally(): Tally {
+  return { strings: 0, stringBytes: 0, longest: { bytes: 0, at: 0 }, Mapping: 0, Function: 0, Location: 0, Line: 0 };
+}
+
+class DecodeBudget {
+  private held = 0;
+
+  constructor(private readonly file: string) {}
+
+  checkTables(t: Tally): void {
+    if (t.longest.bytes > MAX_STRING_BYTES) {
+      throw new NetprobeError(
+        'input',
+        `${this.file}: a string of ${formatBytes(t.longest.bytes)} at byte ${t.longest.at} (netprobe reads pprof strings up to ${formatBytes(MAX_STRING_BYTES)}); refusing to decode it`,
+      );
+    }
+    this.add(
+      t.strings * COST.string + t.stringBytes + t.Mapping * COST.mapping + t.Function * COST.function + t.Location * COST.location + t.Line * COST.line,
+      `${t.strings} strings, ${t.Location} locations, ${t.Function} functions`,
+    );
+  }
+
+  /** Counts a new distinct stack of `frames` frames. */
+  addStack(frames: number): void {
+    this.add(COST.stack + frames * COST.frame, 'its samples');
+  }
+
+  /** Checks a stack of `frames` frames (one sample's, being built) would still fit. */
+  checkStack(frames: number): void {
+    if (frames > MAX_STACK_FRAMES) {
+      throw new NetprobeError('input', `${this.file}: a sample of more than ${MAX_STACK_FRAMES.toLocaleString('en-US')} frames; refusing to decode it`);
+    }
+    if (this.held + frames * COST.frame > DECODE_BUDGET_BYTES) this.refuse(`a sample of about ${frames} frames`);
+  }
+
+  private add(bytes: number, what: string): void {
+    this.held += bytes;
+    if (this.held > DECODE_BUDGET_BYTES) this.refuse(what);
+  }
+
+  private refuse(what: string): never {
+    throw new NetprobeError('input', `${this.file}: decoding this profile would take more than ${formatBytes(DECODE_BUDGET_BYTES)} of memory (${what}); refusing it`, {
+      hint: 'A profile this large is usually a crafted or corrupt file; `go tool pprof -proto` can merge or trim a real one first.',
+    });
+  }
 }
 
 // ---- Wire-level validation --------------------------------------------------------------------------
@@ -88,8 +166,9 @@ function readVarint(buf: Uint8Array, pos: number, end: number): [number, number]
 type WalkMode = 'whole' | 'head';
 
 /** Checks that buf[start, end) is a well-formed `name` message; returns null or what is wrong. */
-function walkMessage(buf: Uint8Array, start: number, end: number, name: MessageName, mode: WalkMode): string | null {
+function walkMessage(buf: Uint8Array, start: number, end: number, name: MessageName, mode: WalkMode, tally?: Tally): string | null {
   const schema = SCHEMA[name];
+  if (tally && name in tally) tally[name as keyof Tally & MessageName]++;
   let fields = 0;
   const cut = (problem: string) => (mode === 'head' && name === 'Profile' && fields >= PREFIX_FIELDS ? null : `truncated: ${problem}`);
   for (let pos = start; pos < end; fields++) {
@@ -112,7 +191,12 @@ function walkMessage(buf: Uint8Array, start: number, end: number, name: MessageN
     if (wire === WIRE_LEN) {
       const bodyEnd = pos + value[0];
       if (bodyEnd > end) return cut(`field ${field} of ${name} at byte ${tagAt} needs ${value[0]} bytes, ${end - pos} left`);
-      const problem = kind === undefined || kind === 'string' || kind === 'varint' ? null : walkBody(buf, pos, bodyEnd, kind, mode);
+      if (tally && kind === 'string') {
+        tally.strings++;
+        tally.stringBytes += value[0];
+        if (value[0] > tally.longest.bytes) tally.longest = { bytes: value[0], at: tagAt };
+      }
+      const problem = kind === undefined || kind === 'string' || kind === 'varint' ? null : walkBody(buf, pos, bodyEnd, kind, mode, tally);
       if (problem) return problem;
       pos = bodyEnd;
     }
@@ -120,8 +204,8 @@ function walkMessage(buf: Uint8Array, start: number, end: number, name: MessageN
   return null;
 }
 
-function walkBody(buf: Uint8Array, start: number, end: number, kind: MessageName | 'packed', mode: WalkMode): string | null {
-  if (kind !== 'packed') return walkMessage(buf, start, end, kind, mode);
+function walkBody(buf: Uint8Array, start: number, end: number, kind: MessageName | 'packed', mode: WalkMode, tally?: Tally): string | null {
+  if (kind !== 'packed') return walkMessage(buf, start, end, kind, mode, tally);
   for (let pos = start; pos < end; ) {
     const v = readVarint(buf, pos, end);
     if (!v) return `truncated: a packed number at byte ${pos}`;
@@ -158,8 +242,61 @@ function sampleValue(v: number | bigint, sample: number, index: number, fail: Fa
   return n;
 }
 
-function toModel(p: pprof.Profile, fail: Fail): Profile {
-  const strings = p.stringTable.strings;
+// Calls `visit` for each top-level field of a validated Profile message: varints with their bytes' bounds too.
+function eachField(buf: Uint8Array, start: number, end: number, visit: (field: number, bodyStart: number, bodyEnd: number, wire: number) => void): void {
+  for (let pos = start; pos < end; ) {
+    const [tag, afterTag] = readVarint(buf, pos, end)!;
+    const wire = tag % 8;
+    const [length, afterLength] = readVarint(buf, afterTag, end)!;
+    const bodyEnd = wire === WIRE_LEN ? afterLength + length : afterLength;
+    visit(Math.floor(tag / 8), wire === WIRE_LEN ? afterLength : afterTag, bodyEnd, wire);
+    pos = bodyEnd;
+  }
+}
+
+// An int64/uint64 exactly as pprof-format gives it: a number, or a bigint past 2^49.
+function exactVarint(buf: Uint8Array, pos: number): [number | bigint, number] {
+  let n = 0;
+  while (buf[pos + n]! >= 0x80) n++;
+  n++;
+  if (n <= 7) return [readVarint(buf, pos, pos + n)![0], pos + n];
+  let value = 0n;
+  for (let i = n - 1; i >= 0; i--) value = (value << 7n) | BigInt(buf[pos + i]! & 0x7f);
+  return [value, pos + n];
+}
+
+// Numbers of a repeated field: packed (a length-delimited run of varints) or a single varint.
+function eachNumber(buf: Uint8Array, start: number, end: number, visit: (v: number | bigint) => void): void {
+  for (let pos = start; pos < end; ) {
+    const [v, next] = exactVarint(buf, pos);
+    visit(v);
+    pos = next;
+  }
+}
+
+const utf8 = new TextDecoder();
+
+function toModel(bytes: Uint8Array, fail: Fail, budget: DecodeBudget): Profile {
+  // Pass 1: everything but locations and samples, which refer to it (producers write tables in any order).
+  const strings: string[] = [];
+  const sampleTypeMessages: pprof.ValueType[] = [];
+  const mappingMessages: pprof.Mapping[] = [];
+  const functionMessages: pprof.Function[] = [];
+  const comments: (number | bigint)[] = [];
+  let periodType: pprof.ValueType | undefined;
+  const scalars: Record<number, number | bigint> = {};
+  eachField(bytes, 0, bytes.length, (field, start, end, wire) => {
+    const body = () => bytes.subarray(start, end);
+    if (field === 1) sampleTypeMessages.push(pprof.ValueType.decode(body()));
+    else if (field === 3) mappingMessages.push(pprof.Mapping.decode(body()));
+    else if (field === 5) functionMessages.push(pprof.Function.decode(body()));
+    else if (field === 6) strings.push(utf8.decode(body()));
+    else if (field === 11) periodType = pprof.ValueType.decode(body());
+    else if (field === 13) eachNumber(bytes, start, end, (v) => comments.push(v));
+    else if (field !== 2 && field !== 4 && wire === WIRE_VARINT) scalars[field] = exactVarint(bytes, start)[0];
+  });
+  const scalar = (field: number): number | bigint => scalars[field] ?? 0;
+
   if (strings.length > 0 && strings[0] !== '') throw fail(`string_table[0] = "${strings[0]}" (must be "")`);
   const str = (index: number | bigint, what: string): string => {
     const i = toNumber(index);
@@ -169,8 +306,8 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
     return s;
   };
 
-  const sampleTypes: SampleType[] = p.sampleType.map((t) => ({ type: str(t.type, 'sample_type'), unit: str(t.unit, 'sample_type') }));
-  const builder = new ProfileBuilder(sampleTypes, defaultTypeIndex(sampleTypes, str(p.defaultSampleType, 'default_sample_type')));
+  const sampleTypes: SampleType[] = sampleTypeMessages.map((t) => ({ type: str(t.type, 'sample_type'), unit: str(t.unit, 'sample_type') }));
+  const builder = new ProfileBuilder(sampleTypes, defaultTypeIndex(sampleTypes, str(scalar(14), 'default_sample_type')));
   const frames: Frame[] = [];
   const intern = (f: Frame): number => {
     const id = builder.frameId(f);
@@ -179,24 +316,25 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
   };
 
   const mappings = new Map<number, string>();
-  for (const m of p.mapping) mappings.set(uniqueId(toNumber(m.id), mappings, 'mapping', fail), str(m.filename, 'mapping'));
+  for (const m of mappingMessages) mappings.set(uniqueId(toNumber(m.id), mappings, 'mapping', fail), str(m.filename, 'mapping'));
   const functions = new Map<number, { name: string; file: string }>();
-  for (const f of p.function) {
+  for (const f of functionMessages) {
     const name = str(f.name, 'function') || str(f.systemName, 'function') || '??';
     functions.set(uniqueId(toNumber(f.id), functions, 'function', fail), { name, file: str(f.filename, 'function') });
   }
 
-  // Frame ids of each location, root first: line[0] is the innermost inlined callee, the last line the
+  // Pass 2: frames of each location, root first: line[0] is the innermost inlined callee, the last line the
   // function the code physically belongs to.
   // Frames are interned when a sample first uses a location, so unused locations add no frames.
   const locations = new Map<number, Frame[]>();
-  for (const loc of p.location) {
+  eachField(bytes, 0, bytes.length, (field, start, end) => {
+    if (field !== 4) return;
+    const loc = pprof.Location.decode(bytes.subarray(start, end));
     const id = uniqueId(toNumber(loc.id), locations, 'location', fail);
     const mappingId = toNumber(loc.mappingId);
     const module = mappingId === 0 ? undefined : mappings.get(mappingId);
     if (mappingId !== 0 && module === undefined) throw fail(`location ${id} refers to mapping ${mappingId}, which does not exist`);
-    // Addresses are unsigned: a kernel address (0xffff...) is not a negative number.
-    const address = Number(loc.address);
+    const address = toNumber(loc.address);
     const lines: Frame[] = loc.line.map((line, i) => {
       const fn = functions.get(toNumber(line.functionId));
       if (!fn) throw fail(`location ${id} refers to function ${toNumber(line.functionId)}, which does not exist`);
@@ -205,20 +343,24 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
     // An unsymbolized location: name it by its exact address, as pprof does.
     if (lines.length === 0) lines.push(frame(`0x${loc.address.toString(16)}`, module, address, false));
     locations.set(id, lines.reverse());
-  }
+  });
   const locationFrames = new Map<number, number[]>();
 
   // netprobe's syscall profiles (and any with the same sample types) end in the syscall itself.
   const syscallLeaves = isSyscallProfileTypes(sampleTypes);
   const syscallFrameIds = new Map<number, number>();
 
-  for (const [n, sample] of p.sample.entries()) {
-    if (sample.value.length !== sampleTypes.length) {
-      throw fail(`sample ${n + 1} has ${sample.value.length} values for ${sampleTypes.length} sample types`);
+  // Pass 3: samples, one at a time into the builder, which merges equal stacks: a million equal samples hold one.
+  let n = 0;
+  eachField(bytes, 0, bytes.length, (field, start, end) => {
+    if (field !== 2) return;
+    const sample = decodeSample(bytes, start, end, budget);
+    if (sample.values.length !== sampleTypes.length) {
+      throw fail(`sample ${n + 1} has ${sample.values.length} values for ${sampleTypes.length} sample types`);
     }
     const stack: number[] = [];
-    for (let i = sample.locationId.length - 1; i >= 0; i--) {
-      const id = toNumber(sample.locationId[i]!);
+    for (let i = sample.locationIds.length - 1; i >= 0; i--) {
+      const id = toNumber(sample.locationIds[i]!);
       let ids = locationFrames.get(id);
       if (!ids) {
         const lines = locations.get(id);
@@ -226,6 +368,8 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
         ids = lines.map(intern);
         locationFrames.set(id, ids);
       }
+      // Inlined lines multiply: a location of 100k lines used 10k times is a billion frames.
+      if (ids.length > 1) budget.checkStack(stack.length + ids.length);
       // One at a time: spreading a location of 100k inlined lines would overflow the call stack.
       for (const frameId of ids) stack.push(frameId);
     }
@@ -238,15 +382,34 @@ function toModel(p: pprof.Profile, fail: Fail): Profile {
       }
       stack[stack.length - 1] = id;
     }
-    builder.addStack(stack, sample.value.map((v, i) => sampleValue(v, n, i, fail)), labelsOf(sample.label, str));
-  }
+    const before = builder.sampleCount;
+    builder.addStack(stack, sample.values.map((v, i) => sampleValue(v, n, i, fail)), labelsOf(sample.labels, str));
+    if (builder.sampleCount > before) budget.addStack(stack.length);
+    n++;
+  });
 
   return builder.build({
-    ...(p.periodType ? { period: { type: { type: str(p.periodType.type, 'period_type'), unit: str(p.periodType.unit, 'period_type') }, value: toNumber(p.period) } } : {}),
-    ...(toNumber(p.durationNanos) ? { durationNanos: toNumber(p.durationNanos) } : {}),
-    ...(toNumber(p.timeNanos) ? { timeNanos: toNumber(p.timeNanos) } : {}),
-    ...(p.comment.length ? { comments: p.comment.map((c) => str(c, 'comment')) } : {}),
+    ...(periodType ? { period: { type: { type: str(periodType.type, 'period_type'), unit: str(periodType.unit, 'period_type') }, value: toNumber(scalar(12)) } } : {}),
+    ...(toNumber(scalar(10)) ? { durationNanos: toNumber(scalar(10)) } : {}),
+    ...(toNumber(scalar(9)) ? { timeNanos: toNumber(scalar(9)) } : {}),
+    ...(comments.length ? { comments: comments.map((c) => str(c, 'comment')) } : {}),
   });
+}
+
+interface WireSample {
+  locationIds: (number | bigint)[];
+  values: (number | bigint)[];
+  labels: pprof.Label[];
+}
+
+function decodeSample(buf: Uint8Array, start: number, end: number, budget: DecodeBudget): WireSample {
+  const sample: WireSample = { locationIds: [], values: [], labels: [] };
+  eachField(buf, start, end, (field, bodyStart, bodyEnd) => {
+    if (field === 1) eachNumber(buf, bodyStart, bodyEnd, (v) => budget.checkStack(sample.locationIds.push(v)));
+    else if (field === 2) eachNumber(buf, bodyStart, bodyEnd, (v) => sample.values.push(v));
+    else if (field === 3) sample.labels.push(pprof.Label.decode(buf.subarray(bodyStart, bodyEnd)));
+  });
+  return sample;
 }
 
 // pprof's rule: default_sample_type names a type; when unset (or unknown) consumers use the last one.
