@@ -61,8 +61,8 @@ describe('netprobe compare', () => {
   it('exits 2 with a hint for an input without syscall counts', async () => {
     const r = await runCli(['compare', GO, PERF]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/dd-bs512\.perf has no syscall counts/);
-    expect(r.stderr).toMatch(/^hint: compare reads strace -c output/m);
+    expect(r.stderr).toMatch(/dd-bs512\.perf has no syscall counts \(it is a perf script CPU profile\)/);
+    expect(r.stderr).toMatch(/^hint: try `netprobe flame .*dd-bs512\.perf`/m);
   });
 
   it('exits 2 on a missing file and on --markdown with --json', async () => {
