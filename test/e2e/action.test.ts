@@ -129,7 +129,8 @@ describe.skipIf(!haveGo || !(usable.bpftrace || usable.strace) || !isRoot)('acti
 
     const split = await runAction({ ...inputs, command: `${server} ${port} split-write` });
     expect(split.map((r) => r.exitCode)).toEqual([0, 0, 1]);
-    expect(split[2]!.stderr).toContain('::error title=netprobe check%3A write::write 1.00 → 2.00 per request (+100%25, limit +10%25)');
+    // About 1.00 -> 2.00: Go wakes its netpoller with a write(2) too, a few per cent more under a busy CPU.
+    expect(split[2]!.stderr).toMatch(/^::error title=netprobe check%3A write::write 1\.0\d → 2\.0\d per request \(\+(9\d|10\d)%25, limit \+10%25\)$/m);
     expect(readFileSync(summary(), 'utf8')).toContain('\n### ❌ netprobe check found a regression\n');
   });
 
@@ -155,7 +156,7 @@ describe.skipIf(!haveGo || !(usable.bpftrace || usable.strace) || !isRoot)('acti
       .replace(/\s*$/, ' split-write\n');
     const r = await bashStep(script, ROOT, { ...env(), GITHUB_STEP_SUMMARY: join(workspace, 'help-summary.md') });
     expect(r.exitCode, r.stderr).toBe(1);
-    expect(readFileSync(join(workspace, 'help-summary.md'), 'utf8')).toContain('**FAILED: write 1.00 → 2.00 per request (+100%, limit +10%)');
+    expect(readFileSync(join(workspace, 'help-summary.md'), 'utf8')).toMatch(/\n\*\*FAILED: write 1\.0\d → 2\.0\d per request \(\+(9\d|10\d)%, limit \+10%\)/);
   });
 });
 

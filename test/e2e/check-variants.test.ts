@@ -57,7 +57,7 @@ describe.skipIf(!haveGo || !(usable.bpftrace || usable.strace))(`check -- <cmd> 
   it('the original passes its own baseline', async () => {
     const r = await check(['--junit', join(dir, 'original.xml')]);
     expect(r.exitCode, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/\nwrite\/send +1\.00 +1\.00 +\S+ +\+10% +ok\n/);
+    expect(r.stdout).toMatch(/\nwrite\/send +1\.0\d +1\.0\d +\S+ +\+10% +ok\n/);
     expect(junitFailures(join(dir, 'original.xml'))).toEqual({});
   });
 
@@ -67,11 +67,14 @@ describe.skipIf(!haveGo || !(usable.bpftrace || usable.strace))(`check -- <cmd> 
     const r = await check(['--junit', junit, '--markdown', markdown], 'split-write');
     expect(r.exitCode, r.stdout).toBe(1);
     const verdict = r.stdout.trimEnd().split('\n').at(-1)!;
-    expect(verdict).toMatch(/^FAILED: write 1\.00 → 2\.00 per request \(\+100%, limit \+10%\)/);
-    expect(junitFailures(junit).write).toBe('write 1.00 → 2.00 per request (+100%, limit +10%)');
+    // 1.00 -> 2.00 when the machine is quiet: Go also wakes its netpoller with a write(2) (netpollBreak), which
+    // adds a few per cent on a busy CPU (1.04 seen with the whole suite running).
+    const message = /^write 1\.0\d → 2\.0\d per request \(\+(9\d|10\d)%, limit \+10%\)$/;
+    expect(verdict.replace(/^FAILED: /, '').split('; ')[0]).toMatch(message);
+    expect(junitFailures(junit).write).toMatch(message);
     const md = readFileSync(markdown, 'utf8');
     expect(md).toMatch(/^### ❌ netprobe check found a regression\n/);
-    expect(md).toMatch(/\n\| write\/send \| 1\.00 \| 2\.00 \| \+100% \| \+10% \| \*\*FAIL\*\* \|\n/);
+    expect(md).toMatch(/\n\| write\/send \| 1\.0\d \| 2\.0\d \| \+(9\d|10\d)% \| \+10% \| \*\*FAIL\*\* \|\n/);
   });
 
   it('no-keepalive fails on accept (about none -> 1.00 per request), and names what grew in other', async () => {
