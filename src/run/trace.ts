@@ -7,10 +7,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toPprof } from '../export/pprof.js';
 import { buildRunJson, overheadRatio, type RunCapture } from '../export/run-json.js';
-import { captureRun, chooseBackend, planCapture, type Captured } from '../capture/session.js';
+import { captureRun, chooseBackend, planCapture, type CaptureRequest, type Captured, type Plan } from '../capture/session.js';
 import type { TraceOptions, TraceProgress, TracerOutput } from '../capture/types.js';
 import { NetprobeError } from '../model/errors.js';
 import type { LatencyTable } from '../model/latency.js';
+import type { OffcpuSummary } from '../model/offcpu.js';
 import type { Profile } from '../model/profile.js';
 import type { ModelVerdict } from '../model/run.js';
 import { profileFromSyscalls } from '../model/syscall-profile.js';
@@ -47,45 +48,13 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
   const name = options.name ?? runName(options.command, options.pid);
   const dir = await createRunDirectory(options.outDir, name);
   const startedAt = new Date();
-
-  let attached = false;
-  let captured: Captured;
-  try {
-    captured = await captureRun(options, {
-      plan,
-      backend: choice.backend,
-      ...(choice.cpuEvent ? { cpuEvent: choice.cpuEvent } : {}),
-      runDir: dir,
-      onAttached: () => (attached = true),
-      progress,
-    });
-  } catch (e) {
-    // Nothing was traced (the target or a tracer failed to start, Ctrl-C came first): leave no empty run directory behind.
-    if (!attached) await rm(dir, { recursive: true, force: true });
-    throw e;
-  }
-
-  const parsed = await parseOutputs(dir, captured.outputs);
-  // A target that exited before the tracer printed left its user frames unnamed: name them from its mappings.
-  const symbols = new Symbolizer(captured.mappings ?? []);
-  if (parsed.syscallProfile) parsed.syscallProfile = symbols.resolve(parsed.syscallProfile, 'syscall stacks');
-  if (parsed.offcpuProfile) parsed.offcpuProfile = symbols.resolve(parsed.offcpuProfile, 'off-CPU stacks');
-  const table = parsed.syscalls;
-  const load = captured.load;
-  const requests = load && load.requests > 0 ? load.requests : undefined;
+  const captured = await captureInto(dir, options, { plan, choice, progress });
+  const analysed = await analyse(dir, captured, choice.backend);
 
   progress('writing');
   const loadFiles = captured.loadOutput !== undefined ? [LOAD_OUTPUT] : [];
   if (captured.loadOutput !== undefined) await writeFileAtomic(join(dir, LOAD_OUTPUT), captured.loadOutput);
-  const syscallProfile: Profile = parsed.syscallProfile ?? profileFromSyscalls(table);
-  const observer = parsed.cpuProfile ? markObserverCost(parsed.cpuProfile) : undefined;
-  const cpuProfile = observer?.profile;
-  const observerNotes =
-    observer && observer.share > 0
-      ? [`${formatShare(observer.share)} of the target's CPU samples are the ${choice.backend} tracer's own probes (observer cost, marked as tracer frames in flame.html)`]
-      : [];
-  const offcpuProfile = parsed.offcpuProfile;
-  const offcpu = offcpuProfile ? summariseOffcpu(offcpuProfile, requests) : undefined;
+  const { table, requests, syscallProfile, cpuProfile, offcpuProfile, offcpu } = analysed;
   const graphs = [
     { title: 'syscalls', profile: syscallProfile },
     ...(cpuProfile ? [{ title: 'cpu', profile: cpuProfile }] : []),
@@ -107,8 +76,9 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     backendReason: choice.reason,
     time: 'wall',
     lost: captured.outputs.filter((o) => o.role === 'syscalls').reduce((n, o) => n + (o.lost ?? 0), 0),
-    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...(table.notes ?? []), ...captured.notes, ...symbols.notes, ...observerNotes, ...sanityNotes(table, requests)],
+    notes: [...choice.notes, ...plan.notes, ...captured.outputs.flatMap((o) => o.notes), ...(table.notes ?? []), ...captured.notes, ...analysed.notes],
   };
+  const load = captured.load;
   const run = buildRunJson({
     exporter: options.exporter ?? `netprobe@${VERSION}`,
     name,
@@ -126,7 +96,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     interrupted: captured.interrupted,
     files,
     ...(offcpu ? { offcpu } : {}),
-    ...(parsed.latency ? { latency: parsed.latency } : {}),
+    ...(analysed.latency ? { latency: analysed.latency } : {}),
   });
   await writeRunFiles(dir, {
     run,
@@ -144,6 +114,68 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     ...(offcpuProfile ? { offcpuProfile } : {}),
     interrupted: captured.interrupted,
     ...(captured.rssBytes !== undefined ? { rssBytes: captured.rssBytes } : {}),
+    warnings: analysed.warnings,
+  };
+}
+
+/** Captures into the fresh run directory; a capture that traced nothing leaves no directory behind. */
+async function captureInto(
+  dir: string,
+  options: TraceOptions,
+  { plan, choice, progress }: { plan: Plan; choice: Awaited<ReturnType<typeof chooseBackend>>; progress: CaptureRequest['progress'] },
+): Promise<Captured> {
+  let attached = false;
+  try {
+    return await captureRun(options, {
+      plan,
+      backend: choice.backend,
+      ...(choice.cpuEvent ? { cpuEvent: choice.cpuEvent } : {}),
+      runDir: dir,
+      onAttached: () => (attached = true),
+      progress,
+    });
+  } catch (e) {
+    // Nothing was traced (the target or a tracer failed to start, Ctrl-C came first): leave no empty run directory behind.
+    if (!attached) await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+interface Analysed {
+  table: SyscallTable;
+  requests: number | undefined;
+  syscallProfile: Profile;
+  cpuProfile?: Profile;
+  offcpuProfile?: Profile;
+  offcpu?: OffcpuSummary;
+  latency?: LatencyTable;
+  /** Caveats found while reading the outputs (unnamed frames, observer cost, a server's work not seen). */
+  notes: string[];
+  warnings: ParseWarning[];
+}
+
+/** The captured outputs read, symbolised and summarised: everything run.json and the profiles hold. */
+async function analyse(dir: string, captured: Captured, backend: string): Promise<Analysed> {
+  const parsed = await parseOutputs(dir, captured.outputs);
+  // A target that exited before the tracer printed left its user frames unnamed: name them from its mappings.
+  const symbols = new Symbolizer(captured.mappings ?? []);
+  if (parsed.syscallProfile) parsed.syscallProfile = symbols.resolve(parsed.syscallProfile, 'syscall stacks');
+  if (parsed.offcpuProfile) parsed.offcpuProfile = symbols.resolve(parsed.offcpuProfile, 'off-CPU stacks');
+  const table = parsed.syscalls;
+  const requests = captured.load && captured.load.requests > 0 ? captured.load.requests : undefined;
+  const observer = parsed.cpuProfile ? markObserverCost(parsed.cpuProfile) : undefined;
+  const observerNotes =
+    observer && observer.share > 0
+      ? [`${formatShare(observer.share)} of the target's CPU samples are the ${backend} tracer's own probes (observer cost, marked as tracer frames in flame.html)`]
+      : [];
+  return {
+    table,
+    requests,
+    syscallProfile: parsed.syscallProfile ?? profileFromSyscalls(table),
+    ...(observer ? { cpuProfile: observer.profile } : {}),
+    ...(parsed.offcpuProfile ? { offcpuProfile: parsed.offcpuProfile, offcpu: summariseOffcpu(parsed.offcpuProfile, requests) } : {}),
+    ...(parsed.latency ? { latency: parsed.latency } : {}),
+    notes: [...symbols.notes, ...observerNotes, ...sanityNotes(table, requests)],
     warnings: parsed.warnings,
   };
 }
