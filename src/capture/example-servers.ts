@@ -116,6 +116,8 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Build only these ids (default: all). */
   only?: string[];
+  /** Aborting kills a running compiler and builds nothing more (Ctrl-C during `demo`). */
+  signal?: AbortSignal;
 }
 
 /** fixtures/servers/ of this package, from src/capture/ or dist/capture/ alike. */
@@ -141,6 +143,7 @@ export async function buildExampleServers(
   const built: BuiltServer[] = [];
   const skipped: SkippedServer[] = [];
   for (const server of servers) {
+    if (opts.signal?.aborted) break;
     const report = (state: BuildProgress['state'], message?: string) => opts.onProgress?.({ id: server.id, state, message });
     if (server.language === 'node') {
       built.push(toBuiltServer(server, [process.execPath, join(SERVERS_DIR, server.sourceDir, server.entry)]));
@@ -163,8 +166,9 @@ export async function buildExampleServers(
     } else {
       report('building');
       try {
-        await compile(server, sourceDir, binary, cacheDir);
+        await compile(server, sourceDir, binary, cacheDir, opts.signal);
       } catch (err) {
+        if (opts.signal?.aborted) break;
         const detail = err instanceof Error && 'stderr' in err ? String((err as { stderr: unknown }).stderr).trim() : String(err);
         skipped.push({
           id: server.id,
@@ -232,16 +236,16 @@ const C_FLAGS = ['-O2', '-Wall', '-pthread'];
 /** The header every C server includes as `../common/http.h`; a change to it must rebuild them all. */
 const C_COMMON_DIR = join(SERVERS_DIR, 'common');
 
-async function compile(server: ExampleServer, sourceDir: string, binary: string, cacheDir: string): Promise<void> {
+async function compile(server: ExampleServer, sourceDir: string, binary: string, cacheDir: string, signal?: AbortSignal): Promise<void> {
   const dir = join(binary, '..');
   await mkdir(dir, { recursive: true });
   // Build beside the final name, then rename: concurrent builders (parallel tests) never see half a binary.
   const temp = `${binary}.tmp-${process.pid}-${Date.now()}`;
   try {
     if (server.language === 'go') {
-      await run('go', ['build', '-trimpath', '-o', temp, server.entry], { cwd: sourceDir, env: goEnv(cacheDir) });
+      await run('go', ['build', '-trimpath', '-o', temp, server.entry], { cwd: sourceDir, env: goEnv(cacheDir), ...(signal ? { signal } : {}) });
     } else {
-      await run('gcc', [...C_FLAGS, '-o', temp, join(sourceDir, server.entry)]);
+      await run('gcc', [...C_FLAGS, '-o', temp, join(sourceDir, server.entry)], signal ? { signal } : {});
     }
     await rename(temp, binary);
   } finally {

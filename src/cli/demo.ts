@@ -81,7 +81,7 @@ Examples:
         stopListening();
       }
       if (result.runs.length === 0 && result.interrupted) {
-        throw new NetprobeError('interrupted', `interrupted before any server was traced; nothing to report (${result.dir} holds no runs)`);
+        throw new NetprobeError('interrupted', 'interrupted before any server was traced; nothing written');
       }
       if (result.runs.length === 0) {
         throw new NetprobeError('environment', `no example server could be traced: ${result.failed.map((f) => `${f.id}: ${f.reason.split('\n')[0]}`).join('; ')}`, {

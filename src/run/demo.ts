@@ -2,7 +2,7 @@
 // load with a CPU profile, off-CPU stacks and syscall latency beside the syscall counts, and optionally sweep
 // connection counts on the models the memory debate is about. The CLI renders the results. Ctrl-C (the
 // signal) keeps what was captured.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildExampleServers, type BuiltServer, type SkippedServer } from '../capture/example-servers.js';
 import { probeBpftrace, probeCpuSampling, probeEnvironment } from '../capture/probes.js';
@@ -78,12 +78,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   say('building example servers');
   const { built, skipped } = await buildExampleServers({
     ...(options.only ? { only: options.only } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (p) => {
       if (p.state === 'building') say(`  building ${p.id}`);
       if (p.state === 'skipped') say(`  skipped ${p.id}: ${p.message ?? ''}`);
     },
   });
+  if (options.signal?.aborted) {
+    // Ctrl-C while building: nothing was traced, so nothing is left behind.
+    await rmdir(dir).catch(() => {});
+    throw new NetprobeError('interrupted', 'interrupted while building the example servers; nothing written');
+  }
   if (built.length === 0) {
+    await rmdir(dir).catch(() => {});
     throw new NetprobeError('environment', 'no example server could be built', {
       hint: skipped.map((s) => `${s.id}: ${s.fix}`).join('; '),
     });
@@ -162,6 +169,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
     if (sweep && sweep.runs.length > 0) sweeps.push({ server, sweep });
   }
+  // Interrupted before the first run: an empty directory would only be in the way of the next demo.
+  if (runs.length === 0) await rmdir(dir).catch(() => {});
   return {
     dir,
     backend,
