@@ -4,6 +4,7 @@
 import { normalisationLabel, normalisationSuffix, type Normalisation } from '../model/normalisation.js';
 import { formatAmount, formatCount, formatShare } from '../model/units.js';
 import type { CheckResult, CountCheck, Limit, Verdict } from '../report/check.js';
+import { markdownCell } from './escape.js';
 import { renderTable, terminalColors } from './table.js';
 
 export interface CheckTableOptions {
@@ -49,7 +50,7 @@ export function renderCheckTable(result: CheckResult, options: CheckTableOptions
 /** GitHub-flavoured Markdown for a PR comment or a job summary ($GITHUB_STEP_SUMMARY). */
 export function renderCheckMarkdown(result: CheckResult): string {
   const heading = result.passed ? '### ✅ netprobe check passed' : '### ❌ netprobe check found a regression';
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const esc = markdownCell;
   const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
   const raw = result.normalisation === 'raw';
   const ranged = result.runs.current > 1;

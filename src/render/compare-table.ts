@@ -6,6 +6,7 @@ import { GO_WAITS, WAIT_KINDS } from '../model/offcpu.js';
 import type { ModelLabel, SweepLevel } from '../model/run.js';
 import { formatAmount, formatBytes, formatCount, formatNanoseconds, formatPercent, formatShare } from '../model/units.js';
 import type { CompareColumn, Comparison } from '../report/compare.js';
+import { markdownCell } from './escape.js';
 import { renderTable, terminalColors } from './table.js';
 
 export interface CompareTableOptions {
@@ -192,7 +193,7 @@ function errnoNote(comparison: Comparison): string[] {
 }
 
 function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const esc = markdownCell;
   const line = (cells: readonly string[]) => `| ${cells.map(esc).join(' | ')} |`;
   const rule = `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
   return [line(headers), rule, ...rows.map(line)].join('\n') + '\n';

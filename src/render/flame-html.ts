@@ -22,6 +22,7 @@ import type { Profile } from '../model/profile.js';
 import { FLAME_PAGE_CSS, FLAME_PAGE_SCRIPT } from './assets/flame-page.js';
 import { scriptSafe } from './assets/script-safe.js';
 import { VENDOR_SCRIPT } from './assets/vendor-bundle.js';
+import { neutraliseBidi } from './escape.js';
 import { compactFrameTable, DEFAULT_MIN_FRACTION, flameTrees, FrameTableBuilder, type FlameTree, type FrameTable, type KindCode } from './flame-tree.js';
 
 export interface FlameGraphInput {
@@ -171,7 +172,7 @@ ${body}
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return neutraliseBidi(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 // JSON inside <script type="application/json">: `<` escaped so no `</script>` or `<!--` can end or alter the

@@ -171,4 +171,3 @@ export function renderModelVerdict(verdict: ModelVerdict, options: { color?: boo
 function share(part: number, whole: number): number {
   return whole > 0 ? part / whole : 0;
 }
-

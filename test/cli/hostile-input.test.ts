@@ -188,6 +188,23 @@ describe('a target flooding stderr', () => {
   });
 });
 
+describe('names are data', () => {
+  it('compare --markdown escapes Markdown in a file name; a bidi override in a page title is shown escaped', async () => {
+    const file = join(dir, 'evil`*[x](http:e)|<b>y.txt');
+    writeFileSync(file, readFileSync(fixture('strace', 'summary', 'mix-c-S-calls.txt')));
+    const r = await runCli(['compare', '--markdown', file]);
+    expect(r.exitCode).toBe(0);
+    const header = r.stdout.split('\n').find((l) => l.startsWith('|  |'))!;
+    expect(header).toContain('evil\\`\\*\\[x\\](http:e)\\|\\<b>y.txt');
+    const html = join(dir, 'bidi.html');
+    const f = await runCli(['flame', fixture('folded', 'busy-cpu-clock.folded'), '-o', html, '--title', 'report \u202eexe.txt']);
+    expect(f.exitCode).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toContain('\u202e');
+    expect(page).toContain('<title>report \\u202eexe.txt</title>');
+  });
+});
+
 describe('small things', () => {
   it('a strace -c table with its lines shuffled is refused, not read as folded stacks', async () => {
     const file = join(dir, 'shuffled-strace-c.txt');
