@@ -64,9 +64,37 @@ const LATENCY_FAMILIES: readonly FamilyId[] = ['read', 'write', 'accept', 'epoll
 
 /** The whole report page. */
 export function renderReportHtml(input: ReportInput): string {
-  const { comparison } = input;
-  const perRequest = comparison.columns.map((c) => c.normalisation === 'per-request');
-  const chartData = {
+  const perRequest = input.comparison.columns.map((c) => c.normalisation === 'per-request');
+  const chartData = chartDataOf(input.comparison, perRequest);
+  const body = reportBody(input, chartData, perRequest);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="netprobe">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(input.title)}</title>
+<script>${REPORT_ERROR_COLLECTOR}</script>
+${flameGraphAssets()}
+<style>${REPORT_PAGE_CSS}</style>
+</head>
+<body class="np-page">
+<header class="np-page-head"><h1>${escapeHtml(input.title)}</h1>${input.subtitle ? `<p>${escapeHtml(input.subtitle)}</p>` : ''}</header>
+<main class="np-main">
+${body}
+</main>
+<script type="application/json" id="np-report-data">${jsonForScript(chartData)}</script>
+<script>${REPORT_PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+/** What the page's charts draw, as the JSON the browser script reads. */
+function chartDataOf(comparison: Comparison, perRequest: readonly boolean[]) {
+  return {
     families: [...FAMILIES.map((f) => ({ id: f.id, title: f.title })), { id: 'other', title: 'other syscalls' }].map((f) => ({
       ...f,
       color: FAMILY_COLORS[f.id] ?? '#999',
@@ -119,13 +147,18 @@ export function renderReportHtml(input: ReportInput): string {
       })),
     })),
   };
+}
+
+/** The report's sections, in reading order; each only when the comparison has its data. */
+function reportBody(input: ReportInput, chartData: ReturnType<typeof chartDataOf>, perRequest: readonly boolean[]): string {
+  const { comparison } = input;
   const skippedFromChart = comparison.columns.filter((_, i) => !perRequest[i]).map((c) => c.name);
 
   const withOffcpu = comparison.columns.some((c) => c.offcpu);
   const skippedFromWaits = comparison.columns.filter((c) => c.offcpu && c.normalisation !== 'per-request').map((c) => c.name);
 
   const notes = [...(input.notes ?? []), ...comparison.notes];
-  const body = [
+  return [
     notes.length > 0 ? `<section class="np-notes"><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>` : '',
     `<section class="np-report-block"><h2>Network models</h2>${modelCards(comparison, input.expected)}</section>`,
     `<section class="np-report-block"><h2>Syscalls by family</h2><p class="np-caption">${escapeHtml(captionOf(comparison))}</p>${comparisonTable(comparison, input.expected)}</section>`,
@@ -153,30 +186,6 @@ export function renderReportHtml(input: ReportInput): string {
       : '',
     flameGraphs(input),
   ].join('\n');
-
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="netprobe">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(input.title)}</title>
-<script>${REPORT_ERROR_COLLECTOR}</script>
-${flameGraphAssets()}
-<style>${REPORT_PAGE_CSS}</style>
-</head>
-<body class="np-page">
-<header class="np-page-head"><h1>${escapeHtml(input.title)}</h1>${input.subtitle ? `<p>${escapeHtml(input.subtitle)}</p>` : ''}</header>
-<main class="np-main">
-${body}
-</main>
-<script type="application/json" id="np-report-data">${jsonForScript(chartData)}</script>
-<script>${REPORT_PAGE_SCRIPT}</script>
-</body>
-</html>
-`;
 }
 
 // One tab per run; with off-CPU profiles, a tab holds the run's CPU flame graph and its off-CPU one below it.
