@@ -58,7 +58,10 @@ export class Symbolizer {
       });
       builder.addStack(ids, stack.values, stack.labels ? { ...stack.labels } : undefined);
     }
-    this.notes.push(summary(what, [...outcome.values()]));
+    // A handful of unnamed frames (broken frame-pointer chains) in a profile bpftrace named itself is no news.
+    const outcomes = [...outcome.values()];
+    const named = outcomes.filter((o) => o === 'named').length;
+    if (named > 0 || outcomes.length > 0.05 * profile.frames.length) this.notes.push(summary(what, outcomes));
     const { period, durationNanos, timeNanos, comments } = profile;
     return builder.build({ ...(period ? { period } : {}), ...(durationNanos !== undefined ? { durationNanos } : {}), ...(timeNanos !== undefined ? { timeNanos } : {}), ...(comments ? { comments } : {}) });
   }
