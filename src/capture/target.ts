@@ -275,6 +275,12 @@ async function waitUntilStopped(proc: ManagedProcess): Promise<void> {
 }
 
 /** The one-letter state from /proc/<pid>/stat (R, S, T, Z...), or undefined when the process is gone. */
+/** The process's command name (`/proc/<pid>/comm`, e.g. `nginx`), when it exists. */
+export async function processName(pid: number): Promise<string | undefined> {
+  const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => undefined);
+  return comm?.trim() || undefined;
+}
+
 export async function processState(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   // The comm field may contain spaces and parentheses: the state follows the last `)`.

@@ -24,9 +24,11 @@ export function timestampForPath(date: Date): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** A name for file paths from the command (`./server --x` -> `server`) or the pid. */
-export function runName(command: readonly string[] | undefined, pid: number | undefined): string {
-  return safeName(command?.[0] ? basename(command[0]) : `pid-${pid ?? 'unknown'}`);
+/** A name for file paths from the command (`./server --x` -> `server`), or the attached process's name and pid. */
+export function runName(command: readonly string[] | undefined, pid: number | undefined, processName?: string): string {
+  if (command?.[0]) return safeName(basename(command[0]));
+  // An attached process by its name when it has one (`nginx-4242`), else by its pid.
+  return safeName(processName ? `${processName}-${pid}` : `pid-${pid ?? 'unknown'}`);
 }
 
 /** A run name usable as one path component: no separators, no leading dots (`../../x` -> `x`). */

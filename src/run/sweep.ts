@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { measureIdleMemory, openFileLimit, type IdleMemory } from '../capture/idle-connections.js';
 import type { TraceOptions } from '../capture/types.js';
 import { buildSweepRunJson } from '../export/run-json.js';
+import { processName } from '../capture/target.js';
 import { NetprobeError } from '../model/errors.js';
 import type { SweepLevel } from '../model/run.js';
 import { perRequestByFamily } from '../report/normalise.js';
@@ -56,7 +57,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     });
   }
 
-  const name = options.name ?? runName(options.command, options.pid);
+  const name = options.name ?? runName(options.command, options.pid, options.pid !== undefined ? await processName(options.pid) : undefined);
   const sweepDir = await createRunDirectory(options.outDir, `${name}-sweep`);
   const port = options.port ?? portOf(options.load.url);
   const results: Run[] = [];

@@ -9,6 +9,7 @@ import { toPprof } from '../export/pprof.js';
 import { buildRunJson, overheadRatio, type RunCapture } from '../export/run-json.js';
 import { captureRun, chooseBackend, planCapture, type CaptureRequest, type Captured, type Plan } from '../capture/session.js';
 import type { TraceOptions, TraceProgress, TracerOutput } from '../capture/types.js';
+import { processName } from '../capture/target.js';
 import { NetprobeError } from '../model/errors.js';
 import type { LatencyTable } from '../model/latency.js';
 import type { OffcpuSummary } from '../model/offcpu.js';
@@ -45,7 +46,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
 
   progress('starting', { message: 'checking backends' });
   const choice = await chooseBackend(options);
-  const name = options.name ?? runName(options.command, options.pid);
+  const name = options.name ?? runName(options.command, options.pid, options.pid !== undefined ? await processName(options.pid) : undefined);
   const dir = await createRunDirectory(options.outDir, name);
   const startedAt = new Date();
   const captured = await captureInto(dir, options, { plan, choice, progress });

@@ -44,6 +44,8 @@ describe('createRunDirectory', () => {
   it('runName: basename of the command, or the pid; safe for paths', () => {
     expect(runName(['./build/my server', '--port', '1'], undefined)).toBe('my_server');
     expect(runName(undefined, 4242)).toBe('pid-4242');
+    expect(runName(undefined, 4242, 'nginx')).toBe('nginx-4242');
+    expect(runName(undefined, 4242, '../../x y')).toBe('x_y-4242');
   });
 });
 
