@@ -73,7 +73,6 @@ function detect(head: readonly string[]): boolean {
 async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
   let builder: ProfileBuilder | undefined;
   let columns = 0;
-  const frameIds = new Map<string, number>();
   let lineNo = 0;
   for await (const line of lines) {
     lineNo++;
@@ -90,14 +89,8 @@ async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<P
       ctx.warn({ kind: 'malformed-folded-line', line: lineNo, message: `expected ${columns} count column(s) like the first line, got \`${line}\`` });
       continue;
     }
-    const ids = parsed.stack.split(';').map((name) => {
-      let id = frameIds.get(name);
-      if (id === undefined) {
-        id = builder!.frameId(frameFor(name));
-        frameIds.set(name, id);
-      }
-      return id;
-    });
+    // The builder interns by name first, so a name seen before costs one lookup.
+    const ids = parsed.stack.split(';').map((name) => builder!.frameId(frameFor(name)));
     builder.addStack(ids, parsed.counts);
   }
   return { format: 'folded', profile: (builder ?? new ProfileBuilder(SINGLE)).build() };

@@ -58,97 +58,177 @@ export function kindCode(kind: FrameKind | undefined): KindCode {
   }
 }
 
-// Interns [name, kind] pairs so every tree of a graph (and both sides of a diff) share one table.
+// Interns [name, kind] pairs so every tree of a graph (and both sides of a diff) share one table. Keyed by the
+// name itself (a name has one kind nearly always; others fall back to a composed key): no key string per frame.
 export class FrameTableBuilder {
   readonly table: FrameTable = [];
-  private readonly ids = new Map<string, number>();
+  private readonly byName = new Map<string, number>();
+  private readonly byKindName = new Map<string, number>();
 
   id(name: string, kind: KindCode): number {
+    const first = this.byName.get(name);
+    if (first === undefined) return this.add(name, kind, (id) => this.byName.set(name, id));
+    if (this.table[first]![1] === kind) return first;
     const key = `${kind}${name}`;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.table.length;
-      this.table.push([name, kind]);
-      this.ids.set(key, id);
-    }
+    return this.byKindName.get(key) ?? this.add(name, kind, (id) => this.byKindName.set(key, id));
+  }
+
+  private add(name: string, kind: KindCode, remember: (id: number) => void): number {
+    const id = this.table.length;
+    this.table.push([name, kind]);
+    remember(id);
     return id;
   }
-}
-
-// Mutable node used while merging paths; children keyed by frame-table id.
-interface BuildNode {
-  f: number;
-  v: number;
-  b: number;
-  kids: Map<number, BuildNode>;
 }
 
 /** Frames drawn per stack at most; deeper stacks end in a `[N deeper frames cut]` frame. */
 export const MAX_DEPTH = 1000;
 
-function newNode(f: number): BuildNode {
-  return { f, v: 0, b: 0, kids: new Map() };
+/**
+ * What a tree is built from: stacks as paths of frame keys (root first; equal keys are merged), each with a value
+ * and a base; `tableId` turns a key into its frame-table id, asked only for the frames the tree keeps.
+ */
+interface PathSource {
+  count: number;
+  length(stack: number): number;
+  frame(stack: number, depth: number): number;
+  value(stack: number): number;
+  base(stack: number): number;
+  tableId(key: number): number;
 }
 
-class TreeBuilder {
-  readonly root: BuildNode;
+/**
+ * Builds the pruned tree of some stacks in one pass over them sorted by path, so that the stacks under any node
+ * are consecutive: a node is complete when the walk leaves it, and only kept nodes and the current path are ever
+ * held. (A node object with a child map per frame of every path took 880 MB for a million distinct stacks.)
+ * A node whose inclusive value is below `minValue` is pruned (its weight stays in its parent's inclusive value)
+ * and counted with its whole subtree; zero-width nodes (diff stacks absent from the new profile) are not drawn
+ * at any zoom and not counted, unless under a pruned node. Children are sorted by name, so the layout is stable
+ * between sample types and runs.
+ */
+function buildTree(src: PathSource, order: readonly number[], frames: FrameTableBuilder, minValue: number, withBase: boolean): { root: FlameNode; frames: number; pruned: number } {
+  const names = frames.table;
 
-  constructor(readonly frames: FrameTableBuilder) {
-    this.root = newNode(frames.id(ROOT_NAME, 'p'));
-  }
+  // The open path: level 0 is the root, level d the d-th frame of the current stack.
+  const rootId = frames.id(ROOT_NAME, 'p');
+  const f: number[] = [-1];
+  const v: number[] = [0];
+  const b: number[] = [0];
+  const size: number[] = [1];
+  const prunedBelow: number[] = [0];
+  const kids: FlameNode[][] = [[]];
+  let depth = 0;
+  let kept = 0;
 
-  add(path: readonly number[], value: number, base = 0): void {
-    let node = this.root;
-    node.v += value;
-    node.b += base;
-    // Absurdly deep stacks (runaway recursion, crafted input) keep their outermost frames and say what was cut,
-    // so every later pass over the tree stays shallow and the page stays usable.
-    if (path.length > MAX_DEPTH) {
-      const cut = path.length - (MAX_DEPTH - 1);
-      path = [...path.slice(0, MAX_DEPTH - 1), this.frames.id(`[${cut} deeper frames cut]`, 'p')];
+  const node = (level: number): FlameNode => {
+    const id = level === 0 ? rootId : src.tableId(f[level]!);
+    const out: FlameNode = withBase ? { f: id, v: round(v[level]!), b: round(b[level]!) } : { f: id, v: round(v[level]!) };
+    const children = kids[level]!;
+    if (children.length > 0) out.c = children.sort((x, y) => compareNames(names[x.f]![0], names[y.f]![0]) || x.f - y.f);
+    return out;
+  };
+  const close = (level: number): void => {
+    const parent = level - 1;
+    size[parent]! += size[level]!;
+    if (v[level]! <= 0) return;
+    if (v[level]! < minValue) {
+      prunedBelow[parent]! += size[level]!;
+      return;
     }
-    for (const f of path) {
-      let next = node.kids.get(f);
-      if (!next) {
-        next = newNode(f);
-        node.kids.set(f, next);
-      }
-      next.v += value;
-      next.b += base;
-      node = next;
+    kept++;
+    prunedBelow[parent]! += prunedBelow[level]!;
+    kids[parent]!.push(node(level));
+  };
+
+  for (const i of order) {
+    const len = src.length(i);
+    let common = 0;
+    while (common < depth && common < len && f[common + 1] === src.frame(i, common)) common++;
+    while (depth > common) close(depth--);
+    for (; depth < len; depth++) {
+      const level = depth + 1;
+      f[level] = src.frame(i, depth);
+      v[level] = 0;
+      b[level] = 0;
+      size[level] = 1;
+      prunedBelow[level] = 0;
+      kids[level] = [];
+    }
+    const value = src.value(i);
+    const base = src.base(i);
+    for (let level = 0; level <= len; level++) {
+      v[level]! += value;
+      b[level]! += base;
     }
   }
+  while (depth > 0) close(depth--);
+  return { root: node(0), frames: kept, pruned: prunedBelow[0]! };
+}
 
-  // Drops children below the threshold (their weight stays in the parent's inclusive value), sorts the rest
-  // by name so the layout is stable between sample types and runs, and counts what was kept and dropped.
-  finish(minValue: number, withBase: boolean): { root: FlameNode; frames: number; pruned: number } {
-    let frames = 0;
-    let pruned = 0;
-    const names = this.frames.table;
-    const countSubtree = (n: BuildNode): number => {
-      let c = 1;
-      for (const k of n.kids.values()) c += countSubtree(k);
-      return c;
-    };
-    const convert = (n: BuildNode): FlameNode => {
-      const out: FlameNode = withBase ? { f: n.f, v: round(n.v), b: round(n.b) } : { f: n.f, v: round(n.v) };
-      const kept: FlameNode[] = [];
-      const kids = [...n.kids.values()].sort((a, b) => compareNames(names[a.f]![0], names[b.f]![0]));
-      for (const k of kids) {
-        // Zero-width frames (diff stacks absent from the new profile) are not drawn at any zoom: not "pruned".
-        if (k.v <= 0) continue;
-        if (k.v < minValue) {
-          pruned += countSubtree(k);
-          continue;
-        }
-        frames++;
-        kept.push(convert(k));
+// Absurdly deep stacks (runaway recursion, crafted input) keep their outermost frames and say what was cut, so
+// every later pass over the tree stays shallow and the page stays usable. The cut frames get keys from
+// `firstFreeKey` on, one per number of frames cut.
+function cutDeep(src: PathSource, frames: FrameTableBuilder, firstFreeKey: number): PathSource {
+  const cutKeys = new Map<number, number>();
+  const cutOf = new Map<number, number>();
+  return {
+    ...src,
+    length: (i) => Math.min(src.length(i), MAX_DEPTH),
+    frame: (i, depth) => {
+      if (depth !== MAX_DEPTH - 1 || src.length(i) <= MAX_DEPTH) return src.frame(i, depth);
+      const cut = src.length(i) - (MAX_DEPTH - 1);
+      let key = cutKeys.get(cut);
+      if (key === undefined) {
+        key = firstFreeKey + cutKeys.size;
+        cutKeys.set(cut, key);
+        cutOf.set(key, cut);
       }
-      if (kept.length > 0) out.c = kept;
-      return out;
-    };
-    return { root: convert(this.root), frames, pruned };
+      return key;
+    },
+    tableId: (key) => (key >= firstFreeKey ? frames.id(`[${cutOf.get(key)!} deeper frames cut]`, 'p') : src.tableId(key)),
+  };
+}
+
+// The stacks to draw, ordered by their paths of frame-table ids (any such order keeps a node's stacks together).
+// An MSD radix sort: stacks are grouped by their first frame, each group by its second, and so on until a group
+// has one stack; each step is a native numeric sort of (frame id, stack) pairs packed in doubles. Work grows with
+// the frames that tell stacks apart, not with n log n comparisons of whole paths (3 s for a million stacks).
+function pathOrder(src: PathSource, include: (stack: number) => boolean): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < src.count; i++) if (include(i)) order.push(i);
+  // (key, stack) packs as key * slots + stack, exact in a double while key < 2^53 / slots.
+  const slots = 2 ** Math.ceil(Math.log2(order.length + 1));
+  const packed = new Float64Array(order.length);
+  const groups: number[] = [0, order.length, 0];
+  while (groups.length > 0) {
+    const depth = groups.pop()!;
+    const hi = groups.pop()!;
+    const lo = groups.pop()!;
+    if (hi - lo < 2) continue;
+    // Key 0: the stack ends above this depth; else 1 + the frame there.
+    const key = (i: number) => (depth < src.length(i) ? src.frame(i, depth) + 1 : 0);
+    const first = key(order[lo]!);
+    let same = true;
+    for (let k = lo; k < hi; k++) {
+      const kk = key(order[k]!);
+      if (kk !== first) same = false;
+      packed[k] = kk * slots + order[k]!;
+    }
+    if (same) {
+      if (first !== 0) groups.push(lo, hi, depth + 1);
+      continue;
+    }
+    packed.subarray(lo, hi).sort();
+    let start = lo;
+    for (let k = lo; k <= hi; k++) {
+      if (k < hi) order[k] = packed[k]! % slots;
+      if (k === hi || Math.floor(packed[k]! / slots) !== Math.floor(packed[start]! / slots)) {
+        if (Math.floor(packed[start]! / slots) !== 0) groups.push(start, k, depth + 1);
+        start = k;
+      }
+    }
   }
+  return order;
 }
 
 // Normalised diff values are fractional; three decimals are plenty on screen and keep the page small.
@@ -163,16 +243,43 @@ function compareNames(a: string, b: string): number {
 /** One tree per sample type of the profile, sharing the given frame table. */
 export function flameTrees(profile: Profile, frames: FrameTableBuilder, options: FlameTreeOptions = {}): FlameTree[] {
   const minFraction = options.minFraction ?? DEFAULT_MIN_FRACTION;
-  // Map profile frame ids to table ids once: kind and name are all the page needs.
-  const ids = profile.frames.map((fr) => frames.id(fr.name, kindCode(fr.kind)));
-  return profile.sampleTypes.map((sampleType, typeIndex) => {
-    const builder = new TreeBuilder(frames);
-    for (const stack of profile.stacks) {
-      const value = stack.values[typeIndex] ?? 0;
-      if (value > 0) builder.add(stack.frames.map((id) => ids[id]!), value);
+  // Profile frames equal in name and kind (all the page shows) get one key: the first such frame's id. Only the
+  // frames a tree keeps enter the frame table (a million pruned leaves used to).
+  const keys = new Int32Array(profile.frames.length);
+  const byName = new Map<string, number>();
+  const byKindName = new Map<string, number>();
+  profile.frames.forEach((fr, i) => {
+    const first = byName.get(fr.name);
+    if (first === undefined) byName.set(fr.name, (keys[i] = i));
+    else if (kindCode(profile.frames[first]!.kind) === kindCode(fr.kind)) keys[i] = first;
+    else {
+      const kindName = `${kindCode(fr.kind)}${fr.name}`;
+      const key = byKindName.get(kindName);
+      if (key === undefined) byKindName.set(kindName, (keys[i] = i));
+      else keys[i] = key;
     }
-    const total = builder.root.v;
-    const { root, frames: kept, pruned } = builder.finish(total * minFraction, false);
+  });
+  const stacks = profile.stacks;
+  const paths = cutDeep(
+    {
+      count: stacks.length,
+      length: (i) => stacks[i]!.frames.length,
+      frame: (i, depth) => keys[stacks[i]!.frames[depth]!]!,
+      value: () => 0,
+      base: () => 0,
+      tableId: (key) => frames.id(profile.frames[key]!.name, kindCode(profile.frames[key]!.kind)),
+    },
+    frames,
+    profile.frames.length,
+  );
+  // One order serves every sample type: each tree skips the stacks without weight in it.
+  const order = pathOrder(paths, () => true);
+  return profile.sampleTypes.map((sampleType, typeIndex) => {
+    const src: PathSource = { ...paths, value: (i) => stacks[i]!.values[typeIndex] ?? 0 };
+    const weighted = order.filter((i) => src.value(i) > 0);
+    let total = 0;
+    for (const i of weighted) total += src.value(i);
+    const { root, frames: kept, pruned } = buildTree(src, weighted, frames, total * minFraction, false);
     return { type: sampleType.type, unit: sampleType.unit, total, root, frames: kept, pruned };
   });
 }
@@ -193,16 +300,28 @@ export interface DiffTree extends FlameTree {
 /** A diff tree from folded-stack rows: widths from `after`, each node also carrying its `before` value. */
 export function diffFlameTree(rows: readonly DiffRow[], frames: FrameTableBuilder, unit = 'count', options: FlameTreeOptions = {}): DiffTree {
   const minFraction = options.minFraction ?? DEFAULT_MIN_FRACTION;
-  const builder = new TreeBuilder(frames);
+  const paths = rows.map((row) => row.stack.split(';').map((name) => foldedFrameId(frames, name)));
+  const src = cutDeep(
+    {
+      count: rows.length,
+      length: (i) => paths[i]!.length,
+      frame: (i, depth) => paths[i]![depth]!,
+      value: (i) => rows[i]!.after,
+      base: (i) => rows[i]!.before,
+      tableId: (key) => key,
+    },
+    frames,
+    frames.table.length,
+  );
+  let total = 0;
+  let baseTotal = 0;
   let vanished = 0;
   for (const row of rows) {
-    const path = row.stack.split(';').map((name) => foldedFrameId(frames, name));
-    builder.add(path, row.after, row.before);
+    total += row.after;
+    baseTotal += row.before;
     if (row.after === 0) vanished += row.before;
   }
-  const total = builder.root.v;
-  const baseTotal = builder.root.b;
-  const { root, frames: kept, pruned } = builder.finish(total * minFraction, true);
+  const { root, frames: kept, pruned } = buildTree(src, pathOrder(src, () => true), frames, total * minFraction, true);
   return { type: 'samples', unit, total, root, frames: kept, pruned, baseTotal, vanished };
 }
 

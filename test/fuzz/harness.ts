@@ -23,9 +23,9 @@ export const RUNS = Number(process.env.NETPROBE_FUZZ_RUNS ?? (LONG ? 1000 : 25))
 export const CASE_SECONDS = 20;
 if (process.env.NETPROBE_FUZZ_SEED !== undefined || LONG) console.log(`fuzz: NETPROBE_FUZZ_SEED=${SEED}, ${RUNS} runs per property`);
 
-/** fast-check parameters every property uses: reproducible in npm test, long under npm run fuzz. */
+/** fast-check parameters every property uses: reproducible in npm test (`runs` runs), long under npm run fuzz. */
 export function params(runs = RUNS): fc.Parameters<unknown> {
-  return { seed: SEED, numRuns: runs, endOnFailure: true };
+  return { seed: SEED, numRuns: LONG ? Math.max(runs, RUNS) : runs, endOnFailure: true };
 }
 
 /** Every text format a parser reads, for forcing a parser onto input it would not have detected. */
