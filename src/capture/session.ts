@@ -161,17 +161,8 @@ export async function captureRun(options: TraceOptions, request: CaptureRequest)
   }
 }
 
-interface TracedPass {
-  pid: number;
-  tracers: Tracer[];
-  load: LoadResult | null;
-  loadOutput?: string;
-  seconds: number;
-  exit?: ProcessExit;
-  rssBytes?: number;
-  mappings?: ProcessMappings[];
-  notes: string[];
-}
+/** The traced pass: what Captured holds, with the tracers still to be collected. */
+type TracedPass = Omit<Captured, 'outputs' | 'untracedRps' | 'interrupted'> & { tracers: Tracer[] };
 
 // Tracers follow a target that exits out by themselves (bpftrace's exit() probe, strace, perf -p) and print
 // their output as they go: bpftrace symbolises and prints its stack maps for about 0.6 s (--offcpu), and a SIGINT

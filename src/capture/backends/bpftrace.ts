@@ -95,3 +95,35 @@ function bpftraceHint(stderr: string): string | undefined {
   if (/Operation not permitted|Permission denied/i.test(stderr)) return 'bpftrace needs root (CAP_BPF and CAP_PERFMON): run netprobe as root (sudo env "PATH=$PATH" npx netprobe ...).';
   return undefined;
 }
+
+/** One of netprobe's bpftrace programs beside the syscall backend (off-CPU stacks, latency histograms). */
+export interface ExtraProgram {
+  role: 'offcpu' | 'latency';
+  scriptFile: string;
+  output: string;
+  format: 'bpftrace-offcpu' | 'bpftrace-latency';
+  script: string;
+}
+
+/** Runs an extra bpftrace program as a Tracer; its maps are printed on SIGINT or when the target exits. */
+export async function attachBpftraceProgram(options: AttachOptions, program: ExtraProgram): Promise<Tracer> {
+  // Per-thread and per-stack keys: a busy server has thousands.
+  const proc = await startBpftrace(options.runDir, { scriptFile: program.scriptFile, output: program.output, script: program.script, env: { BPFTRACE_MAP_KEYS_MAX: '65536' } });
+  return {
+    label: 'bpftrace',
+    exitStatus: () => proc.exitStatus,
+    // Printing stack maps symbolises every frame of every stack.
+    stop: () => proc.stop({ graceMs: 30_000 }).then(() => undefined),
+    async collect(): Promise<TracerOutput> {
+      const loss = bpftraceLoss(proc);
+      return {
+        role: program.role,
+        output: { file: program.output, format: program.format },
+        stacks: program.role === 'offcpu',
+        files: [program.scriptFile, program.output],
+        notes: loss.notes,
+        lost: loss.lost,
+      };
+    },
+  };
+}
