@@ -19,6 +19,7 @@
 import { ParseError } from '../model/errors.js';
 import { latencyFromBuckets, type LatencyTable } from '../model/latency.js';
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
+import { COUNT_EXPECTED, isCount } from './counts.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 // netprobe's scripts print this (or a longer line starting so) from BEGIN: src/capture/bpftrace-script.ts
@@ -117,6 +118,7 @@ class LatencyReader {
     if (!m) throw new ParseError(this.ctx.file, lineNo, 'a hist() bucket such as `[512K, 1M)   496 |@@@|`', text);
     if (this.histogram === null) return;
     const count = Number(m[6]);
+    if (!isCount(count)) throw new ParseError(this.ctx.file, lineNo, COUNT_EXPECTED, text);
     let low: number;
     let high: number;
     if (m[1] === '(..., 0)') {

@@ -15,6 +15,7 @@
 //    `--countname=ns` input.
 import { ParseError } from '../model/errors.js';
 import { OFFCPU_SAMPLE_TYPES, ProfileBuilder, type Frame } from '../model/profile.js';
+import { COUNT_EXPECTED, isCount } from './counts.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 const MAP_OPEN = /^@(offns|offn)\[$/;
@@ -68,6 +69,7 @@ async function parseOffcpu(lines: AsyncIterable<string>, ctx: ParseContext): Pro
     if (end) {
       const tid = Number(end[1]);
       const value = Number(end[2]);
+      if (!isCount(value)) throw new ParseError(ctx.file, lineNo, COUNT_EXPECTED, line);
       const key = `${keyText}\u0000${tid}`;
       let e = entries.get(key);
       if (!e) entries.set(key, (e = { user, kernel, tid, events: 0, ns: 0 }));

@@ -28,6 +28,7 @@ import { ParseError } from '../model/errors.js';
 import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../model/profile.js';
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { SyscallTableBuilder } from '../model/syscalls.js';
+import { COUNT_EXPECTED } from './counts.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 const ATTACHING = /^Attaching \d+ probes?\.\.\.\s*$/;
@@ -201,6 +202,7 @@ class BpftraceReader {
     }
     this.sawMap = true;
     const value = Number(valueText);
+    if (!Number.isSafeInteger(value)) throw new ParseError(this.ctx.file, lineNo, COUNT_EXPECTED, `${map}: ${valueText}`);
     const stacks = key.filter((k): k is { stack: string[] } => 'stack' in k);
     const scalars = key.filter((k): k is { scalar: string } => 'scalar' in k).map((k) => k.scalar);
     if (stacks.length > 0) return this.stackEntry(map, stacks, scalars, value);

@@ -12,6 +12,7 @@
 // `after/count`, and shows `after` by default (flamegraph.pl sizes frames by the second column too).
 // Frame names are kept verbatim so folded -> profile -> folded is the identity on sorted, aggregated input;
 // `_[k]`, `_[j]`, `_[i]` suffixes (stackcollapse annotations) set the frame kind or the inlined flag.
+import { ParseError } from '../model/errors.js';
 import { ProfileBuilder, type Frame, type SampleType } from '../model/profile.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
@@ -82,6 +83,8 @@ async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<P
       ctx.warn({ kind: 'malformed-folded-line', line: lineNo, message: `expected \`frame;frame;... count\`, got \`${line}\`` });
       continue;
     }
+    // Counts past 2^53 cannot be added exactly (99999999999999999999 would read as 100000000000000000000).
+    if (parsed.counts.some((c) => c > Number.MAX_SAFE_INTEGER)) throw new ParseError(ctx.file, lineNo, `counts up to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`, line);
     if (!builder) {
       columns = parsed.counts.length;
       builder = new ProfileBuilder(columns === 2 ? DIFFERENTIAL : SINGLE, columns - 1);

@@ -17,6 +17,7 @@
 // cpu-clock/task-clock events, whose period is in nanoseconds; for other events (cycles, page-faults, ...)
 // cpu stays 0 and a third type `<event>/count` carries the summed periods. The default sample type is the
 // one whose totals equal the collapser's counts.
+import { ParseError } from '../model/errors.js';
 import { CPU_SAMPLE_TYPES, FrameInterner, ProfileBuilder, type Frame, type FrameKind, type Profile, type SampleType } from '../model/profile.js';
 import type { CollapseOptions, ParseContext, ParseResult, ParseWarning, TextParser } from './types.js';
 
@@ -634,6 +635,8 @@ class PerfCollapser {
     }
     this.event ??= event;
     this.period = b.period;
+    // A period past 2^53 cannot be summed exactly (99999999999999999999 would weigh 100000000000000000000).
+    if (b.period > Number.MAX_SAFE_INTEGER) throw new ParseError(this.ctx.file, lineNo, `a sample period up to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`, text.slice(start, end));
     // Strings are cut only when a field differs from the previous header's (and copied, so as not to pin the text).
     let changed = false;
     if (!sameText(text, start, b.commEnd, this.commText)) {

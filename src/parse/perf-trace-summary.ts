@@ -37,6 +37,7 @@
 import { ParseError } from '../model/errors.js';
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { NEVER_RETURNING, SyscallTableBuilder, type SyscallTable } from '../model/syscalls.js';
+import { COUNT_EXPECTED, isCount } from './counts.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 /** What a perf trace -s summary leaves out; shown with the table when perf's sys_enter counts are not appended. */
@@ -91,7 +92,7 @@ class Entries {
   constructor(private readonly arch: SyscallArch) {}
 
   /** Reads one line after the summary; false when it is neither perf report nor perf script output. */
-  line(line: string): boolean {
+  line(line: string, ctx: ParseContext, lineNo: number): boolean {
     const event = REPORT_EVENT.exec(line);
     if (event) {
       this.event = event[1];
@@ -105,6 +106,7 @@ class Entries {
     }
     const row = REPORT_ROW.exec(line);
     if (row) {
+      if (!isCount(Number(row[1]))) throw new ParseError(ctx.file, lineNo, COUNT_EXPECTED, line);
       if (this.idColumn && row[2] !== undefined) add(this.calls, syscallName(Number(row[2]), this.arch), Number(row[1]));
       return true;
     }
@@ -215,7 +217,7 @@ export async function parsePerfTraceSummary(lines: AsyncIterable<string>, ctx: P
     if (line.trim() === '') continue;
     if (sawTitle && (appended || line.startsWith('#') || SCRIPT_EVENT.test(line))) {
       appended = true;
-      if (!entries.line(line)) ctx.warn({ kind: 'unexpected-line', line: lineNo, message: `skipped a line after the summary that is neither perf report nor perf script output: ${line.trim()}` });
+      if (!entries.line(line, ctx, lineNo)) ctx.warn({ kind: 'unexpected-line', line: lineNo, message: `skipped a line after the summary that is neither perf report nor perf script output: ${line.trim()}` });
       continue;
     }
     if (SUMMARY_TITLE.test(line)) {
@@ -244,6 +246,7 @@ export async function parsePerfTraceSummary(lines: AsyncIterable<string>, ctx: P
 
     const errno = ERRNO_LINE.exec(line);
     if (errno && lastRow !== undefined) {
+      if (!isCount(Number(errno[2]))) throw new ParseError(ctx.file, lineNo, COUNT_EXPECTED, line);
       table.addErrno(lastRow, errno[1] === '(unknown)' ? 'unknown' : errno[1]!, Number(errno[2]));
       continue;
     }
@@ -281,6 +284,7 @@ function addRow(table: SyscallTableBuilder, columns: Columns, line: string, ctx:
   }
   const name = cells[0]!;
   const cell = (i: number | undefined) => (i === undefined ? 0 : Number(cells[i]));
+  if (!isCount(cell(columns.calls)) || !isCount(cell(columns.errors))) throw new ParseError(ctx.file, lineNo, COUNT_EXPECTED, line);
   // perf prints milliseconds with three decimals.
   table.add(name, cell(columns.calls), cell(columns.errors), cell(columns.total) / 1000);
   return name;

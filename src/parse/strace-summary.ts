@@ -20,6 +20,7 @@
 import { ParseError } from '../model/errors.js';
 import { roundSeconds, SyscallTableBuilder } from '../model/syscalls.js';
 import { isTraceEvent } from './strace-line.js';
+import { COUNT_EXPECTED, isCount } from './counts.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 type ColumnKey = 'percent' | 'seconds' | 'avg' | 'calls' | 'errors' | 'name' | 'min' | 'max' | 'wallTotal' | 'wallMin' | 'wallMax' | 'wallAvg';
@@ -185,11 +186,13 @@ function parseRow(line: string, columns: readonly Column[], ctx: ParseContext, l
       case 'calls':
         if (!INTEGER.test(cell)) throw fail();
         row.calls = Number(cell);
+        if (!isCount(row.calls)) throw new ParseError(ctx.file, lineNo, COUNT_EXPECTED, line);
         break;
       case 'errors':
         // `%.0lu`: zero errors print as blanks.
         if (cell !== '' && !INTEGER.test(cell)) throw fail();
         row.errors = cell === '' ? 0 : Number(cell);
+        if (!isCount(row.errors)) throw new ParseError(ctx.file, lineNo, COUNT_EXPECTED, line);
         break;
       case 'seconds':
       case 'wallTotal': {

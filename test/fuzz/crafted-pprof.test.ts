@@ -117,16 +117,23 @@ describe('crafted pprof', () => {
       fc.asyncProperty(shape, async (p) => {
         const strings = new pprof.StringTable();
         for (const s of p.strings) strings.dedup(s);
-        const bytes = new pprof.Profile({
-          sampleType: p.sampleTypes,
-          mapping: p.mappings,
-          function: p.functions,
-          location: p.locations,
-          sample: p.samples,
-          defaultSampleType: p.defaultSampleType,
-          comment: p.comment,
-          stringTable: strings,
-        }).encode();
+        let bytes: Uint8Array;
+        try {
+          bytes = new pprof.Profile({
+            sampleType: p.sampleTypes,
+            mapping: p.mappings,
+            function: p.functions,
+            location: p.locations,
+            sample: p.samples,
+            defaultSampleType: p.defaultSampleType,
+            comment: p.comment,
+            stringTable: strings,
+          }).encode();
+        } catch {
+          // pprof-format's encoder itself mis-measures some huge negative values (offset out of bounds): not an input.
+          fc.pre(false);
+          return;
+        }
         const r = await outcome(bytes, { name: 'random.pb', format: 'pprof' });
         if (r.ok) for (const stack of r.ok.profile!.stacks) for (const v of stack.values) expect(Number.isSafeInteger(v)).toBe(true);
       }),

@@ -7,13 +7,14 @@
 //   NETPROBE_FUZZ_SEED=<n>   seed (default 20261129; under npm run fuzz, random)
 //   NETPROBE_FUZZ_RUNS=<n>   runs per property (default 25; under npm run fuzz, 1000)
 // A failure prints fast-check's seed and path, so `NETPROBE_FUZZ_SEED=<seed>` replays it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { NetprobeError } from '../../src/model/errors.js';
 import type { InputFormat } from '../../src/parse/types.js';
 import { readInput, type LoadedInput } from '../../src/run/input.js';
+import { FIXTURES } from '../helpers.js';
 
 /** Whether this is the long randomized run (`npm run fuzz`), where exhaustive loops are worth their time too. */
 export const LONG = process.env.NETPROBE_FUZZ === 'long';
@@ -80,7 +81,31 @@ export async function outcome(content: string | Uint8Array, options: { name?: st
   }
   const seconds = (performance.now() - started) / 1000;
   if (seconds > CASE_SECONDS) throw new Error(`took ${seconds.toFixed(1)} s (bound ${CASE_SECONDS} s): ${describe(content)}`);
+  if (result.ok) {
+    const problem = nonsense(result.ok);
+    if (problem) throw new Error(`accepted a nonsense value (${options.format ?? 'detected'}: ${problem}): ${describe(content)}`);
+  }
   return result;
+}
+
+/** What no accepted input may hold: counts that are not non-negative safe integers, values that are not finite. */
+export function nonsense(loaded: LoadedInput): string | undefined {
+  for (const row of loaded.syscalls?.rows ?? []) {
+    for (const n of [row.calls, row.errors, ...Object.values(row.errnos)]) if (!Number.isSafeInteger(n) || n < 0) return `syscall ${row.name} count ${n}`;
+    if (!Number.isFinite(row.seconds) || row.seconds < 0) return `syscall ${row.name} seconds ${row.seconds}`;
+  }
+  const profile = loaded.profile;
+  if (profile) {
+    for (const stack of profile.stacks) {
+      if (stack.values.length !== profile.sampleTypes.length) return `a stack with ${stack.values.length} values for ${profile.sampleTypes.length} sample types`;
+      for (const v of stack.values) if (!Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER) return `stack value ${v}`;
+      for (const f of stack.frames) if (profile.frames[f] === undefined) return `frame id ${f} of ${profile.frames.length}`;
+    }
+  }
+  for (const [name, l] of Object.entries(loaded.latency ?? {})) {
+    if (!Number.isSafeInteger(l.calls) || l.calls < 0) return `latency ${name} calls ${l.calls}`;
+  }
+  return undefined;
 }
 
 /** Asserts the outcome is clean for detection and for each given format forced. */
@@ -106,4 +131,33 @@ export function cutPoints(n: number, max: number): number[] {
   const points = new Set<number>([0, n]);
   for (let i = 0; i < max; i++) points.add(Math.floor(i * step));
   return [...points].sort((a, b) => a - b);
+}
+
+/** A fixture every text or pprof parser was written against, and the format it is read as. */
+export interface FixtureInput {
+  /** Path under fixtures/. */
+  name: string;
+  bytes: Buffer;
+  format: InputFormat;
+}
+
+// Every fixture format: strace summaries and logs (-f/-k/-ff/-tt/-T/-yy/x32, detached), perf script (CPU and
+// syscall tracepoints), perf trace -s, bpftrace (counts, maps by id/comm/tid, histograms, stacks, netprobe's
+// scripts incl. off-CPU and latency outputs), folded stacks and pprof; models/ adds a few captures of each tracer.
+const FIXTURE_DIRS = ['strace/summary', 'strace/log', 'strace/foreign', 'perf', 'perf-trace', 'bpftrace', 'folded', 'pprof', 'render'];
+const FIXTURE_FILE = /\.(txt|log|folded|pb\.gz|perf|\d+)$/;
+
+/** The fixtures as read normally (detected), skipping files that are not inputs (READMEs, sources, JSON). */
+export async function fixtureInputs(): Promise<FixtureInput[]> {
+  const names: string[] = [];
+  for (const dir of FIXTURE_DIRS) for (const f of readdirSync(join(FIXTURES, dir))) if (FIXTURE_FILE.test(f)) names.push(`${dir}/${f}`);
+  const models = readdirSync(join(FIXTURES, 'models'));
+  for (const suffix of ['.strace.txt', '.bpftrace.txt', '.perf.txt', '.strace.log']) names.push(...models.filter((f) => f.endsWith(suffix)).slice(0, 2).map((f) => `models/${f}`));
+  const inputs: FixtureInput[] = [];
+  for (const name of names) {
+    const file = join(FIXTURES, name);
+    const loaded = await readInput(file).catch(() => undefined);
+    if (loaded) inputs.push({ name, bytes: readFileSync(file), format: loaded.format });
+  }
+  return inputs;
 }
