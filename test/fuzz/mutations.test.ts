@@ -87,14 +87,22 @@ function mutate(text: string, mutations: readonly Mutation[]): string {
       case 'crlf':
         eol = '\r\n';
         break;
-      case 'long':
-        lines[pick(m.at)] = (lines[pick(m.at)] ?? '').repeat(m.times).slice(0, 4 * 1024 * 1024);
+      case 'long': {
+        const line = lines[pick(m.at)] ?? '';
+        lines[pick(m.at)] = line.repeat(Math.min(m.times, Math.ceil(LINE_CAP / Math.max(1, line.length)))).slice(0, LINE_CAP);
         break;
+      }
     }
+    // Duplicated long lines multiply: keep a case at a size that reads in well under a second.
+    let size = 0;
+    const kept = lines.findIndex((l) => (size += l.length + 1) > TEXT_CAP);
+    if (kept >= 0) lines = lines.slice(0, kept + 1);
   }
-  // Duplicated long lines multiply: keep a case at a size that reads in well under a second.
-  return lines.join(eol).slice(0, 8 * 1024 * 1024);
+  return lines.join(eol).slice(0, TEXT_CAP);
 }
+
+const LINE_CAP = 4 * 1024 * 1024;
+const TEXT_CAP = 8 * 1024 * 1024;
 
 // Raw byte damage after the text mutations: NUL, invalid UTF-8 (lone continuation bytes, truncated sequences,
 // overlongs, surrogates), control bytes.
