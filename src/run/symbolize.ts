@@ -58,10 +58,10 @@ export class Symbolizer {
       });
       builder.addStack(ids, stack.values, stack.labels ? { ...stack.labels } : undefined);
     }
-    // A handful of unnamed frames (broken frame-pointer chains) in a profile bpftrace named itself is no news.
+    // Addresses outside every mapping are broken frame-pointer chains (Go's stack switches, libc without frame
+    // pointers), not code anyone could name: when nothing else happened, that is no news.
     const outcomes = [...outcome.values()];
-    const named = outcomes.filter((o) => o === 'named').length;
-    if (named > 0 || outcomes.length > 0.05 * profile.frames.length) this.notes.push(summary(what, outcomes));
+    if (outcomes.some((o) => o !== 'no mapping')) this.notes.push(summary(what, outcomes));
     const { period, durationNanos, timeNanos, comments } = profile;
     return builder.build({ ...(period ? { period } : {}), ...(durationNanos !== undefined ? { durationNanos } : {}), ...(timeNanos !== undefined ? { timeNanos } : {}), ...(comments ? { comments } : {}) });
   }
