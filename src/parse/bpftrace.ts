@@ -4,7 +4,8 @@
 //   bpftrace -e 'tracepoint:raw_syscalls:sys_enter /pid == 123/ { @[args->id] = count(); }'
 //   bpftrace /usr/sbin/syscount.bt          (`@syscall[<nr>]`, `@process[<comm>]`)
 //   bpftrace -e 'profile:hz:99 /pid == 123/ { @[ustack, kstack] = count(); }'
-//   and netprobe's own script (src/capture/bpftrace-script.ts: @calls, @errors, @ns, @threads, @inflight, @stacks).
+//   and netprobe's own script (src/capture/bpftrace-script.ts: @calls, @returns, @threads, @stacks; earlier
+//   versions printed @errors, @ns and @inflight instead of @returns).
 // References: bpftrace 0.17 output (src/output.cpp) https://github.com/bpftrace/bpftrace/blob/v0.17.0/src/output.cpp,
 // FlameGraph's stackcollapse-bpftrace.pl for multi-line stack keys. Real input (bpftrace 0.17, fixtures/bpftrace/):
 //   @calls[257]: 150                  -> openat: 150 calls (x86_64 numbers unless options.arch says otherwise)
@@ -15,11 +16,16 @@
 //   	7f988f0332ec __libc_read+76 (/usr/lib/x86_64-linux-gnu/libc.so.6)
 //   , 0]: 1                           -> profile sample __libc_read;read (calls 1)
 //   {"type": "map", "data": {"@errors": {"3,9": 60}}}   -> close: 60 errors, EBADF 60
+//   @returns[0, 0]: 2 and @returns[0, 11]: 1, with @calls[0]: 4
+//                                     -> read: 1 error (EAGAIN 1), 1 call in flight at the end (4 made, 3 returned);
+//                                        @returns[-1, ...] are rt_sigreturn's returns (sys_exit's id is -1 then)
 //   @inflight[4711]: 0                -> read: 1 call in flight at the end (thread 4711 had not returned)
-//   netprobe: probes attached         (and then only blank lines) -> an empty table: the target was idle
+//   netprobe: probes attached; calls in flight at the end = @calls - @returns
+//                                     (and then only blank lines) -> an empty table: the target was idle, no
+//                                        call in flight, time not measured
+//   netprobe: probes attached         (older scripts, with @ns) -> the same, time measured, in flight unknown
 //   netprobe: probes attached; @inflight lists calls in flight at the end
-//                                     -> the same, and no call in flight when @inflight is absent (older
-//                                        scripts printed the first line and had no @inflight: unknown)
+//                                     -> (older scripts, with @ns) no call in flight when @inflight is absent
 //
 // Which map means what is decided by its key shape and name (see classify()); maps that are not about
 // syscalls (`@[comm]`, `@process[...]`), unkeyed counters and histograms are skipped with a warning.
@@ -44,6 +50,8 @@ const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
 // netprobe's own script prints one of these from BEGIN (src/capture/bpftrace-script.ts BPFTRACE_READY_LINE).
 const NETPROBE_READY = 'netprobe: probes attached';
 const NETPROBE_READY_INFLIGHT = 'netprobe: probes attached; @inflight lists calls in flight at the end';
+const NETPROBE_READY_RETURNS = 'netprobe: probes attached; calls in flight at the end = @calls - @returns';
+const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS]);
 const HIST_BUCKET = /^[[(].*\|/;
 const INTEGER = /^-?\d+$/;
 
@@ -73,8 +81,12 @@ class Collected {
   readonly threads = new Set<string>();
   /** Calls in flight at the end by syscall name (netprobe's @inflight: one entry per thread). */
   readonly inFlight = new Map<string, number>();
-  /** The output says which calls were in flight (netprobe's script names @inflight, or the map was printed). */
+  /** Completed calls by syscall name (netprobe's @returns), when the output pairs calls with returns. */
+  readonly returned = new Map<string, number>();
+  /** The output says which calls were in flight (netprobe's script names @inflight or @returns, or the map was printed). */
   inFlightKnown = false;
+  /** In flight = calls - returns (netprobe's @returns script). */
+  inFlightFromReturns = false;
   hasTime = false;
   readonly syscallStacks = new ProfileBuilder(SYSCALL_SAMPLE_TYPES);
   readonly cpuStacks = new ProfileBuilder([{ type: 'samples', unit: 'count' }]);
@@ -100,7 +112,7 @@ class BpftraceReader {
       if (HIST_BUCKET.test(text)) return;
       this.histogram = undefined;
     }
-    if (text === NETPROBE_READY || text === NETPROBE_READY_INFLIGHT) return this.sawReadyLine(text);
+    if (NETPROBE_READY_LINES.has(text)) return this.sawReadyLine(text);
     if (text.trim() === '' || ATTACHING.test(text)) return;
     if (MEMLOCK_WARNING.test(text)) return;
     if (JSON_EVENT.test(text)) return this.jsonLine(text, lineNo);
@@ -135,7 +147,10 @@ class BpftraceReader {
 
   private sawReadyLine(text: string): void {
     this.netprobeScript = true;
+    // Scripts before @returns always printed @ns: an empty capture of theirs still measured time (none).
+    if (text !== NETPROBE_READY_RETURNS) this.data.hasTime = true;
     if (text === NETPROBE_READY_INFLIGHT) this.data.inFlightKnown = true;
+    if (text === NETPROBE_READY_RETURNS) this.data.inFlightKnown = this.data.inFlightFromReturns = true;
   }
 
   private continueKey(text: string): void {
@@ -166,7 +181,7 @@ class BpftraceReader {
     if (type === 'attached_probes') return;
     if (type === 'printf') {
       const printed = typeof data === 'string' ? data.trim() : '';
-      if (printed === NETPROBE_READY || printed === NETPROBE_READY_INFLIGHT) this.sawReadyLine(printed);
+      if (NETPROBE_READY_LINES.has(printed)) this.sawReadyLine(printed);
       else if (printed !== '') {
         this.warnOnce(`printf:${printed}`, 'printf-line', lineNo, `skipped printf output: ${printed}`);
       }
@@ -217,12 +232,16 @@ class BpftraceReader {
         d.hasTime = true;
         add(d.nanoseconds, this.syscall(scalars[0]!), value);
         return;
-      case 'errors': {
-        const name = this.syscall(scalars[0]!);
-        const errno = Math.abs(Number(scalars[1]));
-        let byErrno = d.errnos.get(name);
-        if (!byErrno) d.errnos.set(name, (byErrno = new Map()));
-        add(byErrno, errnoName(errno), value);
+      case 'errors':
+        this.addErrors(this.syscall(scalars[0]!), Math.abs(Number(scalars[1])), value);
+        return;
+      case 'returns': {
+        // sys_exit's id is -1 after rt_sigreturn (the kernel resets orig_ax): those are its returns, and what
+        // looks like an errno is the interrupted code's register, not rt_sigreturn's error.
+        const nr = Number(scalars[0]);
+        const errno = Number(scalars[1]);
+        add(d.returned, nr < 0 ? 'rt_sigreturn' : this.syscall(scalars[0]!), value);
+        if (nr >= 0 && errno > 0) this.addErrors(this.syscall(scalars[0]!), errno, value);
         return;
       }
       case 'thread-calls':
@@ -241,6 +260,12 @@ class BpftraceReader {
       default:
         this.warnOnce(map, role, lineNo, skipMessage(map, role));
     }
+  }
+
+  private addErrors(name: string, errno: number, count: number): void {
+    let byErrno = this.data.errnos.get(name);
+    if (!byErrno) this.data.errnos.set(name, (byErrno = new Map()));
+    add(byErrno, errnoName(errno), count);
   }
 
   private stackEntry(map: string, stacks: { stack: string[] }[], scalars: string[], value: number): void {
@@ -293,17 +318,28 @@ class BpftraceReader {
       const errors = Object.values(errnos).reduce((a, b) => a + b, 0);
       table.add(name, calls.get(name) ?? 0, errors, (d.nanoseconds.get(name) ?? 0) / 1e9, errnos);
     }
-    // netprobe's script always keeps @ns and @threads, so an empty capture still says: no time, no threads.
-    table.hasTime = d.hasTime || this.netprobeScript;
+    table.hasTime = d.hasTime;
     for (const t of d.threads) table.seeThread(t);
     if (d.inFlightKnown) table.tracksInFlight();
     for (const [name, n] of d.inFlight) table.addInFlight(name, n);
+    if (d.inFlightFromReturns) this.inFlightFromReturns(table, calls, lineNo);
 
     const result: ParseResult = { format: 'bpftrace', syscalls: table.build(this.netprobeScript ? d.threads.size : undefined) };
     const profile = this.profile();
     if (profile) result.profile = profile;
     if (d.threads.size > 0) result.meta = { threads: d.threads.size };
     return result;
+  }
+
+  // Made and not returned. More returns than calls would mean a return paired with a call made before the
+  // capture, which the script rules out: said, never hidden in a negative count.
+  private inFlightFromReturns(table: SyscallTableBuilder, calls: ReadonlyMap<string, number>, lineNo: number): void {
+    const returned = this.data.returned;
+    for (const name of new Set([...calls.keys(), ...returned.keys()])) {
+      const n = (calls.get(name) ?? 0) - (returned.get(name) ?? 0);
+      if (n > 0) table.addInFlight(name, n);
+      else if (n < 0) this.warnOnce(name, 'returns-exceed-calls', lineNo, `${name}: ${-n} more returns than calls in @returns; its calls in flight are unknown`);
+    }
   }
 
   private profile(): Profile | undefined {
@@ -327,12 +363,13 @@ export async function parseBpftrace(lines: AsyncIterable<string>, ctx: ParseCont
   return reader.finish(lineNo);
 }
 
-type Role = 'calls' | 'time' | 'errors' | 'thread-calls' | 'threads' | 'in-flight' | 'not-syscalls' | 'unkeyed-map' | 'unknown-map';
+type Role = 'calls' | 'time' | 'errors' | 'returns' | 'thread-calls' | 'threads' | 'in-flight' | 'not-syscalls' | 'unkeyed-map' | 'unknown-map';
 
 const TIME_MAPS = /^@(ns|nsecs|time|time_ns|ns_total|total_ns)$/;
 const ERROR_MAPS = /^@(errors?|errnos?|err|fails?|failures?)$/;
 const THREAD_MAPS = /^@(threads?|tids?)$/;
 const IN_FLIGHT_MAP = '@inflight';
+const RETURNS_MAP = '@returns';
 const SYSCALL_STACK_MAPS = /^@(stacks?|syscall_stacks?|syscalls?)$/;
 const PROCESS_MAPS = /^@(process|processes|comm|comms|pids?)$/;
 
@@ -347,6 +384,7 @@ function classify(map: string, keys: string[], arch: SyscallArch): Role {
   }
   if (keys.length === 2) {
     const [a, b] = keys as [string, string];
+    if (map === RETURNS_MAP && INTEGER.test(a) && INTEGER.test(b)) return 'returns';
     if (ERROR_MAPS.test(map) && isSyscallKey(a) && INTEGER.test(b)) return 'errors';
     if (THREAD_MAPS.test(map) && isSyscallKey(b)) return 'thread-calls';
     if (map === '@' || !ERROR_MAPS.test(map)) {

@@ -30,6 +30,8 @@ describe('bpftrace parser', () => {
     'netprobe-script-with-stderr.txt',
     'netprobe-script-inflight.txt',
     'netprobe-script-inflight.json',
+    'netprobe-script-returns.txt',
+    'netprobe-script-returns.json',
     'hist-mixed.txt',
   ])('counts the ground-truth calls in %s and is detected without a name hint', async (name) => {
     const { result, head } = await parseFixture(name);
@@ -64,6 +66,59 @@ describe('bpftrace parser', () => {
     },
   );
 
+  it.each(['netprobe-script-returns.txt', 'netprobe-script-returns.json'])(
+    "reads the default script's @returns: errors by errno, calls in flight = @calls - @returns, threads, no time (%s)",
+    async (name) => {
+      const { result, warnings } = await parseFixture(name);
+      expect(row(result, 'openat')).toMatchObject({ calls: 150, errors: 150, errnos: { ENOENT: 150 }, seconds: 0 });
+      expect(row(result, 'close')).toMatchObject({ calls: 60, errors: 60, errnos: { EBADF: 60 } });
+      expect(row(result, 'getppid')).toMatchObject({ calls: 3000, errors: 0 });
+      // Each worker ended in exit (made, never returned); main was blocked reading stdin at the SIGINT.
+      expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
+      expect(result.syscalls!.inFlight).toEqual({ read: 1 });
+      expect(result.syscalls!.hasTime).toBe(false);
+      expect(result.syscalls!.totals.seconds).toBe(0);
+      // main + 3 workers (exited: @threads value 2)
+      expect(result.syscalls!.threads).toBe(4);
+      expect(warnings).toEqual([]);
+    },
+  );
+
+  it('a whole run with a forked child, ended by the target: exit and exit_group made, nothing in flight', async () => {
+    const { result, warnings } = await parseFixture('netprobe-script-returns-fork-exit.txt');
+    expect(row(result, 'getppid')!.calls).toBe(4000);
+    expect(row(result, 'openat')!.errnos).toEqual({ ENOENT: 200 });
+    expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row(result, 'exit_group')).toMatchObject({ calls: 2, errors: 0 });
+    expect(result.syscalls!.inFlight).toEqual({});
+    expect(result.syscalls!.threads).toBe(5);
+    expect(warnings).toEqual([]);
+  });
+
+  it("pairs rt_sigreturn's returns, which sys_exit reports as id -1, and takes no errno from them (Go server under load)", async () => {
+    const { result, warnings } = await parseFixture('netprobe-script-returns-go-nethttp.txt');
+    expect(row(result, 'rt_sigreturn')).toMatchObject({ calls: 9, errors: 0, errnos: {} });
+    expect(row(result, 'read')).toMatchObject({ calls: 31814, errors: 15247, errnos: { EAGAIN: 15243, ECONNRESET: 4 } });
+    // Each of the 6 threads was parked when the load ended: the netpoller in epoll_pwait, the others in futex.
+    expect(result.syscalls!.inFlight).toEqual({ futex: 5, epoll_pwait: 1 });
+    expect(result.syscalls!.threads).toBe(6);
+    expect(result.syscalls!.rows.some((r) => r.name.startsWith('syscall_0x'))).toBe(false);
+    expect(warnings).toEqual([]);
+  });
+
+  it('says when @returns holds more returns than calls instead of showing a negative count in flight', async () => {
+    const lines = ['netprobe: probes attached; calls in flight at the end = @calls - @returns', '@calls[0]: 2', '@calls[1]: 3', '@returns[0, 0]: 3', '@returns[1, 0]: 1'];
+    const warnings: { kind: string; message: string }[] = [];
+    const r = await bpftraceParser.parse(
+      (async function* () {
+        yield* lines;
+      })(),
+      { file: 'x.txt', options: { arch: 'x86_64' }, warn: (w) => warnings.push(w) },
+    );
+    expect(r.syscalls!.inFlight).toEqual({ write: 2 });
+    expect(warnings.map((w) => [w.kind, w.message])).toEqual([['returns-exceed-calls', 'read: 1 more returns than calls in @returns; its calls in flight are unknown']]);
+  });
+
   it('says nothing about calls in flight for outputs that cannot tell (older netprobe script, one-liners)', async () => {
     expect((await parseFixture('netprobe-script.txt')).result.syscalls!.inFlight).toBeUndefined();
     expect((await parseFixture('raw-syscalls-by-id.txt')).result.syscalls!.inFlight).toBeUndefined();
@@ -74,6 +129,13 @@ describe('bpftrace parser', () => {
       { file: 'idle.txt', options: { arch: 'x86_64' }, warn: () => {} },
     );
     expect(idle.syscalls!.inFlight).toEqual({});
+    const idleNow = await bpftraceParser.parse(
+      (async function* () {
+        yield* ['Attaching 7 probes...', 'netprobe: probes attached; calls in flight at the end = @calls - @returns', '', '', ''];
+      })(),
+      { file: 'idle.txt', options: { arch: 'x86_64' }, warn: () => {} },
+    );
+    expect(idleNow.syscalls).toEqual({ rows: [], totals: { calls: 0, errors: 0, seconds: 0 }, hasTime: false, threads: 0, inFlight: {} });
   });
 
   it('reads an errors-only one-liner keyed by (args->id, -args->ret)', async () => {

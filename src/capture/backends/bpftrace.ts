@@ -1,5 +1,6 @@
-// bpftrace backend: counts every syscall of the target in the kernel (calls, errors by errno, wall time,
-// optionally user stacks); the lowest overhead, since nothing crosses to user space per call.
+// bpftrace backend: counts every syscall of the target in the kernel (calls, errors by errno, threads, calls in
+// flight at the end, optionally user stacks); the lowest overhead, since nothing crosses to user space per call
+// and nothing is paired per call. No time per syscall: `--latency` runs its own program for that.
 // `bpftrace raw/netprobe.bt`, stdout copied untouched to raw/bpftrace.txt; the maps are printed when
 // bpftrace gets SIGINT or when the target's main thread exits (the script calls exit()). The target's
 // existing descendants (pre-forked workers) are written into the script; later forks are followed in-kernel.
