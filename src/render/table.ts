@@ -148,6 +148,8 @@ export function renderSyscallTable(table: SyscallTable, options: SyscallTableOpt
     const calls = hidden.reduce((n, r) => n + r.calls, 0);
     out += c.dim(`(${formatCount(hidden.length)} more syscalls with ${formatCount(calls)} calls not shown; totals include them)`) + '\n';
   }
+  // Counts-only captures (the default bpftrace script, one-liners) have no time: say so rather than print zeros.
+  if (!table.hasTime) out += latency ? 'time not measured: p50 and p99 are from --latency\n' : 'time not measured (add --latency)\n';
   if (table.threads !== undefined) out += `threads: ${formatCount(table.threads)}\n`;
   if (perReq) out += `requests: ${formatCount(requests)}\n`;
   const inFlight = Object.entries(table.inFlight ?? {});

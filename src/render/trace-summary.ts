@@ -25,7 +25,9 @@ export function renderTraceSummary({ run, syscalls: table, dir, interrupted, rss
   const window = run.capture?.window === 'load' ? 'load only' : run.capture?.window ?? 'unknown';
   const reason = run.capture && run.capture.backendReason !== 'requested' ? ` [${run.capture.backendReason}]` : '';
   lines.push(`backend: ${run.backend}${reason}`);
-  lines.push(`capture window: ${window} (${(run.capture?.seconds ?? run.durationSeconds).toFixed(1)} s); syscall time is wall time`);
+  // Without time the table says so itself (time not measured, add --latency).
+  const time = table.hasTime ? '; syscall time is wall time' : '';
+  lines.push(`capture window: ${window} (${(run.capture?.seconds ?? run.durationSeconds).toFixed(1)} s)${time}`);
   const lost = run.capture?.lost ?? 0;
   if (lost > 0) lines.push(`WARNING: ${run.backend} lost ${formatCount(lost)} events: every count below is too low by up to that many`);
   if (run.target.exitCode !== null || run.target.signal !== null) {

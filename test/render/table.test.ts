@@ -56,10 +56,21 @@ describe('renderSyscallTable', () => {
         '─────────────────────────────────────────────────────────────────────',
         'total     1,914       4.79  100.00%  1,230                       3.08',
         '(2 more syscalls with 640 calls not shown; totals include them)',
+        'time not measured (add --latency)',
         'requests: 400',
         '',
       ].join('\n'),
     );
+  });
+
+  it('without time but with latency distributions: p50/p99 columns, no zero seconds, and says where they come from', () => {
+    const countsOnly = tableFromRows(rows.map((r) => ({ ...r, seconds: 0 })), false, 8);
+    const latency = { epoll_wait: latencyFromBuckets([[0.000524288, 0.001048576, 600]]) };
+    const out = renderSyscallTable(countsOnly, { color: false, latency }).split('\n');
+    expect(out[0]).toBe('syscall     calls  % calls  errors                    p50      p99');
+    expect(out.find((l) => l.startsWith('epoll_wait'))).toBe('epoll_wait    600   31.35%                        1.05 ms  1.05 ms');
+    expect(out.slice(-3)).toEqual(['time not measured: p50 and p99 are from --latency', 'threads: 8', '']);
+    expect(out.join('\n')).not.toMatch(/seconds|µs\/call|% time|0\.000000/);
   });
 
   it('adds p50 and p99 columns from latency distributions; syscalls without one and the totals leave them empty', () => {
