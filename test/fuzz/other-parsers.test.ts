@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { NetprobeError } from '../../src/model/errors.js';
 import { readElfSymbols } from '../../src/parse/elf-symbols.js';
 import { parseLoadOutput } from '../../src/parse/load-output.js';
+import { parseStackFrame } from '../../src/parse/strace-line.js';
 import { FIXTURES } from '../helpers.js';
 import { params } from './harness.js';
 
@@ -61,6 +62,34 @@ describe('ELF symbols', () => {
         }
       }),
       params(300),
+    );
+  });
+});
+
+describe('strace -k frames', () => {
+  // The one-regex reader parseStackFrame replaced (quadratic on long lines), as the reference on short ones.
+  const FRAME = /^ > (.*?) \[(0x[0-9a-fA-F]+)\](?: (.+?):(\d+))?$/;
+  function reference(line: string) {
+    const m = FRAME.exec(line);
+    if (!m) return undefined;
+    return { where: m[1], offset: Number.parseInt(m[2]!, 16), file: m[3], line: m[4] === undefined ? undefined : Number(m[4]) };
+  }
+
+  it('read the same as the regex reference wherever a line has one ` [0x`', () => {
+    const piece = fc.constantFrom(' > ', '/lib/x.so', '(', ')', 'sym', '+0x1f', ' [0x', '1a', ']', ' a.c:12', ':', '7', '<error>', ' ', 'operator()(int)');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+        const line = ` > ${pieces.join('')}`;
+        fc.pre(line.split(' [0x').length <= 2);
+        const want = reference(line);
+        const got = parseStackFrame(line);
+        expect(got === undefined, line).toBe(want === undefined);
+        if (got && want) {
+          expect([got.offset, got.file, got.line], line).toEqual([want.offset, want.file, want.line]);
+          expect(`${got.module ?? ''}${got.symbol ?? ''}`.length <= want.where!.length, line).toBe(true);
+        }
+      }),
+      params(2000),
     );
   });
 });
