@@ -71,7 +71,7 @@ export async function outcome(content: string | Uint8Array, options: { name?: st
     result = { ok: await readInput(file, { format: options.format }) };
   } catch (e) {
     if (!(e instanceof NetprobeError && (e.code === 'input' || e.code === 'usage'))) {
-      throw new Error(`not a clean refusal (${options.format ?? 'detected'}, ${describe(content)}): ${(e as Error)?.stack ?? String(e)}`, { cause: e });
+      throw new Error(`not a clean refusal (${options.format ?? 'detected'}, ${sketch(content)}): ${(e as Error)?.stack ?? String(e)}`, { cause: e });
     }
     // One line (the CLI adds the hint on a second), naming the input.
     if (e.message.includes('\n')) throw new Error(`multi-line error message: ${JSON.stringify(e.message)}`);
@@ -80,10 +80,10 @@ export async function outcome(content: string | Uint8Array, options: { name?: st
     rmSync(file, { force: true });
   }
   const seconds = (performance.now() - started) / 1000;
-  if (seconds > CASE_SECONDS) throw new Error(`took ${seconds.toFixed(1)} s (bound ${CASE_SECONDS} s): ${describe(content)}`);
+  if (seconds > CASE_SECONDS) throw new Error(`took ${seconds.toFixed(1)} s (bound ${CASE_SECONDS} s): ${sketch(content)}`);
   if (result.ok) {
     const problem = nonsense(result.ok);
-    if (problem) throw new Error(`accepted a nonsense value (${options.format ?? 'detected'}: ${problem}): ${describe(content)}`);
+    if (problem) throw new Error(`accepted a nonsense value (${options.format ?? 'detected'}: ${problem}): ${sketch(content)}`);
   }
   return result;
 }
@@ -113,7 +113,7 @@ export async function cleanForAll(content: string | Uint8Array, formats: readonl
   for (const format of formats) await outcome(content, { format });
 }
 
-function describe(content: string | Uint8Array): string {
+function sketch(content: string | Uint8Array): string {
   const text = typeof content === 'string' ? content : Buffer.from(content.subarray(0, 200)).toString('latin1');
   const size = typeof content === 'string' ? Buffer.byteLength(content) : content.length;
   return `${size} bytes starting ${JSON.stringify(text.slice(0, 120))}`;

@@ -2,7 +2,7 @@
 // detected): random bytes, fixtures with shuffled, deleted, duplicated, inserted and damaged lines, NUL, invalid
 // UTF-8, absurd numbers, huge lines, deep and wide stacks, gzip bombs. Every case ends within its bound in a
 // result without nonsense values or a one-line input/usage error (harness.ts).
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setInputLimits } from '../../src/run/input.js';
@@ -35,12 +35,11 @@ describe('random input', () => {
   });
 
   it('pprof bytes with random bytes flipped, inserted or deleted', async () => {
-    const raw = pprofs.map((p) => Buffer.from(gzipSync(p.bytes)));
+    const raw = pprofs.map((p) => gunzipSync(p.bytes));
+    const edit = fc.record({ at: fc.nat(), byte: fc.nat({ max: 255 }), how: fc.constantFrom('flip', 'insert', 'delete') });
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: pprofs.length - 1 }), fc.array(fc.record({ at: fc.nat(), byte: fc.nat({ max: 255 }), how: fc.constantFrom('flip', 'insert', 'delete') }), { minLength: 1, maxLength: 8 }), async (which, edits) => {
-        let bytes = Buffer.from(pprofs[which]!.bytes);
-        const { gunzipSync } = await import('node:zlib');
-        bytes = Buffer.from(gunzipSync(bytes));
+      fc.asyncProperty(fc.nat({ max: raw.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 8 }), async (which, edits) => {
+        let bytes = Buffer.from(raw[which]!);
         for (const e of edits) {
           const at = e.at % (bytes.length + 1);
           if (e.how === 'flip' && at < bytes.length) bytes[at] = e.byte;
@@ -52,7 +51,6 @@ describe('random input', () => {
       }),
       params(),
     );
-    expect(raw.length).toBe(pprofs.length);
   });
 });
 
