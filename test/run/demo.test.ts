@@ -90,11 +90,12 @@ describe.skipIf(!haveStrace)('runDemo on the Node.js server (strace)', () => {
     expect(processesMentioning(out)).toEqual([]);
   }, 120_000);
 
-  it('a signal that has fired already: the directory is made, nothing is traced, the result says interrupted', async () => {
+  it('a signal that has fired already: nothing is built or traced, and no empty directory is left', async () => {
     const out = join(dir, 'aborted');
-    const result = await runDemo(demo({ outDir: out, signal: AbortSignal.abort() }));
-    expect(result).toMatchObject({ dir: out, runs: [], failed: [], sweeps: [], interrupted: true });
-    expect(readdirSync(out)).toEqual([]);
+    const err = await runDemo(demo({ outDir: out, signal: AbortSignal.abort() })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetprobeError);
+    expect(err).toMatchObject({ code: 'interrupted', message: 'interrupted while building the example servers; nothing written' });
+    expect(existsSync(out)).toBe(false);
   }, 60_000);
 
   it('a signal during the load: the capture is cut short and kept, marked interrupted', async () => {
