@@ -317,34 +317,58 @@ function toModel(bytes: Uint8Array, fail: Fail, budget: DecodeBudget): Profile {
 
   const mappings = new Map<number, string>();
   for (const m of mappingMessages) mappings.set(uniqueId(toNumber(m.id), mappings, 'mapping', fail), str(m.filename, 'mapping'));
-  const functions = new Map<number, { name: string; file: string }>();
+  // Function names and source files, by the function's place in the file.
+  const functionIndex = new IdIndex('function', fail);
+  const functionNames: string[] = [];
+  const functionFiles: string[] = [];
   for (const f of functionMessages) {
-    const name = str(f.name, 'function') || str(f.systemName, 'function') || '??';
-    functions.set(uniqueId(toNumber(f.id), functions, 'function', fail), { name, file: str(f.filename, 'function') });
+    functionIndex.add(toNumber(f.id));
+    functionNames.push(str(f.name, 'function') || str(f.systemName, 'function') || '??');
+    functionFiles.push(str(f.filename, 'function'));
   }
 
-  // Pass 2: frames of each location, root first: line[0] is the innermost inlined callee, the last line the
-  // function the code physically belongs to.
-  // Frames are interned when a sample first uses a location, so unused locations add no frames.
-  const locations = new Map<number, Frame[]>();
+  // Pass 2: every location is checked (its mapping and functions exist) and where it is kept; its frames are made
+  // when a sample first uses it, so a million locations do not each hold frames and arrays at once.
+  const locationIndex = new IdIndex('location', fail);
+  const locationStarts: number[] = [];
+  const locationEnds: number[] = [];
   eachField(bytes, 0, bytes.length, (field, start, end) => {
     if (field !== 4) return;
     const loc = pprof.Location.decode(bytes.subarray(start, end));
-    const id = uniqueId(toNumber(loc.id), locations, 'location', fail);
+    const id = toNumber(loc.id);
+    locationIndex.add(id);
+    const mappingId = toNumber(loc.mappingId);
+    if (mappingId !== 0 && !mappings.has(mappingId)) throw fail(`location ${id} refers to mapping ${mappingId}, which does not exist`);
+    for (const line of loc.line) {
+      if (functionIndex.get(toNumber(line.functionId)) === undefined) throw fail(`location ${id} refers to function ${toNumber(line.functionId)}, which does not exist`);
+    }
+    locationStarts.push(start);
+    locationEnds.push(end);
+  });
+  // Frame ids of each location (by its place), root first: line[0] is the innermost inlined callee, the last line
+  // the function the code physically belongs to. One id or a list.
+  const locationFrames: (number | number[] | undefined)[] = [];
+  const framesOf = (id: number): number | number[] | undefined => {
+    const at = locationIndex.get(id);
+    if (at === undefined) return undefined;
+    const known = locationFrames[at];
+    if (known !== undefined) return known;
+    const loc = pprof.Location.decode(bytes.subarray(locationStarts[at], locationEnds[at]));
     const mappingId = toNumber(loc.mappingId);
     const module = mappingId === 0 ? undefined : mappings.get(mappingId);
-    if (mappingId !== 0 && module === undefined) throw fail(`location ${id} refers to mapping ${mappingId}, which does not exist`);
     const address = toNumber(loc.address);
     const lines: Frame[] = loc.line.map((line, i) => {
-      const fn = functions.get(toNumber(line.functionId));
-      if (!fn) throw fail(`location ${id} refers to function ${toNumber(line.functionId)}, which does not exist`);
-      return frame(fn.name, module, address, i < loc.line.length - 1, fn.file, toNumber(line.line));
+      const fn = functionIndex.get(toNumber(line.functionId))!;
+      return frame(functionNames[fn]!, module, address, i < loc.line.length - 1, functionFiles[fn], toNumber(line.line));
     });
     // An unsymbolized location: name it by its exact address, as pprof does.
     if (lines.length === 0) lines.push(frame(`0x${loc.address.toString(16)}`, module, address, false));
-    locations.set(id, lines.reverse());
-  });
-  const locationFrames = new Map<number, number[]>();
+    const ids = lines.reverse().map(intern);
+    const stored = ids.length === 1 ? ids[0]! : ids;
+    while (locationFrames.length < at) locationFrames.push(undefined);
+    locationFrames[at] = stored;
+    return stored;
+  };
 
   // netprobe's syscall profiles (and any with the same sample types) end in the syscall itself.
   const syscallLeaves = isSyscallProfileTypes(sampleTypes);
@@ -361,15 +385,14 @@ function toModel(bytes: Uint8Array, fail: Fail, budget: DecodeBudget): Profile {
     const stack: number[] = [];
     for (let i = sample.locationIds.length - 1; i >= 0; i--) {
       const id = toNumber(sample.locationIds[i]!);
-      let ids = locationFrames.get(id);
-      if (!ids) {
-        const lines = locations.get(id);
-        if (!lines) throw fail(`sample ${n + 1} refers to location ${id}, which does not exist`);
-        ids = lines.map(intern);
-        locationFrames.set(id, ids);
+      const ids = framesOf(id);
+      if (ids === undefined) throw fail(`sample ${n + 1} refers to location ${id}, which does not exist`);
+      if (typeof ids === 'number') {
+        stack.push(ids);
+        continue;
       }
       // Inlined lines multiply: a location of 100k lines used 10k times is a billion frames.
-      if (ids.length > 1) budget.checkStack(stack.length + ids.length);
+      budget.checkStack(stack.length + ids.length);
       // One at a time: spreading a location of 100k inlined lines would overflow the call stack.
       for (const frameId of ids) stack.push(frameId);
     }
@@ -416,6 +439,36 @@ function decodeSample(buf: Uint8Array, start: number, end: number, budget: Decod
 function defaultTypeIndex(types: readonly SampleType[], name: string): number {
   const named = name === '' ? -1 : types.findIndex((t) => t.type === name);
   return named >= 0 ? named : Math.max(0, types.length - 1);
+}
+
+// Places of functions or locations by id. Producers number them 1, 2, 3… in file order (pprof-format, Go), which
+// needs no map: a million locations in a Map took ~30 MB plus its growth; other numberings fall back to one.
+class IdIndex {
+  private size = 0;
+  private byId: Map<number, number> | undefined;
+
+  constructor(
+    private readonly what: string,
+    private readonly fail: Fail,
+  ) {}
+
+  /** Records the next item's id; refuses 0 and duplicates. */
+  add(id: number): void {
+    if (id === 0) throw this.fail(`a ${this.what} with id 0`);
+    if (this.byId === undefined && id === this.size + 1) {
+      this.size++;
+      return;
+    }
+    if (this.byId === undefined) this.byId = new Map(Array.from({ length: this.size }, (_, i) => [i + 1, i]));
+    if (this.byId.has(id)) throw this.fail(`two ${this.what}s with id ${id}`);
+    this.byId.set(id, this.size++);
+  }
+
+  /** The place of the item with this id, or undefined. */
+  get(id: number): number | undefined {
+    if (this.byId !== undefined) return this.byId.get(id);
+    return Number.isInteger(id) && id >= 1 && id <= this.size ? id - 1 : undefined;
+  }
 }
 
 function uniqueId(id: number, seen: Map<number, unknown>, what: string, fail: Fail): number {
