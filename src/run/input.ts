@@ -18,6 +18,8 @@ import { loadRunDirectory } from './run-dir.js';
 const HEAD_LINES = 200;
 /** No tool we read writes lines this long; without a bound, one newline-free gigabyte would be held whole. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** A pprof profile is decoded whole; real ones are megabytes: past this it is refused before it is all in memory. */
+const MAX_PPROF_BYTES = 512 * 1024 * 1024;
 
 /** Bounds on what one input may cost; `--max-input-size` raises the decompressed one. */
 export interface InputLimits {
@@ -115,12 +117,15 @@ async function parseStream(
   warn: (w: Omit<ParseWarning, 'file'>) => void,
 ): Promise<ParseResult> {
   const opened = await openMaybeGzip(raw, file);
-  const sniffed = await sniff(bounded(opened.stream, file, opened.gzip), SNIFF_BYTES, file);
+  // Binary input (pprof) has no lines: the line bound is switched off once it is recognised.
+  const guard = { lines: true };
+  const sniffed = await sniff(bounded(opened.stream, file, opened.gzip, guard), SNIFF_BYTES, file);
   const first = sniffed.head;
   if (first.length === 0) throw new ParseError(file, 1, FORMAT_NAMES, '<empty file>');
 
   if (options.format === 'pprof' || (options.format === undefined && looksLikePprof(first))) {
-    return parsePprof(await readAll(sniffed.chunks(), file), file);
+    guard.lines = false;
+    return parsePprof(await readAll(sniffed.chunks(), file, MAX_PPROF_BYTES), file);
   }
   if (isBinary(first)) {
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
@@ -240,10 +245,15 @@ async function sniff(stream: AsyncIterable<Buffer>, n: number, file: string): Pr
   };
 }
 
-async function readAll(chunks: AsyncIterable<Buffer>, file: string): Promise<Uint8Array> {
+async function readAll(chunks: AsyncIterable<Buffer>, file: string, maxBytes: number): Promise<Uint8Array> {
   const all: Buffer[] = [];
+  let size = 0;
   try {
-    for await (const chunk of chunks) all.push(chunk);
+    for await (const chunk of chunks) {
+      size += chunk.length;
+      if (size > maxBytes) throw new NetprobeError('input', `${file}: a pprof profile larger than ${formatBytes(maxBytes)}; refusing to decode it`);
+      all.push(chunk);
+    }
   } catch (cause) {
     throw cause instanceof NetprobeError ? cause : streamError(file, cause);
   }
@@ -284,7 +294,7 @@ async function openMaybeGzip(raw: Readable, file: string): Promise<{ stream: Rea
 // Passes the bytes through, refusing a line longer than MAX_LINE_BYTES and a gzip input that decompresses past
 // the limit, so hostile input costs bounded time and memory. One native lastIndexOf per chunk, no per-line work:
 // the line number of an overlong line is counted only when one is found (LongLineError, see readInput).
-async function* bounded(stream: Readable, file: string, gzip: boolean): AsyncGenerator<Buffer> {
+async function* bounded(stream: Readable, file: string, gzip: boolean, guard: { lines: boolean }): AsyncGenerator<Buffer> {
   let total = 0;
   let sinceNewline = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -296,7 +306,7 @@ async function* bounded(stream: Readable, file: string, gzip: boolean): AsyncGen
     }
     const last = chunk.lastIndexOf(10);
     sinceNewline = last < 0 ? sinceNewline + chunk.length : chunk.length - last - 1;
-    if (sinceNewline > MAX_LINE_BYTES) throw new LongLineError(file, total - sinceNewline);
+    if (guard.lines && sinceNewline > MAX_LINE_BYTES) throw new LongLineError(file, total - sinceNewline);
     yield chunk;
   }
 }

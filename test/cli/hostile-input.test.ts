@@ -158,6 +158,25 @@ describe('nonsense values', () => {
     expect(r.stdout.endsWith('main;main 7\n')).toBe(true);
   });
 
+  it('a pprof with 18 MB between newline bytes is binary, not a text line over the bound', async () => {
+    const strings = new pprof.StringTable();
+    const big = 'x'.repeat(900 * 1024);
+    const fns = Array.from({ length: 20 }, (_, i) => new pprof.Function({ id: i + 1, name: strings.dedup(`${big}${i}`) }));
+    const locs = fns.map((_, i) => new pprof.Location({ id: i + 1, line: [new pprof.Line({ functionId: i + 1 })] }));
+    const p = new pprof.Profile({
+      sampleType: [new pprof.ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
+      sample: [new pprof.Sample({ locationId: [1, 2], value: [1] })],
+      location: locs,
+      function: fns,
+      stringTable: strings,
+    });
+    const file = join(dir, 'long-strings.pb');
+    writeFileSync(file, p.encode());
+    const r = await runCli(['convert', file, '--format', 'folded']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
   it('run.json counts of -1, 1e308 or 1e999 are refused naming the row', async () => {
     for (const calls of ['-1', '1e308', '1e999', '2.5']) {
       const file = join(dir, `calls-${calls}.json`);

@@ -1,6 +1,6 @@
 // Ctrl-C mid-load: netprobe stops load, tracer and target, writes what it captured, marks it interrupted,
 // exits 130, and leaves no tracer or server process behind. Ctrl-C before the tracer attached: nothing to keep.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,9 +22,14 @@ const CASES: [string, NodeJS.Signals][] = [
   ['bpftrace', 'SIGQUIT'],
 ];
 
-/** Files netprobe leaves behind by mistake: temporary outputs beside a file, perf's control FIFOs. */
-function leftovers(dir: string): string[] {
-  const temp = readdirSync(tmpdir()).filter((f) => f.startsWith('netprobe-perf-'));
+/**
+ * Files netprobe leaves behind by mistake: temporary outputs beside a file, perf's control FIFOs. A FIFO folder
+ * that a running perf still names belongs to a live capture (tests run in parallel), not to this one.
+ */
+function leftovers(dir: string, since: number): string[] {
+  const temp = readdirSync(tmpdir()).filter(
+    (f) => f.startsWith('netprobe-perf-') && statSync(join(tmpdir(), f)).mtimeMs >= since && processesMentioning(f).length === 0,
+  );
   const walk = (d: string): string[] =>
     existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.tmp') ? [join(d, e.name)] : [])) : [];
   return [...temp, ...walk(dir)];
@@ -33,6 +38,7 @@ function leftovers(dir: string): string[] {
 describe('interrupting a trace', () => {
   for (const [backend, signal] of CASES) {
     it.skipIf(!usable[backend])(`${backend}, ${signal} mid-load: exit 130, run dir written and marked, nothing left running`, async () => {
+      const started = Date.now();
       const port = await freePort();
       const out = join(work.dir, `run-${backend}-${signal}`);
       const cli = execa('node', [BIN, 'trace', '--backend', backend, '--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '60s', '-o', out, '--', work.program, String(port)], {
@@ -54,7 +60,7 @@ describe('interrupting a trace', () => {
       expect(run.syscalls.length).toBeGreaterThan(0);
       expect(String(r.stdout)).toContain('[interrupted]');
       expect(processesMentioning(work.dir)).toEqual([]);
-      expect(leftovers(out)).toEqual([]);
+      expect(leftovers(out, started)).toEqual([]);
     }, 60_000);
   }
 
@@ -63,6 +69,7 @@ describe('interrupting a trace', () => {
     ['sweep', 'SIGTERM'],
   ] as const) {
     it.skipIf(!usable.strace)(`${command}, ${signal} mid-load: exit 130, no verdict, nothing left running`, async () => {
+      const started = Date.now();
       const port = await freePort();
       const out = join(work.dir, `run-${command}-${signal}`);
       const load = ['--load', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '60s', '-o', out];
@@ -78,7 +85,7 @@ describe('interrupting a trace', () => {
       expect(r.exitCode, String(r.stderr)).toBe(130);
       expect(String(r.stdout)).not.toMatch(/PASSED|FAILED/);
       expect(processesMentioning(work.dir)).toEqual([]);
-      expect(leftovers(out)).toEqual([]);
+      expect(leftovers(out, started)).toEqual([]);
     }, 60_000);
   }
 
