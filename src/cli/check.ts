@@ -14,6 +14,7 @@ import {
   CHECK_IDS,
   checkAgainstBaseline,
   DEFAULT_MAX_INCREASE,
+  DEFAULT_MIN_APPEARANCE,
   DEFAULT_MIN_SHARE,
   type CheckId,
   type CheckOptions,
@@ -32,6 +33,7 @@ interface CheckFlags extends Omit<TraceFlags, 'json'> {
   maxTimingIncrease: string;
   limit: string[];
   minShare: string;
+  minAppearance: string;
   allowModelChange?: boolean;
   updateBaseline?: boolean;
   /** true: to stdout; a string: to that file. */
@@ -57,6 +59,7 @@ export function registerCheck(program: Command): void {
         [] as string[],
       )
       .option('--min-share <pct>', 'checks under this share of all calls in both runs are not gated by the default limits', `${DEFAULT_MIN_SHARE * 100}%`)
+      .option('--min-appearance <pct>', 'a timing check under --min-share in the baseline fails when it grows by this share of all calls', `${DEFAULT_MIN_APPEARANCE * 100}%`)
       .option('--allow-model-change', 'do not fail when the network-model label differs from the baseline')
       .option('--update-baseline', 'write the input as the new baseline file (replacing it) and exit 0')
       .option('--runs <n>', 'capture N times (with -- <command> or --pid) and compare the median of each check; the table shows the range', '1')
@@ -75,7 +78,7 @@ Checks:
   timing  futex, epoll-wait, poll-select, sleep (nanosleep), sched-yield, signals and errors (EAGAIN...).
           They follow scheduling (Go's futex calls per request vary 2.6x between identical runs), so by
           default they fail only when they appear: under --min-share of all calls in the baseline, grown by
-          more than --min-share of all calls now; --max-timing-increase gates their amounts.
+          --min-appearance (4%) of all calls now; --max-timing-increase gates their amounts.
   total   all calls: its parts follow scheduling, but it may not double (limit +100%: a tripled total is a
           regression whatever its parts); --max-timing-increase or --limit total=... change that.
   model   the network-model label must stay the same unless --allow-model-change.
@@ -209,7 +212,7 @@ function reportTargets(flags: Pick<CheckFlags, 'markdown' | 'json' | 'junit'>): 
 }
 
 /** The library options from the flags; every malformed value is a usage error naming the flag. */
-export function checkOptions(flags: Pick<CheckFlags, 'maxIncrease' | 'maxTimingIncrease' | 'limit' | 'minShare' | 'allowModelChange'>): CheckOptions {
+export function checkOptions(flags: Pick<CheckFlags, 'maxIncrease' | 'maxTimingIncrease' | 'limit' | 'minShare' | 'minAppearance' | 'allowModelChange'>): CheckOptions {
   const limits: Partial<Record<CheckId, Limit>> = {};
   for (const spec of flags.limit) {
     const [id, limit] = parseLimitSpec(spec);
@@ -219,6 +222,7 @@ export function checkOptions(flags: Pick<CheckFlags, 'maxIncrease' | 'maxTimingI
     maxIncrease: parsePercent('--max-increase', flags.maxIncrease),
     ...(flags.maxTimingIncrease === 'off' ? {} : { maxTimingIncrease: parsePercent('--max-timing-increase', flags.maxTimingIncrease) }),
     minShare: parsePercent('--min-share', flags.minShare),
+    minAppearance: parsePercent('--min-appearance', flags.minAppearance),
     limits,
     allowModelChange: flags.allowModelChange === true,
   };

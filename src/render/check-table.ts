@@ -105,7 +105,7 @@ export function describeCheck(k: CountCheck, result: CheckResult): string {
   const share = formatShare(result.minShare);
   const why: string[] = [];
   if (k.verdict === 'small') why.push(`${formatChange(k)}; small: under ${share} of all calls, not gated`);
-  else if (k.limit.kind === 'appearance' && k.verdict === 'fail') why.push(`appeared: grew by over ${share} of all calls, from under ${share}`);
+  else if (k.limit.kind === 'appearance' && k.verdict === 'fail') why.push(`appeared: grew by over ${formatShare(result.minAppearance)} of all calls, from under ${share}`);
   else why.push(`${formatChange(k)}, limit ${formatLimit(k.limit, n)}`);
   if (k.currentRange) why.push(`median of ${result.runs.current} runs, range ${formatAmount(k.currentRange.min, raw)}–${formatAmount(k.currentRange.max, raw)}`);
   if (k.contributors && k.contributors.length > 0) why.push(`grew most: ${contributorWords(k, raw)}`);
@@ -157,7 +157,7 @@ export function renderCheckJson(result: CheckResult): string {
 function legend(result: CheckResult): string[] {
   const out: string[] = [];
   if (result.checks.some((k) => k.limit.kind === 'appearance')) {
-    out.push('new only: a timing check (its count follows scheduling); fails only when it appears: from under --min-share of all calls, grown by more than that (see --max-timing-increase)');
+    out.push('new only: a timing check (its count follows scheduling); fails only when it appears: from under --min-share of all calls, grown by --min-appearance of all calls (see --max-timing-increase)');
   }
   if (result.checks.some((k) => k.verdict === 'small')) {
     out.push('small: under --min-share of all calls in both runs, not gated (name it in --limit to gate it)');

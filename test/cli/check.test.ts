@@ -45,7 +45,7 @@ describe('netprobe check', () => {
     );
     const verdict = r.stdout.trimEnd().split('\n').at(-1)!;
     expect(verdict).toBe(
-      'FAILED: futex 0 → 4,731 calls (appeared: grew by over 1% of all calls, from under 1%); sleep 0 → 4,275 calls (appeared: grew by over 1% of all calls, from under 1%); errors 1 → 1,617 calls (appeared: grew by over 1% of all calls, from under 1%); network model event-loop reactor (epoll) → goroutine-per-connection (netpoll)',
+      'FAILED: futex 0 → 4,731 calls (appeared: grew by over 4% of all calls, from under 1%); sleep 0 → 4,275 calls (appeared: grew by over 4% of all calls, from under 1%); errors 1 → 1,617 calls (appeared: grew by over 4% of all calls, from under 1%); network model event-loop reactor (epoll) → goroutine-per-connection (netpoll)',
     );
     expect(r.stderr).toBe('');
   });
@@ -206,9 +206,9 @@ describe('netprobe check', () => {
       '::warning title=netprobe check%3A other::other 3 → 99 calls (x33.0; small: under 1%25 of all calls, not gated; grew most: getpid +51, rt_sigprocmask +12, mmap +8)',
     );
     expect(annotations.filter((l) => l.startsWith('::error'))).toEqual([
-      '::error title=netprobe check%3A futex::futex 0 → 4,731 calls (appeared: grew by over 1%25 of all calls, from under 1%25)',
-      '::error title=netprobe check%3A sleep::sleep 0 → 4,275 calls (appeared: grew by over 1%25 of all calls, from under 1%25)',
-      '::error title=netprobe check%3A errors::errors 1 → 1,617 calls (appeared: grew by over 1%25 of all calls, from under 1%25)',
+      '::error title=netprobe check%3A futex::futex 0 → 4,731 calls (appeared: grew by over 4%25 of all calls, from under 1%25)',
+      '::error title=netprobe check%3A sleep::sleep 0 → 4,275 calls (appeared: grew by over 4%25 of all calls, from under 1%25)',
+      '::error title=netprobe check%3A errors::errors 1 → 1,617 calls (appeared: grew by over 4%25 of all calls, from under 1%25)',
       '::error title=netprobe check%3A network model::network model event-loop reactor (epoll) → goroutine-per-connection (netpoll) (pass --allow-model-change if intended)',
     ]);
     // stdout stays the report alone; outside Actions there are no workflow commands.
