@@ -1,37 +1,41 @@
-// The bpftrace program netprobe runs by default: in-kernel syscall counts, errors by errno, threads, calls in
-// flight at the end and (optionally) user stacks. No time: that needs sys_enter and sys_exit paired per thread,
-// which cost about a third of a Go server's throughput; `trace --latency` adds it (bpftrace-latency-script.ts).
+// The bpftrace program netprobe runs by default: in-kernel syscall counts, errors by errno, threads and
+// (optionally) user stacks, with one probe per syscall: sys_exit. No time: that needs sys_enter and sys_exit
+// paired per thread, which cost about a third of a Go server's throughput; `trace --latency` adds it
+// (bpftrace-latency-script.ts).
 //
 // Printed on exit (SIGINT to bpftrace, or when the target's main thread exits), one map entry per line
 // except stacks, in bpftrace's text format (`bpftrace` without `-f json`):
-//   @calls[<nr>]: <calls>                 syscall number (this machine's table) -> calls entered
-//   @returns[<nr>, <errno>]: <count>      returns by outcome: errno 0 = success, else the failure's errno (ret in
-//                                         [-4095, -1], errno = -ret, may be >= 512 for kernel-internal codes such
-//                                         as ERESTARTSYS). nr is sys_exit's id: -1 after rt_sigreturn (the kernel
-//                                         resets orig_ax), whose "errno" is then the interrupted code's register
-//   @threads[<tid>]: 1 | 2                threads that entered a syscall (2: the thread has exited since)
-//   @stacks[\n<ustack(perf) frames>\n, <nr>]: <count>    only with `stacks`
-// Calls count at sys_enter, when they are made: exit and exit_group never reach sys_exit, and a call still
-// blocked at the end has not returned yet. In flight at the end = @calls - @returns per syscall (rt_sigreturn's
-// returns are those of nr -1). A return pairs with an entry only if its thread entered a call since the attach
-// (@threads == 1): a call that was already blocked at the attach, and a new thread's or child's first return
-// from clone/fork (it never entered), are not counted. A thread that exits is set to 2, so that a later thread
-// given the same tid does not pair its first return either.
-// Cost, per syscall of a traced thread: at sys_enter two lookups (@track, @end), the per-CPU @calls count and one
-// @threads lookup; at sys_exit two lookups (@threads, @end) and the per-CPU @returns count. Calls of other
-// processes pay one lookup at each probe. (The previous script kept @start/@ns/@inflight per thread and paired
-// every call; see bench/README.md for the throughput of each.)
-// Before the maps, the first output line after `Attaching N probes...` is BPFTRACE_READY_LINE: bpftrace runs
-// BEGIN once every probe is attached, so a spawner that waits for it loses no early syscalls; the line names
-// @returns so that a reader knows this format (an absent map means no such event).
+//   @returns[<nr>, <errno>]: <count>      calls by outcome, counted when they return: errno 0 = success, else
+//                                         the failure's errno (ret in [-4095, -1], errno = -ret, may be >= 512
+//                                         for kernel-internal codes such as ERESTARTSYS). nr is sys_exit's id:
+//                                         -1 after rt_sigreturn (the kernel resets orig_ax), whose "errno" is
+//                                         then the interrupted code's register
+//   @calls[<nr>]: <count>                 exit and exit_group, counted when made (they never return)
+//   @threads[<tid>]: 1                    threads that returned from a syscall
+//   @stacks[\n<ustack(perf) frames>\n, <nr>]: <count>    only with `stacks` (the user stack is the same at
+//                                         entry and return)
+// Then the backend appends the calls in flight at the end, read from /proc/<pid>/task/<tid>/syscall right after
+// the stop signal (IN_FLIGHT_HEADER, then `@inflight[<tid>]: <nr>` per blocked thread; see in-flight.ts).
+// Calls = returns + in flight at the end + exits. Conventions, as strace -c counts: a call blocked when the
+// probes attached counts when it returns (at most one per thread, e.g. an idle server's epoll_wait); a new
+// thread's or child's return from clone/clone3/fork/vfork (ret 0) is not a call, the parent's return is.
+// Cost: sys_exit only, one probe per syscall instead of two (enter and exit): each probe run costs every process
+// on the machine, the load generator's calls too. Per call of a traced thread: the filter's lookup (@track, or a
+// pid compare), @end, the per-CPU @returns count and one @threads lookup. Measured on the Go example at 50
+// connections (bench/README.md): sys_enter + sys_exit kept 0.78 of throughput in an alternating test where
+// this one kept 0.85 and an empty sys_exit probe 0.91.
+// Before the maps, the first output line after `Attaching N probes...` is BPFTRACE_COUNT_READY_LINE: bpftrace
+// runs BEGIN once every probe is attached, so a spawner that waits for it loses no early syscalls; the line names
+// the format so that a reader knows it (an absent map means no such event).
 // The capture ends when bpftrace is sent SIGINT (or SIGTERM): the signal_generate probe sets @end, and from then
 // on no probe changes a map. bpftrace keeps probes attached for a while after the signal (it detaches them one
-// by one before END): without @end, calls returning meanwhile would unbalance @calls and @returns (observed with
-// bpftrace 0.17 on the per-thread map of the previous script: every 50 ms poll of an idle target had returned by
-// the time the maps were printed). When the target's main thread exits instead, nothing is frozen: threads it
-// takes down pass sys_exit (a call interrupted by the kill returns first) and sched_process_exit as they go.
+// by one before END): without @end, calls returning meanwhile would be counted after the in-flight calls were
+// read (observed with bpftrace 0.17: every 50 ms poll of an idle target had returned by the time the maps were
+// printed). When the target's main thread exits instead, nothing is frozen: threads it takes down pass sys_exit
+// (a call interrupted by the kill returns first) as they go, and nothing is left in flight.
 // Temporary maps (@track, @tracer, @end) are cleared in END so that they are not printed.
 // Reference: bpftrace 0.17 reference guide, https://github.com/bpftrace/bpftrace/blob/v0.17.0/docs/reference_guide.md
+import { normalizeArch, syscallNumber } from '../model/syscall-numbers.js';
 
 export interface BpftraceScriptOptions {
   /** Target process id (tgid); all of its threads are traced. */
@@ -45,9 +49,19 @@ export interface BpftraceScriptOptions {
   descendants?: readonly number[];
   /** Collect user stacks (frame-pointer `ustack`) per syscall. */
   stacks: boolean;
+  /** Whose syscall numbers (default: this machine's). */
+  arch?: string;
 }
 
+/** What the off-CPU and latency programs print from BEGIN, once every probe is attached. */
 export const BPFTRACE_READY_LINE = 'netprobe: probes attached; calls in flight at the end = @calls - @returns';
+/** What the counting program prints from BEGIN: the same start, then its format. */
+export const BPFTRACE_COUNT_READY_LINE = 'netprobe: probes attached; calls = @returns + @calls (exits) + @inflight';
+/** Every netprobe program's ready line starts so. */
+export const BPFTRACE_READY_PREFIX = 'netprobe: probes attached';
+
+// The calls whose return in a new thread or child process (ret 0) is not a call of its own.
+const CLONE_CALLS = ['clone', 'clone3', 'fork', 'vfork'];
 
 /** The bpftrace program text for one capture. */
 export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
@@ -60,9 +74,14 @@ export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
   const traced = followChildren ? '@track[pid]' : `pid == ${pid}`;
   // Seeded before the ready line, so every listed process counts from the moment the spawner is told.
   const seeds = followChildren ? [pid, ...descendants].map((p) => ` @track[${p}] = 1;`).join('') : '';
+  const arch = normalizeArch(options.arch ?? process.arch);
+  const clones = CLONE_CALLS.map((name) => syscallNumber(name, arch))
+    .filter((nr): nr is number => nr !== undefined)
+    .map((nr) => `args->id == ${nr}`)
+    .join(' || ');
   // In BEGIN, `pid` is bpftrace's own (BEGIN is a uprobe in the bpftrace binary): the process the stop signal goes to.
   const lines = [
-    `BEGIN { @tracer = pid;${seeds} printf("${BPFTRACE_READY_LINE}\\n"); }`,
+    `BEGIN { @tracer = pid;${seeds} printf("${BPFTRACE_COUNT_READY_LINE}\\n"); }`,
     'tracepoint:signal:signal_generate /(args->sig == 2 || args->sig == 15) && (uint64)args->pid == @tracer/ { @end = 1; }',
   ];
 
@@ -75,19 +94,22 @@ export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
   }
 
   lines.push(
-    `tracepoint:raw_syscalls:sys_enter /${traced} && !@end/ {`,
-    '  @calls[args->id] = count();',
-    // A lookup, and a map update only on a thread's first call: cheaper than counting calls per thread.
-    '  if (@threads[tid] != 1) { @threads[tid] = 1; }',
-    ...(stacks ? ['  @stacks[ustack(perf), args->id] = count();'] : []),
-    '}',
     // -4095..-1 is the kernel's error range (IS_ERR_VALUE); larger negative values are valid results.
-    'tracepoint:raw_syscalls:sys_exit /@threads[tid] == 1 && !@end/ {',
+    `tracepoint:raw_syscalls:sys_exit /${traced} && !@end/ {`,
     '  $ret = args->ret;',
-    '  @returns[args->id, $ret < 0 && $ret >= -4095 ? -$ret : 0] = count();',
+    `  if (!($ret == 0 && (${clones}))) {`,
+    '    @returns[args->id, $ret < 0 && $ret >= -4095 ? -$ret : 0] = count();',
+    ...(stacks ? ['    @stacks[ustack(perf), args->id] = count();'] : []),
+    '  }',
+    // A lookup, and a map update only on a thread's first return: cheaper than counting calls per thread.
+    '  if (@threads[tid] != 1) { @threads[tid] = 1; }',
     '}',
-    `tracepoint:sched:sched_process_exit /@threads[tid] == 1 && !@end/ { @threads[tid] = 2; }`,
-    // Exiting threads' @track entries go too (processes keep theirs: their tgid may still have threads).
+    // exit and exit_group never return; these tracepoints run for them alone.
+    ...['exit', 'exit_group'].map(
+      (name) =>
+        `tracepoint:syscalls:sys_enter_${name} /${traced} && !@end/ { @calls[args->__syscall_nr] = count();${stacks ? ' @stacks[ustack(perf), args->__syscall_nr] = count();' : ''} }`,
+    ),
+    // Exiting threads' @track entries go (processes keep theirs: their tgid may still have threads).
     ...(followChildren ? ['tracepoint:sched:sched_process_exit /tid != pid && @track[tid]/ { delete(@track[tid]); }'] : []),
     `tracepoint:sched:sched_process_exit /pid == ${pid} && tid == ${pid}/ { exit(); }`,
     `END { clear(@tracer); clear(@end);${followChildren ? ' clear(@track);' : ''} }`,

@@ -36,6 +36,12 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 const DRAIN_AFTER_EXIT_MS = 1000;
 
 /** A child process in its own process group (so the terminal's Ctrl-C reaches netprobe only, and stopping it reaches its children too). */
+export interface StopOptions {
+  graceMs?: number;
+  first?: 'SIGINT' | 'SIGTERM';
+  afterFirstSignal?: () => Promise<void>;
+}
+
 export class ManagedProcess {
   readonly pid: number;
   readonly label: string;
@@ -143,21 +149,23 @@ export class ManagedProcess {
   /**
    * Stops the process: `first` (default SIGINT) to the group, then SIGTERM, then SIGKILL, each after
    * `graceMs`; finally SIGKILL to anything left in the group (children that ignored the signals).
+   * `afterFirstSignal` runs right after the first signal is sent (not at all when the process had exited).
    */
-  async stop(options: { graceMs?: number; first?: 'SIGINT' | 'SIGTERM' } = {}): Promise<ProcessExit> {
+  async stop(options: StopOptions = {}): Promise<ProcessExit> {
     if (this.stopped) return this.stopped;
     this.stopped = this.escalate(options);
     return this.stopped;
   }
 
-  private async escalate(options: { graceMs?: number; first?: 'SIGINT' | 'SIGTERM' }): Promise<ProcessExit> {
+  private async escalate(options: StopOptions): Promise<ProcessExit> {
     const grace = options.graceMs ?? 3000;
     const order = options.first === 'SIGTERM' ? STOP_SIGNALS.slice(1) : STOP_SIGNALS;
-    for (const sig of order) {
+    for (const [i, sig] of order.entries()) {
       if (this.hasExited) break;
       this.signal(sig);
       // A stopped process (held target, SIGTSTP) only acts on the signal once continued.
       this.signal('SIGCONT');
+      if (i === 0) await options.afterFirstSignal?.();
       if (await settlesWithin(this.ownExit, grace)) break;
     }
     this.signal('SIGKILL');

@@ -175,3 +175,9 @@ export function normalizeArch(arch: string): SyscallArch {
 export function syscallName(nr: number, arch: SyscallArch): string {
   return TABLES[arch][nr] ?? `syscall_0x${nr.toString(16)}`;
 }
+
+/** The number of a syscall by name on an architecture, or undefined when it has none there (fork on aarch64). */
+export function syscallNumber(name: string, arch: SyscallArch): number | undefined {
+  for (const [nr, n] of Object.entries(TABLES[arch])) if (n === name) return Number(nr);
+  return undefined;
+}

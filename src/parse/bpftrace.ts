@@ -26,6 +26,14 @@
 //   netprobe: probes attached         (older scripts, with @ns) -> the same, time measured, in flight unknown
 //   netprobe: probes attached; @inflight lists calls in flight at the end
 //                                     -> (older scripts, with @ns) no call in flight when @inflight is absent
+//   netprobe: probes attached; calls = @returns + @calls (exits) + @inflight
+//   @returns[0, 0]: 2, @returns[0, 11]: 1, @calls[231]: 1, and after the maps (appended by the capture)
+//   netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall
+//   @inflight[4711]: 0                -> read: 4 calls (1 EAGAIN, 1 in flight at the end), exit_group: 1 call;
+//                                        without the "in flight" line, calls in flight are unknown; a thread not
+//                                        in @threads (no return during the capture) is not counted: its call
+//                                        was made before the capture
+//   netprobe: calls in flight at the end unknown: /proc/9/task/9/syscall: EACCES   -> unknown, with a warning
 //
 // Which map means what is decided by its key shape and name (see classify()); maps that are not about
 // syscalls (`@[comm]`, `@process[...]`), unkeyed counters and histograms are skipped with a warning.
@@ -51,7 +59,11 @@ const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
 const NETPROBE_READY = 'netprobe: probes attached';
 const NETPROBE_READY_INFLIGHT = 'netprobe: probes attached; @inflight lists calls in flight at the end';
 const NETPROBE_READY_RETURNS = 'netprobe: probes attached; calls in flight at the end = @calls - @returns';
-const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS]);
+const NETPROBE_READY_AT_RETURN = 'netprobe: probes attached; calls = @returns + @calls (exits) + @inflight';
+const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS, NETPROBE_READY_AT_RETURN]);
+// What the capture appends after the maps of the AT_RETURN script (src/capture/in-flight.ts).
+const IN_FLIGHT_HEADER = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
+const IN_FLIGHT_UNKNOWN = 'netprobe: calls in flight at the end unknown:';
 const HIST_BUCKET = /^[[(].*\|/;
 const INTEGER = /^-?\d+$/;
 
@@ -81,12 +93,16 @@ class Collected {
   readonly threads = new Set<string>();
   /** Calls in flight at the end by syscall name (netprobe's @inflight: one entry per thread). */
   readonly inFlight = new Map<string, number>();
+  /** The same by thread: [tid, syscall name]. */
+  readonly inFlightThreads: [string, string][] = [];
   /** Completed calls by syscall name (netprobe's @returns), when the output pairs calls with returns. */
   readonly returned = new Map<string, number>();
   /** The output says which calls were in flight (netprobe's script names @inflight or @returns, or the map was printed). */
   inFlightKnown = false;
   /** In flight = calls - returns (netprobe's @returns script). */
   inFlightFromReturns = false;
+  /** Calls = returns + exits (@calls) + in flight (netprobe's sys_exit script). */
+  callsAtReturn = false;
   hasTime = false;
   readonly syscallStacks = new ProfileBuilder(SYSCALL_SAMPLE_TYPES);
   readonly cpuStacks = new ProfileBuilder([{ type: 'samples', unit: 'count' }]);
@@ -113,6 +129,14 @@ class BpftraceReader {
       this.histogram = undefined;
     }
     if (NETPROBE_READY_LINES.has(text)) return this.sawReadyLine(text);
+    if (text === IN_FLIGHT_HEADER) {
+      this.data.inFlightKnown = true;
+      return;
+    }
+    if (text.startsWith(IN_FLIGHT_UNKNOWN)) {
+      this.warnOnce('in-flight', 'in-flight-unknown', lineNo, `calls in flight at the end are unknown: ${text.slice(IN_FLIGHT_UNKNOWN.length).trim()}`);
+      return;
+    }
     if (text.trim() === '' || ATTACHING.test(text)) return;
     if (MEMLOCK_WARNING.test(text)) return;
     if (JSON_EVENT.test(text)) return this.jsonLine(text, lineNo);
@@ -148,7 +172,8 @@ class BpftraceReader {
   private sawReadyLine(text: string): void {
     this.netprobeScript = true;
     // Scripts before @returns always printed @ns: an empty capture of theirs still measured time (none).
-    if (text !== NETPROBE_READY_RETURNS) this.data.hasTime = true;
+    if (text !== NETPROBE_READY_RETURNS && text !== NETPROBE_READY_AT_RETURN) this.data.hasTime = true;
+    if (text === NETPROBE_READY_AT_RETURN) this.data.callsAtReturn = true;
     if (text === NETPROBE_READY_INFLIGHT) this.data.inFlightKnown = true;
     if (text === NETPROBE_READY_RETURNS) this.data.inFlightKnown = this.data.inFlightFromReturns = true;
   }
@@ -255,7 +280,7 @@ class BpftraceReader {
       case 'in-flight':
         // Keyed by thread, valued by the syscall number it was inside.
         d.inFlightKnown = true;
-        add(d.inFlight, this.syscall(valueText), 1);
+        d.inFlightThreads.push([scalars[0]!, this.syscall(valueText)]);
         return;
       default:
         this.warnOnce(map, role, lineNo, skipMessage(map, role));
@@ -275,7 +300,8 @@ class BpftraceReader {
     // `@[ustack, pid]` it is a pid. Probe names (`tracepoint:syscalls:sys_enter_read`) say so themselves.
     const last = scalars[scalars.length - 1];
     const syscallKey = last !== undefined && (syscallFromProbe(last) !== undefined || (INTEGER.test(last) && SYSCALL_STACK_MAPS.test(map)));
-    const syscall = syscallKey ? this.syscall(last!) : undefined;
+    // The sys_exit script's id is -1 after rt_sigreturn, as in @returns.
+    const syscall = syscallKey ? (this.data.callsAtReturn && Number(last) < 0 ? 'rt_sigreturn' : this.syscall(last!)) : undefined;
     for (const s of syscall === undefined ? scalars : scalars.slice(0, -1)) frames.push({ name: s, kind: 'process' });
     // bpftrace prints leaf first; user stacks go below kernel stacks whatever their order in the key.
     const parsed = stacks.map((s) => s.stack.map(parseFrame).reverse());
@@ -309,8 +335,19 @@ class BpftraceReader {
     // bpftrace prints nothing for an empty map: an idle target under netprobe's script leaves no map at all.
     if (!this.sawMap && !this.netprobeScript) throw new ParseError(this.ctx.file, Math.max(lineNo, 1), 'bpftrace output with at least one map of counts');
     const d = this.data;
-    // One source of call counts, the most direct one: a calls map, else per-thread maps, else syscall stacks.
-    const calls = d.calls.size > 0 ? d.calls : d.perThreadCalls.size > 0 ? d.perThreadCalls : d.stackCalls;
+    // With the sys_exit script, a thread that never returned from a call during the capture (an idle worker in
+    // futex) was blocked in one entered before it: no call of the capture. A thread that returned since has
+    // entered the one it is in during the capture.
+    for (const [tid, name] of d.inFlightThreads) if (!d.callsAtReturn || d.threads.has(tid)) add(d.inFlight, name, 1);
+    // One source of call counts, the most direct one: a calls map, else per-thread maps, else syscall stacks;
+    // netprobe's sys_exit script counts returns, exits and the calls in flight.
+    const calls = d.callsAtReturn
+      ? sumCounts(d.returned, d.calls, d.inFlight)
+      : d.calls.size > 0
+        ? d.calls
+        : d.perThreadCalls.size > 0
+          ? d.perThreadCalls
+          : d.stackCalls;
     const table = new SyscallTableBuilder();
     const names = new Set([...calls.keys(), ...d.errnos.keys(), ...d.nanoseconds.keys()]);
     for (const name of names) {
@@ -352,6 +389,12 @@ class BpftraceReader {
     }
     return cpuStacks.sampleCount > 0 ? cpuStacks.build() : undefined;
   }
+}
+
+function sumCounts(...maps: ReadonlyMap<string, number>[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const m of maps) for (const [k, v] of m) add(sum, k, v);
+  return sum;
 }
 
 /** Reads bpftrace output into a syscall table (and a profile when maps hold stacks). */

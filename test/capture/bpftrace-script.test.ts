@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BPFTRACE_READY_LINE, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
+import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_PREFIX, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
+import { inFlightLines } from '../../src/capture/in-flight.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import type { ParseResult } from '../../src/parse/types.js';
 import { fixture, isRoot, toolAvailable } from '../helpers.js';
@@ -15,37 +16,47 @@ import { fixture, isRoot, toolAvailable } from '../helpers.js';
 describe('bpftraceSyscallScript text', () => {
   it('filters on the tgid without children and on @track with them', () => {
     const plain = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false });
-    expect(plain).toContain('tracepoint:raw_syscalls:sys_enter /pid == 42 && !@end/ {');
+    expect(plain).toContain('tracepoint:raw_syscalls:sys_exit /pid == 42 && !@end/ {');
     expect(plain).not.toContain('@track');
     expect(plain).not.toContain('ustack');
     expect(plain).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
     const follow = bpftraceSyscallScript({ pid: 42, followChildren: true, stacks: true });
-    expect(follow).toContain(`BEGIN { @tracer = pid; @track[42] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
-    expect(follow).toContain('/@track[pid] && !@end/');
-    expect(follow).toContain('@stacks[ustack(perf), args->id] = count();');
+    expect(follow).toContain(`BEGIN { @tracer = pid; @track[42] = 1; printf("${BPFTRACE_COUNT_READY_LINE}\\n"); }`);
+    expect(follow).toContain('tracepoint:raw_syscalls:sys_exit /@track[pid] && !@end/ {');
+    expect(follow).toContain('    @stacks[ustack(perf), args->id] = count();');
+    expect(follow).toContain('tracepoint:syscalls:sys_enter_exit_group /@track[pid] && !@end/ { @calls[args->__syscall_nr] = count(); @stacks[ustack(perf), args->__syscall_nr] = count(); }');
     expect(follow).toContain('END { clear(@tracer); clear(@end); clear(@track); }');
   });
 
-  it('counts a call at sys_enter and its return by errno at sys_exit, pairs nothing per call, and freezes every map at the stop signal', () => {
-    const script = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false });
+  it('counts each call once, when it returns, by errno, with no sys_enter probe; exits when made; freezes every map at the stop signal', () => {
+    const script = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false, arch: 'x86_64' });
     expect(script).toContain(
-      ['tracepoint:raw_syscalls:sys_enter /pid == 42 && !@end/ {', '  @calls[args->id] = count();', '  if (@threads[tid] != 1) { @threads[tid] = 1; }', '}'].join('\n'),
+      [
+        'tracepoint:raw_syscalls:sys_exit /pid == 42 && !@end/ {',
+        '  $ret = args->ret;',
+        // A new thread's or child's return from clone, clone3, fork or vfork is not a call.
+        '  if (!($ret == 0 && (args->id == 56 || args->id == 435 || args->id == 57 || args->id == 58))) {',
+        '    @returns[args->id, $ret < 0 && $ret >= -4095 ? -$ret : 0] = count();',
+        '  }',
+        '  if (@threads[tid] != 1) { @threads[tid] = 1; }',
+        '}',
+      ].join('\n'),
     );
-    // Only threads that entered a call since the attach: a call blocked before it, or a new thread's first return, is not counted.
-    expect(script).toContain(
-      ['tracepoint:raw_syscalls:sys_exit /@threads[tid] == 1 && !@end/ {', '  $ret = args->ret;', '  @returns[args->id, $ret < 0 && $ret >= -4095 ? -$ret : 0] = count();', '}'].join('\n'),
-    );
-    expect(script).toContain('tracepoint:sched:sched_process_exit /@threads[tid] == 1 && !@end/ { @threads[tid] = 2; }');
+    expect(script).not.toContain('sys_enter /');
+    expect(script).toContain('tracepoint:syscalls:sys_enter_exit /pid == 42 && !@end/ { @calls[args->__syscall_nr] = count(); }');
+    expect(script).toContain('tracepoint:syscalls:sys_enter_exit_group /pid == 42 && !@end/ { @calls[args->__syscall_nr] = count(); }');
     // No per-call time: no start times, no sums, nothing deleted per call.
-    expect(script).not.toMatch(/nsecs|@start|@ns\b|@inflight|delete\(@(start|inflight)/);
+    expect(script).not.toMatch(/nsecs|@start|@ns\b|@inflight\[|delete\(@(start|inflight)/);
     // SIGINT or SIGTERM sent to bpftrace itself (its pid, taken in BEGIN) ends the capture.
     expect(script).toContain('tracepoint:signal:signal_generate /(args->sig == 2 || args->sig == 15) && (uint64)args->pid == @tracer/ { @end = 1; }');
-    expect(BPFTRACE_READY_LINE).toContain('@returns');
+    expect(BPFTRACE_COUNT_READY_LINE.startsWith(BPFTRACE_READY_PREFIX)).toBe(true);
+    // aarch64 has no fork or vfork.
+    expect(bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false, arch: 'aarch64' })).toContain('(args->id == 220 || args->id == 435)');
   });
 
   it('seeds existing descendants (pre-forked workers) into @track before announcing it is attached', () => {
     const script = bpftraceSyscallScript({ pid: 42, followChildren: true, descendants: [43, 44], stacks: false });
-    expect(script).toContain(`BEGIN { @tracer = pid; @track[42] = 1; @track[43] = 1; @track[44] = 1; printf("${BPFTRACE_READY_LINE}\\n"); }`);
+    expect(script).toContain(`BEGIN { @tracer = pid; @track[42] = 1; @track[43] = 1; @track[44] = 1; printf("${BPFTRACE_COUNT_READY_LINE}\\n"); }`);
     // The capture still ends with the target itself, not with a worker.
     expect(script).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
     expect(() => bpftraceSyscallScript({ pid: 42, followChildren: false, descendants: [43], stacks: false })).toThrow(RangeError);
@@ -78,16 +89,21 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     writeFileSync(script, bpftraceSyscallScript({ pid: target.pid!, ...options }));
     const tracer = execa('bpftrace', [script], { reject: false });
     try {
-      await waitForLine(tracer, BPFTRACE_READY_LINE);
+      await waitForLine(tracer, BPFTRACE_COUNT_READY_LINE);
       target.stdin!.write('go\n');
       await waitForLine(target, 'done');
       // main reads stdin right after printing `done`; on a loaded machine it may not be inside read yet.
       if (stop === 'sigint') await sleep(200);
-      if (stop === 'sigint') tracer.kill('SIGINT');
-      else target.stdin!.end();
+      // As the capture does: the calls in flight are read right after the stop signal, and follow the maps.
+      let inFlight: string[] = [];
+      if (stop === 'sigint') {
+        tracer.kill('SIGINT');
+        inFlight = await inFlightLines([target.pid!]);
+      } else target.stdin!.end();
       const out = await tracer;
       expect(out.exitCode).toBe(0);
-      const lines = (out.stdout as string).split('\n');
+      if (stop === 'target-exit') inFlight = await inFlightLines([target.pid!]);
+      const lines = [...(out.stdout as string).split('\n'), ...inFlight];
       return await bpftraceParser.parse(
         (async function* () {
           yield* lines;
@@ -116,8 +132,10 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(3000);
     // The workers ended in exit (counted when made); main was reading stdin when bpftrace got SIGINT. Its read
-    // blocked before the attach returned uncounted, and so did each new thread's first return from clone.
+    // blocked before the attach counted when it returned; each new thread's return from clone3 is no call.
     expect(row('exit')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row('clone3')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row('read')).toMatchObject({ calls: 2, errors: 0 });
     expect(r.syscalls!.inFlight).toEqual({ read: 1 });
   }, 60_000);
 
@@ -132,6 +150,8 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     // 3 workers end in exit; the child and then the target end in exit_group. Nothing is left in flight.
     expect(row('exit')).toMatchObject({ calls: 3, errors: 0 });
     expect(row('exit_group')).toMatchObject({ calls: 2, errors: 0 });
+    // The fork, counted once: in the parent.
+    expect(row('clone')).toMatchObject({ calls: 1, errors: 0 });
     expect(r.syscalls!.inFlight).toEqual({});
     expect(r.profile).toBeUndefined();
   }, 60_000);

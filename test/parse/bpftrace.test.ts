@@ -32,6 +32,7 @@ describe('bpftrace parser', () => {
     'netprobe-script-inflight.json',
     'netprobe-script-returns.txt',
     'netprobe-script-returns.json',
+    'netprobe-script-at-return.txt',
     'hist-mixed.txt',
   ])('counts the ground-truth calls in %s and is detected without a name hint', async (name) => {
     const { result, head } = await parseFixture(name);
@@ -104,6 +105,82 @@ describe('bpftrace parser', () => {
     expect(result.syscalls!.threads).toBe(6);
     expect(result.syscalls!.rows.some((r) => r.name.startsWith('syscall_0x'))).toBe(false);
     expect(warnings).toEqual([]);
+  });
+
+  it("reads the sys_exit script: calls = returns + exits + calls in flight (read from /proc after the maps), clone's child returns not counted", async () => {
+    const { result, warnings } = await parseFixture('netprobe-script-at-return.txt');
+    expect(row(result, 'openat')).toMatchObject({ calls: 150, errors: 150, errnos: { ENOENT: 150 }, seconds: 0 });
+    expect(row(result, 'close')).toMatchObject({ calls: 60, errors: 60, errnos: { EBADF: 60 } });
+    expect(row(result, 'getppid')).toMatchObject({ calls: 3000, errors: 0 });
+    // The 3 workers were made with clone3 (3 calls) and ended in exit (made, never returned).
+    expect(row(result, 'clone3')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
+    // main's read of stdin blocked at the attach, counted when it returned, and the next one, blocked at the SIGINT.
+    expect(row(result, 'read')).toMatchObject({ calls: 2, errors: 0 });
+    expect(result.syscalls!.inFlight).toEqual({ read: 1 });
+    expect(result.syscalls!.hasTime).toBe(false);
+    expect(result.syscalls!.threads).toBe(4);
+    expect(warnings).toEqual([]);
+  });
+
+  it('the sys_exit script over a whole run with a fork: the child side of clone is no call; nothing in flight', async () => {
+    const { result, warnings } = await parseFixture('netprobe-script-at-return-fork-exit.txt');
+    expect(row(result, 'getppid')!.calls).toBe(4000);
+    expect(row(result, 'clone')).toMatchObject({ calls: 1, errors: 0 });
+    expect(row(result, 'clone3')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row(result, 'exit_group')).toMatchObject({ calls: 2, errors: 0 });
+    expect(result.syscalls!.inFlight).toEqual({});
+    expect(result.syscalls!.threads).toBe(5);
+    expect(warnings).toEqual([]);
+  });
+
+  it('the sys_exit script with stacks: one stack per call returned or exit made, named by syscall', async () => {
+    const { result, warnings } = await parseFixture('netprobe-script-at-return-stacks.txt');
+    const profile = result.profile!;
+    const byLeaf = new Map<string, number>();
+    for (const s of profile.stacks) {
+      const leaf = profile.frames[s.frames.at(-1)!]!.name;
+      byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0) + s.values[0]!);
+    }
+    expect(byLeaf.get('getppid')).toBe(4000);
+    expect(byLeaf.get('exit')).toBe(3);
+    expect(byLeaf.get('exit_group')).toBe(1);
+    expect([...byLeaf.keys()].some((k) => k.startsWith('syscall_0x'))).toBe(false);
+    expect(warnings).toEqual([]);
+  });
+
+  it('the sys_exit script on a Go server: threads that never returned during the capture are not calls in flight', async () => {
+    const { result, warnings } = await parseFixture('netprobe-script-at-return-go-nethttp.txt');
+    expect(row(result, 'rt_sigreturn')).toMatchObject({ calls: 3, errors: 0, errnos: {} });
+    expect(row(result, 'write')).toMatchObject({ calls: 5000, errors: 0 });
+    // 7 threads were in a call at the end; 3 of them had been parked in futex since before the capture.
+    expect(result.syscalls!.inFlight).toEqual({ futex: 3, epoll_pwait: 1 });
+    expect(result.syscalls!.threads).toBe(4);
+    expect(warnings).toEqual([]);
+  });
+
+  it('the sys_exit script says when calls in flight are unknown, and when nothing says so, does not claim none', async () => {
+    const base = ['Attaching 9 probes...', 'netprobe: probes attached; calls = @returns + @calls (exits) + @inflight', '@returns[0, 0]: 4', '@threads[7]: 1'];
+    const parse = async (extra: string[]) => {
+      const warnings: { kind: string; message: string }[] = [];
+      const r = await bpftraceParser.parse(
+        (async function* () {
+          yield* [...base, ...extra];
+        })(),
+        { file: 'x.txt', options: { arch: 'x86_64' }, warn: (w) => warnings.push(w) },
+      );
+      return { r, warnings };
+    };
+    const unknown = await parse(['netprobe: calls in flight at the end unknown: /proc/7/task/7/syscall: EACCES']);
+    expect(unknown.r.syscalls!.inFlight).toBeUndefined();
+    expect(unknown.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 4 }]);
+    expect(unknown.warnings.map((w) => w.kind)).toEqual(['in-flight-unknown']);
+    // Cut before the capture appended its lines.
+    expect((await parse([])).r.syscalls!.inFlight).toBeUndefined();
+    const known = await parse(['netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall', '@inflight[7]: 0']);
+    expect(known.r.syscalls!.inFlight).toEqual({ read: 1 });
+    expect(known.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 5 }]);
   });
 
   it('says when @returns holds more returns than calls instead of showing a negative count in flight', async () => {

@@ -1,13 +1,16 @@
-// bpftrace backend: counts every syscall of the target in the kernel (calls, errors by errno, threads, calls in
-// flight at the end, optionally user stacks); the lowest overhead, since nothing crosses to user space per call
-// and nothing is paired per call. No time per syscall: `--latency` runs its own program for that.
+// bpftrace backend: counts every syscall of the target in the kernel (calls, errors by errno, threads,
+// optionally user stacks); the lowest overhead, since nothing crosses to user space per call and nothing is
+// paired per call (one probe, at sys_exit). No time per syscall: `--latency` runs its own program for that.
 // `bpftrace raw/netprobe.bt`, stdout copied untouched to raw/bpftrace.txt; the maps are printed when
-// bpftrace gets SIGINT or when the target's main thread exits (the script calls exit()). The target's
-// existing descendants (pre-forked workers) are written into the script; later forks are followed in-kernel.
-import { writeFile } from 'node:fs/promises';
+// bpftrace gets SIGINT or when the target's main thread exits (the script calls exit()). The calls in flight
+// at the end are read from /proc right after the stop signal and appended to raw/bpftrace.txt (in-flight.ts).
+// The target's existing descendants (pre-forked workers) are written into the script; later forks are
+// followed in-kernel.
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BPFTRACE_READY_LINE, bpftraceSyscallScript } from '../bpftrace-script.js';
-import { ManagedProcess, waitForTracer } from '../target.js';
+import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_LINE, bpftraceSyscallScript } from '../bpftrace-script.js';
+import { inFlightLines } from '../in-flight.js';
+import { ManagedProcess, processTree, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
 // bpftrace prints "Attaching N probes..." before it loads and attaches them (the verifier may take a
@@ -29,13 +32,23 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   const scriptFile = 'raw/netprobe.bt';
   const output = 'raw/bpftrace.txt';
   const { script, env } = bpftraceCommand(options, join(options.runDir, scriptFile));
-  const proc = await startBpftrace(options.runDir, { scriptFile, output, script, env });
+  const proc = await startBpftrace(options.runDir, { scriptFile, output, script, env, readyLine: BPFTRACE_COUNT_READY_LINE });
   return {
     label: 'bpftrace',
     exitStatus: () => proc.exitStatus,
     async stop() {
+      // Right after the stop signal froze the maps (the program's @end), before bpftrace prints them; when the
+      // target ended the capture itself, nothing of it is left in flight.
+      // The processes are listed first (all of /proc): the threads' files are read at the signal itself.
+      const pids = await processTree(options.pid);
+      let inFlight: string[] | undefined;
+      const readInFlight = async () => {
+        inFlight = await inFlightLines(pids);
+      };
       // Printing stack maps symbolises every frame, which takes a while on big maps.
-      await proc.stop({ graceMs: 30_000 });
+      await proc.stop({ graceMs: 30_000, afterFirstSignal: readInFlight });
+      if (inFlight === undefined) await readInFlight();
+      await appendFile(join(options.runDir, output), `${inFlight!.join('\n')}\n`);
     },
     async collect(): Promise<TracerOutput> {
       const loss = bpftraceLoss(proc);
@@ -56,14 +69,16 @@ export interface BpftraceRun {
   scriptFile: string;
   /** Where bpftrace's stdout goes, untouched, relative to the run directory. */
   output: string;
-  /** The program; its BEGIN must print BPFTRACE_READY_LINE. */
+  /** The program; its BEGIN must print `readyLine`. */
   script: string;
+  /** Default BPFTRACE_READY_LINE. */
+  readyLine?: string;
   env?: Record<string, string>;
 }
 
 /**
  * Writes a bpftrace program into the run directory and runs it; resolves once every probe is attached (the
- * program's BEGIN printed BPFTRACE_READY_LINE), so nothing the target does from then on is missed.
+ * program's BEGIN printed its ready line), so nothing the target does from then on is missed.
  */
 export async function startBpftrace(runDir: string, run: BpftraceRun): Promise<ManagedProcess> {
   await writeFile(join(runDir, run.scriptFile), run.script);
@@ -73,7 +88,7 @@ export async function startBpftrace(runDir: string, run: BpftraceRun): Promise<M
     label: 'bpftrace',
     stdoutFile: join(runDir, run.output),
     onStdoutLine: (line) => {
-      if (line === BPFTRACE_READY_LINE) ready();
+      if (line === (run.readyLine ?? BPFTRACE_READY_LINE)) ready();
     },
     // bpftrace 0.17 caches user symbols only with ASLR off; without the cache it reads a binary's symbols again
     // for every frame it prints: 23 s instead of 0.7 s for the off-CPU maps of a Go server, long enough for a

@@ -1,0 +1,38 @@
+// The calls the target's threads are inside when a capture ends, read from /proc/<pid>/task/<tid>/syscall (the
+// kernel's own record of a blocked thread's syscall number: `<nr> <args...> <sp> <pc>`, `-1 <sp> <pc>` when it is
+// blocked outside a syscall, `running` when on a CPU). The counting bpftrace program counts calls when they return,
+// so a call still blocked at the end (an idle reactor's epoll_wait, a worker's futex) is only known from here.
+// Written after the program's maps as lines its parser reads (parse/bpftrace.ts):
+//   netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall
+//   @inflight[<tid>]: <nr>                     one per thread blocked in a syscall
+//   netprobe: calls in flight at the end unknown: <why>    instead, when a thread's file could not be read
+// Reading the file needs ptrace access to the thread (root has it); a thread or process gone meanwhile has
+// nothing in flight.
+import { readdir, readFile } from 'node:fs/promises';
+
+export const IN_FLIGHT_HEADER = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
+export const IN_FLIGHT_UNKNOWN = 'netprobe: calls in flight at the end unknown:';
+
+/** The lines saying which calls the threads of `pids` are inside now. */
+export async function inFlightLines(pids: readonly number[]): Promise<string[]> {
+  const lines: string[] = [];
+  const unreadable: string[] = [];
+  for (const pid of pids) {
+    const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    for (const tid of tids.filter((t) => /^\d+$/.test(t)).sort((a, b) => Number(a) - Number(b))) {
+      const file = `/proc/${pid}/task/${tid}/syscall`;
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ESRCH') unreadable.push(`${file}: ${code ?? String(err)}`);
+        continue;
+      }
+      const nr = Number(text.trim().split(' ')[0]);
+      if (Number.isInteger(nr) && nr >= 0) lines.push(`@inflight[${tid}]: ${nr}`);
+    }
+  }
+  if (unreadable.length > 0) return [`${IN_FLIGHT_UNKNOWN} ${unreadable[0]}${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}`];
+  return [IN_FLIGHT_HEADER, ...lines];
+}
