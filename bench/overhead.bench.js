@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // Observer effect of each capture mode: the Go net/http example server under the built-in load (50 keep-alive
 // connections, same machine), untraced vs traced throughput, measured back to back by `trace --measure-overhead`
-// (the server restarts for each pass). Modes: strace, perf, bpftrace (the default count-only script),
-// bpftrace --latency, bpftrace --offcpu, and auto. Each mode runs several times, round-robin so that a busy
-// machine slows every mode alike; prints per mode the median traced/untraced ratio and its spread (min-max).
+// (the server restarts for each pass). Modes: untraced (the control: two untraced passes the same way, so its
+// spread is the method's own noise), strace, perf, bpftrace (the default count-only script), bpftrace --latency,
+// bpftrace --offcpu, and auto. Each mode runs several times, round-robin so that a busy machine slows every mode
+// alike; prints per mode the median traced/untraced ratio and its spread (min-max), and the load average.
 // Target (issue 9): the default capture (bpftrace, and auto when it picks bpftrace) keeps >= 0.90 of throughput.
 //
-//   node bench/overhead.bench.js [--runs N] [--seconds S] [--modes strace,perf,bpftrace,latency,offcpu,auto]
+//   node bench/overhead.bench.js [--runs N] [--seconds S] [--modes untraced,strace,perf,bpftrace,latency,offcpu,auto]
 // OVERHEAD_BENCH_RUNS and OVERHEAD_BENCH_SECONDS set the defaults (5 runs, 5 s of load per pass).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +21,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { buildExampleServers } = await import(join(ROOT, 'dist', 'capture', 'example-servers.js'));
 const { runTrace } = await import(join(ROOT, 'dist', 'run', 'trace.js'));
 const { probeBackends } = await import(join(ROOT, 'dist', 'capture', 'probes.js'));
+const { runHttpLoad } = await import(join(ROOT, 'dist', 'capture', 'load-http.js'));
+const { waitForPort } = await import(join(ROOT, 'dist', 'capture', 'ready.js'));
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -32,6 +37,7 @@ const TARGET = 0.9;
 
 // label, trace options, and the tool that must work here.
 const MODES = [
+  { id: 'untraced', label: 'untraced (control)', options: undefined, needs: undefined },
   { id: 'strace', label: 'strace', options: { backend: 'strace' }, needs: 'strace' },
   { id: 'perf', label: 'perf', options: { backend: 'perf' }, needs: 'perf' },
   { id: 'bpftrace', label: 'bpftrace (default)', options: { backend: 'bpftrace' }, needs: 'bpftrace' },
@@ -51,6 +57,27 @@ function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+// What `trace --measure-overhead` does around its two passes, without a tracer: start the server, wait for its
+// port, load, stop; then again, with the second pass's pause before the load (the traced pass lists the process
+// tree for about a second, then attaches).
+async function untracedPair(command, port) {
+  const pass = async (pause) => {
+    const server = spawn(command[0], [...command.slice(1), String(port)], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      await waitForPort(port, { timeoutMs: 30_000 });
+      await sleep(pause);
+      return (await runHttpLoad({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, durationSeconds: SECONDS })).requestsPerSecond;
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const untracedRps = await pass(0);
+  const tracedRps = await pass(1000);
+  return { untracedRps, tracedRps, ratio: tracedRps / untracedRps };
 }
 
 const median = (xs) => {
@@ -73,13 +100,22 @@ const usable = modes.filter((m) => {
 
 const out = mkdtempSync(join(tmpdir(), 'netprobe-overhead-'));
 const results = new Map(usable.map((m) => [m.id, { untraced: [], traced: [], ratios: [], backend: undefined, failed: 0 }]));
-console.log(`${SERVER}, ${CONNECTIONS} connections, ${SECONDS} s of load per pass, ${RUNS} runs per mode (round-robin)`);
+const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+console.log(`${SERVER}, ${CONNECTIONS} connections, ${SECONDS} s of load per pass, ${RUNS} runs per mode (round-robin); load average ${load()}`);
 try {
   for (let run = 1; run <= RUNS; run++) {
     const line = [];
     for (const mode of usable) {
       const r = results.get(mode.id);
       const port = await freePort();
+      if (mode.id === 'untraced') {
+        const o = await untracedPair([...server.command], port);
+        r.untraced.push(o.untracedRps);
+        r.traced.push(o.tracedRps);
+        r.ratios.push(o.ratio);
+        line.push(`${mode.id} ${o.ratio.toFixed(2)}`);
+        continue;
+      }
       const result = await runTrace({
         command: [...server.command, String(port)],
         ...mode.options,
@@ -122,7 +158,7 @@ console.log('');
 console.log(cells(headers));
 console.log(`| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
 for (const r of rows) console.log(cells(r));
-console.log('(medians over the runs; untraced and traced req/s are each the median of their own passes)');
+console.log(`(medians over the runs; untraced and traced req/s are each the median of their own passes; load average at the end ${load()})`);
 const defaultRatios = results.get('bpftrace')?.ratios ?? [];
 if (defaultRatios.length > 0) {
   const m = median(defaultRatios);
