@@ -39,7 +39,14 @@ export class Symbolizer {
 
   /** The profile with its unnamed user frames named where the recorded mappings allow; `what` names it in the note. */
   resolve(profile: Profile, what: string): Profile {
-    if (this.processes.length === 0 || !profile.frames.some(unnamed)) return profile;
+    if (!profile.frames.some(unnamed)) return profile;
+    if (this.processes.length === 0) {
+      // A whole-run program that ended before netprobe's first read of its mappings (a few milliseconds on a busy
+      // machine): said, so that addresses do not look like all there was to know.
+      const left = profile.frames.filter(unnamed).length;
+      this.notes.push(`${what}: ${left} user frame${left === 1 ? '' : 's'} the tracer left unnamed stay unnamed: the target ended before netprobe could read its mappings`);
+      return profile;
+    }
     const builder = new ProfileBuilder(profile.sampleTypes, profile.defaultSampleType);
     const outcome = new Map<number, Miss | 'named'>();
     for (const stack of profile.stacks) {

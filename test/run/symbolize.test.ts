@@ -114,12 +114,17 @@ describe('Symbolizer', () => {
     expect(symbols.notes[0]).toMatch(/named 1 of 2 .*; 1 stays \[unknown\] \(1 in a file unreadable or replaced since\)$/);
   });
 
-  it('leaves a profile without unnamed frames, or a capture without mappings, untouched and says nothing', () => {
+  it('leaves a profile without unnamed frames untouched and says nothing', () => {
     const profile = profileOf([{ frames: [{ name: 'main', kind: 'user', address: 0x1234 }] }]);
     const symbols = new Symbolizer([{ pid: 1, threads: [1], mappings: [] }]);
     expect(symbols.resolve(profile, 'x')).toBe(profile);
-    const unnamed = profileOf([{ frames: [user(0x1234)] }]);
-    expect(new Symbolizer([]).resolve(unnamed, 'x')).toBe(unnamed);
     expect(symbols.notes).toEqual([]);
+  });
+
+  it('says so when the target ended before any of its mappings were read (a program of a few ms on a busy machine)', () => {
+    const unnamed = profileOf([{ frames: [user(0x1234), user(0x5678)] }]);
+    const symbols = new Symbolizer([]);
+    expect(symbols.resolve(unnamed, 'syscall stacks')).toBe(unnamed);
+    expect(symbols.notes).toEqual(['syscall stacks: 2 user frames the tracer left unnamed stay unnamed: the target ended before netprobe could read its mappings']);
   });
 });
