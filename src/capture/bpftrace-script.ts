@@ -11,14 +11,18 @@
 //                                         -1 after rt_sigreturn (the kernel resets orig_ax), whose "errno" is
 //                                         then the interrupted code's register
 //   @calls[<nr>]: <count>                 exit and exit_group, counted when made (they never return)
-//   @threads[<tid>]: 1                    threads that returned from a syscall
+//   @threads[<tid>]: 1                    threads that returned from a syscall (1000 + nr: a thread seeded as
+//                                         blocked in nr that has not returned since)
 //   @stacks[\n<ustack(perf) frames>\n, <nr>]: <count>    only with `stacks` (the user stack is the same at
 //                                         entry and return)
 // Then the backend appends the calls in flight at the end, read from /proc/<pid>/task/<tid>/syscall right after
 // the stop signal (IN_FLIGHT_HEADER, then `@inflight[<tid>]: <nr>` per blocked thread; see in-flight.ts).
-// Calls = returns + in flight at the end + exits. Conventions, as strace -c counts: a call blocked when the
-// probes attached counts when it returns (at most one per thread, e.g. an idle server's epoll_wait); a new
-// thread's or child's return from clone/clone3/fork/vfork (ret 0) is not a call, the parent's return is.
+// Calls = returns + in flight at the end + exits, each call counted once and only if made during the capture:
+// - a call already blocked when the capture began (an idle worker's futex, a reactor's epoll_wait) was made
+//   before it: the threads blocked in a syscall when the script is written (`blocked`, read from /proc) are
+//   seeded into @threads as 1000 + nr, and their first return, if from that nr, is not counted. A thread that
+//   returns from another call first (it returned and called again while bpftrace attached) is counted;
+// - a new thread's or child's return from clone/clone3/fork/vfork (ret 0) is not a call, the parent's is.
 // Cost: sys_exit only, one probe per syscall instead of two (enter and exit): each probe run costs every process
 // on the machine, the load generator's calls too. Per call of a traced thread: the filter's lookup (@track, or a
 // pid compare), @end, the per-CPU @returns count and one @threads lookup. Measured on the Go example at 50
@@ -51,7 +55,12 @@ export interface BpftraceScriptOptions {
   stacks: boolean;
   /** Whose syscall numbers (default: this machine's). */
   arch?: string;
+  /** Threads blocked in a syscall before the attach, as [tid, nr]: their first return, from that call, is not counted. */
+  blocked?: ReadonlyArray<readonly [number, number]>;
 }
+
+/** @threads holds BLOCKED_SEED + nr for a thread seeded as blocked in nr (never 1, never 1000 + -1 of rt_sigreturn). */
+const BLOCKED_SEED = 1000;
 
 /** What the off-CPU and latency programs print from BEGIN, once every probe is attached. */
 export const BPFTRACE_READY_LINE = 'netprobe: probes attached; calls in flight at the end = @calls - @returns';
@@ -67,13 +76,17 @@ const CLONE_CALLS = ['clone', 'clone3', 'fork', 'vfork'];
 export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
   const { pid, followChildren, stacks } = options;
   const descendants = options.descendants ?? [];
-  for (const p of [pid, ...descendants]) if (!Number.isSafeInteger(p) || p <= 0) throw new RangeError(`pid must be a positive integer, got ${p}`);
+  const blocked = options.blocked ?? [];
+  for (const p of [pid, ...descendants, ...blocked.map(([tid]) => tid)]) if (!Number.isSafeInteger(p) || p <= 0) throw new RangeError(`pid must be a positive integer, got ${p}`);
+  for (const [, nr] of blocked) if (!Number.isSafeInteger(nr) || nr < 0) throw new RangeError(`a syscall number must be a non-negative integer, got ${nr}`);
   if (descendants.length > 0 && !followChildren) throw new RangeError('descendants are traced only with followChildren');
 
   // bpftrace's `pid` is the tgid, so one comparison covers every thread of the target.
   const traced = followChildren ? '@track[pid]' : `pid == ${pid}`;
   // Seeded before the ready line, so every listed process counts from the moment the spawner is told.
-  const seeds = followChildren ? [pid, ...descendants].map((p) => ` @track[${p}] = 1;`).join('') : '';
+  const seeds =
+    (followChildren ? [pid, ...descendants].map((p) => ` @track[${p}] = 1;`).join('') : '') +
+    blocked.map(([tid, nr]) => ` @threads[${tid}] = ${BLOCKED_SEED + nr};`).join('');
   const arch = normalizeArch(options.arch ?? process.arch);
   const clones = CLONE_CALLS.map((name) => syscallNumber(name, arch))
     .filter((nr): nr is number => nr !== undefined)
@@ -97,12 +110,13 @@ export function bpftraceSyscallScript(options: BpftraceScriptOptions): string {
     // -4095..-1 is the kernel's error range (IS_ERR_VALUE); larger negative values are valid results.
     `tracepoint:raw_syscalls:sys_exit /${traced} && !@end/ {`,
     '  $ret = args->ret;',
-    `  if (!($ret == 0 && (${clones}))) {`,
+    // A lookup, and a map update only on a thread's first return: cheaper than counting calls per thread.
+    '  $thread = @threads[tid];',
+    '  if ($thread != 1) { @threads[tid] = 1; }',
+    `  if ($thread != args->id + ${BLOCKED_SEED} && !($ret == 0 && (${clones}))) {`,
     '    @returns[args->id, $ret < 0 && $ret >= -4095 ? -$ret : 0] = count();',
     ...(stacks ? ['    @stacks[ustack(perf), args->id] = count();'] : []),
     '  }',
-    // A lookup, and a map update only on a thread's first return: cheaper than counting calls per thread.
-    '  if (@threads[tid] != 1) { @threads[tid] = 1; }',
     '}',
     // exit and exit_group never return; these tracepoints run for them alone.
     ...['exit', 'exit_group'].map(

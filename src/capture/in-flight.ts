@@ -7,7 +7,7 @@
 //   @inflight[<tid>]: <nr>                     one per thread blocked in a syscall
 //   netprobe: calls in flight at the end unknown: <why>    instead, when a thread's file could not be read
 // Reading the file needs ptrace access to the thread (root has it); a thread or process gone meanwhile has
-// nothing in flight.
+// nothing in flight. Read before the attach too: the calls already blocked then were made before the capture.
 import { readdir, readFile } from 'node:fs/promises';
 
 export const IN_FLIGHT_HEADER = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
@@ -15,7 +15,14 @@ export const IN_FLIGHT_UNKNOWN = 'netprobe: calls in flight at the end unknown:'
 
 /** The lines saying which calls the threads of `pids` are inside now. */
 export async function inFlightLines(pids: readonly number[]): Promise<string[]> {
-  const lines: string[] = [];
+  const { blocked, unreadable } = await blockedThreads(pids);
+  if (unreadable.length > 0) return [`${IN_FLIGHT_UNKNOWN} ${unreadable[0]}${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}`];
+  return [IN_FLIGHT_HEADER, ...blocked.map(([tid, nr]) => `@inflight[${tid}]: ${nr}`)];
+}
+
+/** The threads of `pids` inside a syscall now, as [tid, nr], and the files that could not be read. */
+export async function blockedThreads(pids: readonly number[]): Promise<{ blocked: [number, number][]; unreadable: string[] }> {
+  const blocked: [number, number][] = [];
   const unreadable: string[] = [];
   for (const pid of pids) {
     const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
@@ -30,9 +37,12 @@ export async function inFlightLines(pids: readonly number[]): Promise<string[]> 
         continue;
       }
       const nr = Number(text.trim().split(' ')[0]);
-      if (Number.isInteger(nr) && nr >= 0) lines.push(`@inflight[${tid}]: ${nr}`);
+      if (!Number.isInteger(nr) || nr < 0) continue;
+      // A stopped thread (a target held before exec, just after its kill -STOP) is not waiting in a call.
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+      if (/^[tT]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+      blocked.push([Number(tid), nr]);
     }
   }
-  if (unreadable.length > 0) return [`${IN_FLIGHT_UNKNOWN} ${unreadable[0]}${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}`];
-  return [IN_FLIGHT_HEADER, ...lines];
+  return { blocked, unreadable };
 }

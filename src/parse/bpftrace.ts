@@ -275,7 +275,8 @@ class BpftraceReader {
         add(d.perThreadCalls, this.syscall(scalars[1]!), value);
         return;
       case 'threads':
-        d.threads.add(scalars[0]!);
+        // The sys_exit script seeds threads blocked before the capture as 1000 + nr: 1 once they returned.
+        if (!d.callsAtReturn || value === 1) d.threads.add(scalars[0]!);
         return;
       case 'in-flight':
         // Keyed by thread, valued by the syscall number it was inside.

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_PREFIX, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
-import { inFlightLines } from '../../src/capture/in-flight.js';
+import { blockedThreads, inFlightLines } from '../../src/capture/in-flight.js';
+import { processState } from '../../src/capture/target.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import type { ParseResult } from '../../src/parse/types.js';
 import { fixture, isRoot, toolAvailable } from '../helpers.js';
@@ -34,11 +35,13 @@ describe('bpftraceSyscallScript text', () => {
       [
         'tracepoint:raw_syscalls:sys_exit /pid == 42 && !@end/ {',
         '  $ret = args->ret;',
-        // A new thread's or child's return from clone, clone3, fork or vfork is not a call.
-        '  if (!($ret == 0 && (args->id == 56 || args->id == 435 || args->id == 57 || args->id == 58))) {',
+        '  $thread = @threads[tid];',
+        '  if ($thread != 1) { @threads[tid] = 1; }',
+        // A thread's first return from the call it was blocked in before the capture, and a new thread's or
+        // child's return from clone, clone3, fork or vfork, are not calls.
+        '  if ($thread != args->id + 1000 && !($ret == 0 && (args->id == 56 || args->id == 435 || args->id == 57 || args->id == 58))) {',
         '    @returns[args->id, $ret < 0 && $ret >= -4095 ? -$ret : 0] = count();',
         '  }',
-        '  if (@threads[tid] != 1) { @threads[tid] = 1; }',
         '}',
       ].join('\n'),
     );
@@ -60,6 +63,12 @@ describe('bpftraceSyscallScript text', () => {
     // The capture still ends with the target itself, not with a worker.
     expect(script).toContain('tracepoint:sched:sched_process_exit /pid == 42 && tid == 42/ { exit(); }');
     expect(() => bpftraceSyscallScript({ pid: 42, followChildren: false, descendants: [43], stacks: false })).toThrow(RangeError);
+  });
+
+  it('seeds the threads blocked before the attach as 1000 + the syscall they are in', () => {
+    const script = bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false, blocked: [[42, 0], [43, 202]] });
+    expect(script).toContain(`BEGIN { @tracer = pid; @threads[42] = 1000; @threads[43] = 1202; printf(`);
+    expect(() => bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false, blocked: [[43, -1]] })).toThrow(RangeError);
   });
 
   it('rejects a pid that is not a positive integer', () => {
@@ -86,7 +95,10 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
   async function capture(args: string[], options: Omit<BpftraceScriptOptions, 'pid'>, stop: 'sigint' | 'target-exit'): Promise<ParseResult> {
     const target = execa(program, args, { stdin: 'pipe', reject: false });
     const script = join(dir, `script-${target.pid}.bt`);
-    writeFileSync(script, bpftraceSyscallScript({ pid: target.pid!, ...options }));
+    // As the capture does: the threads blocked before the attach (main, reading stdin once it runs).
+    await waitForState(target.pid!, 'S');
+    const { blocked } = await blockedThreads([target.pid!]);
+    writeFileSync(script, bpftraceSyscallScript({ pid: target.pid!, ...options, blocked }));
     const tracer = execa('bpftrace', [script], { reject: false });
     try {
       await waitForLine(tracer, BPFTRACE_COUNT_READY_LINE);
@@ -132,10 +144,10 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(3000);
     // The workers ended in exit (counted when made); main was reading stdin when bpftrace got SIGINT. Its read
-    // blocked before the attach counted when it returned; each new thread's return from clone3 is no call.
+    // blocked before the attach is not counted; each new thread's return from clone3 is no call.
     expect(row('exit')).toMatchObject({ calls: 3, errors: 0 });
     expect(row('clone3')).toMatchObject({ calls: 3, errors: 0 });
-    expect(row('read')).toMatchObject({ calls: 2, errors: 0 });
+    expect(row('read')).toMatchObject({ calls: 1, errors: 0 });
     expect(r.syscalls!.inFlight).toEqual({ read: 1 });
   }, 60_000);
 
@@ -156,6 +168,10 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     expect(r.profile).toBeUndefined();
   }, 60_000);
 });
+
+async function waitForState(pid: number, state: string): Promise<void> {
+  for (let i = 0; i < 200 && (await processState(pid)) !== state; i++) await sleep(10);
+}
 
 async function waitForLine(child: ResultPromise, wanted: string): Promise<void> {
   let seen = '';

@@ -115,8 +115,9 @@ describe('bpftrace parser', () => {
     // The 3 workers were made with clone3 (3 calls) and ended in exit (made, never returned).
     expect(row(result, 'clone3')).toMatchObject({ calls: 3, errors: 0 });
     expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
-    // main's read of stdin blocked at the attach, counted when it returned, and the next one, blocked at the SIGINT.
-    expect(row(result, 'read')).toMatchObject({ calls: 2, errors: 0 });
+    // main's read of stdin, blocked before the capture, is not counted (@threads seeded 1000 + 0); the next one,
+    // blocked at the SIGINT, is a call in flight.
+    expect(row(result, 'read')).toMatchObject({ calls: 1, errors: 0 });
     expect(result.syscalls!.inFlight).toEqual({ read: 1 });
     expect(result.syscalls!.hasTime).toBe(false);
     expect(result.syscalls!.threads).toBe(4);
@@ -130,6 +131,8 @@ describe('bpftrace parser', () => {
     expect(row(result, 'clone3')).toMatchObject({ calls: 3, errors: 0 });
     expect(row(result, 'exit')).toMatchObject({ calls: 3, errors: 0 });
     expect(row(result, 'exit_group')).toMatchObject({ calls: 2, errors: 0 });
+    // The read that ended at end of input; the one blocked before the capture is not counted.
+    expect(row(result, 'read')).toMatchObject({ calls: 1, errors: 0 });
     expect(result.syscalls!.inFlight).toEqual({});
     expect(result.syscalls!.threads).toBe(5);
     expect(warnings).toEqual([]);
@@ -150,13 +153,14 @@ describe('bpftrace parser', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('the sys_exit script on a Go server: threads that never returned during the capture are not calls in flight', async () => {
+  it('the sys_exit script on a Go server: threads blocked since before the capture made no call in it', async () => {
     const { result, warnings } = await parseFixture('netprobe-script-at-return-go-nethttp.txt');
-    expect(row(result, 'rt_sigreturn')).toMatchObject({ calls: 3, errors: 0, errnos: {} });
+    expect(row(result, 'rt_sigreturn')).toMatchObject({ calls: 5, errors: 0, errnos: {} });
     expect(row(result, 'write')).toMatchObject({ calls: 5000, errors: 0 });
-    // 7 threads were in a call at the end; 3 of them had been parked in futex since before the capture.
-    expect(result.syscalls!.inFlight).toEqual({ futex: 3, epoll_pwait: 1 });
-    expect(result.syscalls!.threads).toBe(4);
+    expect(row(result, 'read')).toMatchObject({ calls: 9954, errors: 4902, errnos: { EAGAIN: 4902 } });
+    // 8 threads were in a call at the end; 3 of them were seeded as blocked in futex (1202) and never returned.
+    expect(result.syscalls!.inFlight).toEqual({ futex: 4, epoll_pwait: 1 });
+    expect(result.syscalls!.threads).toBe(5);
     expect(warnings).toEqual([]);
   });
 

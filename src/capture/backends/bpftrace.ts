@@ -9,7 +9,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_LINE, bpftraceSyscallScript } from '../bpftrace-script.js';
-import { inFlightLines } from '../in-flight.js';
+import { blockedThreads, inFlightLines } from '../in-flight.js';
 import { ManagedProcess, processTree, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
@@ -17,12 +17,17 @@ import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 // while); BEGIN runs only after the last attach, and our script's BEGIN prints BPFTRACE_READY_LINE.
 
 /** The script netprobe writes to `scriptPath`, and bpftrace's argv and environment to run it, for these attach options. */
-export function bpftraceCommand(options: Pick<AttachOptions, 'pid' | 'pids' | 'syscallStacks'>, scriptPath: string): { script: string; args: string[]; env: Record<string, string> } {
+export function bpftraceCommand(
+  options: Pick<AttachOptions, 'pid' | 'pids' | 'syscallStacks'>,
+  scriptPath: string,
+  blocked: ReadonlyArray<readonly [number, number]> = [],
+): { script: string; args: string[]; env: Record<string, string> } {
   const script = bpftraceSyscallScript({
     pid: options.pid,
     followChildren: true,
     descendants: options.pids.filter((pid) => pid !== options.pid),
     stacks: options.syscallStacks,
+    blocked,
   });
   // Stack maps key on (stack, syscall): the default of 4096 keys fills up on a real server.
   return { script, args: [scriptPath], env: { BPFTRACE_MAP_KEYS_MAX: '65536' } };
@@ -31,7 +36,9 @@ export function bpftraceCommand(options: Pick<AttachOptions, 'pid' | 'pids' | 's
 export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   const scriptFile = 'raw/netprobe.bt';
   const output = 'raw/bpftrace.txt';
-  const { script, env } = bpftraceCommand(options, join(options.runDir, scriptFile));
+  // The calls already blocked now were made before the capture: the script does not count their returns.
+  const { blocked } = await blockedThreads(options.pids);
+  const { script, env } = bpftraceCommand(options, join(options.runDir, scriptFile), blocked);
   const proc = await startBpftrace(options.runDir, { scriptFile, output, script, env, readyLine: BPFTRACE_COUNT_READY_LINE });
   return {
     label: 'bpftrace',
