@@ -16,9 +16,12 @@ const LABEL_UNITS: Readonly<Record<string, string>> = { bytes: 'bytes' };
 export function toPprof(profile: Profile): Uint8Array {
   const ids = new ProfileIds(profile);
   const sampleTypes = profile.sampleTypes.map((t) => ids.valueType(t));
-  for (const stack of profile.stacks) {
-    for (const run of inlineRuns(profile, stack.frames)) ids.location(run);
-    for (const [key, value] of Object.entries(stack.labels ?? {})) ids.label(key, value);
+  const stacks = profile.stacks;
+  const scratch: number[] = [];
+  for (let s = 0; s < stacks.count; s++) {
+    stackLocations(profile, ids, s, scratch);
+    const labels = stacks.labels(s);
+    if (labels) for (const [key, value] of Object.entries(labels)) ids.label(key, value);
   }
   const defaultType = profile.sampleTypes[profile.defaultSampleType];
   const scalars: Scalars = {
@@ -47,16 +50,20 @@ interface Scalars {
   comments: number[];
 }
 
-// Splits a root-first stack into runs: a physical frame followed by the frames inlined into it. One location per
+// Splits root-first stack s into runs: a physical frame followed by the frames inlined into it. One location per
 // run; its lines list the innermost inlined callee first, so a leaf-first walk of location ids replays the stack.
-function inlineRuns(profile: Profile, frames: readonly number[]): number[][] {
-  const runs: number[][] = [];
-  for (const f of frames) {
-    const last = runs[runs.length - 1];
-    if (last && profile.frames[f]!.inlined) last.push(f);
-    else runs.push([f]);
+// Fills `out` with the runs' location ids, leaf first (made the first time a run is seen).
+function stackLocations(profile: Profile, ids: ProfileIds, s: number, out: number[]): void {
+  const { frameIds } = profile.stacks;
+  const end = profile.stacks.end(s);
+  out.length = 0;
+  for (let k = profile.stacks.start(s); k < end; ) {
+    let runEnd = k + 1;
+    while (runEnd < end && profile.frames[frameIds[runEnd]!]!.inlined) runEnd++;
+    out.push(ids.location(frameIds, k, runEnd));
+    k = runEnd;
   }
-  return runs;
+  out.reverse();
 }
 
 // ---- Ids ---------------------------------------------------------------------------------------------------
@@ -104,16 +111,22 @@ class ProfileIds {
     return [this.strings.id(t.type), this.strings.id(t.unit)];
   }
 
-  location(run: readonly number[]): number {
-    if (run.length === 1) {
-      const id = this.locationOfFrame[run[0]!]!;
+  /** The location of the run of frames `frameIds[start..end)` (a physical frame and the frames inlined into it). */
+  location(frameIds: Int32Array, start: number, end: number): number {
+    if (end - start === 1) {
+      const frame = frameIds[start]!;
+      const id = this.locationOfFrame[frame]!;
       if (id !== 0) return id;
-      return (this.locationOfFrame[run[0]!] = this.newLocation(run[0]!, run));
+      const created = (this.locationOfFrame[frame] = this.newLocation(frame, frame));
+      this.function(frame);
+      return created;
     }
+    const run = Array.from(frameIds.subarray(start, end));
     const key = run.join(',');
     const id = this.runIds.get(key);
     if (id !== undefined) return id;
-    const created = this.newLocation([...run], run);
+    const created = this.newLocation(run, run[0]!);
+    for (let i = run.length - 1; i >= 0; i--) this.function(run[i]!);
     this.runIds.set(key, created);
     return created;
   }
@@ -132,15 +145,16 @@ class ProfileIds {
     else if (LABEL_UNITS[key]) this.strings.id(LABEL_UNITS[key]);
   }
 
-  private newLocation(stored: number | number[], run: readonly number[]): number {
+  // A location's id, then its mapping's, then its functions' (innermost first, by the caller): the order
+  // pprof-format gave ids and strings.
+  private newLocation(stored: number | number[], physicalFrame: number): number {
     const id = this.locations.length + 1;
     this.locations.push(stored);
-    const physical = this.profile.frames[run[0]!]!;
+    const physical = this.profile.frames[physicalFrame]!;
     if (physical.module !== undefined && !this.mappingIds.has(physical.module)) {
       this.mappingIds.set(physical.module, this.mappings.length + 1);
       this.mappings.push(this.strings.id(physical.module));
     }
-    for (let i = run.length - 1; i >= 0; i--) this.function(run[i]!);
     return id;
   }
 
@@ -271,13 +285,18 @@ class ProfileEncoder {
   encode(sink: Sink): void {
     const { profile, ids, scalars } = this;
     for (const t of this.sampleTypes) this.valueType(sink, 1, t);
-    for (const stack of profile.stacks) {
-      const locationIds = inlineRuns(profile, stack.frames)
-        .map((run) => ids.location(run))
-        .reverse();
-      const values = stack.values.map((v) => Math.round(v));
-      const labels = Object.entries(stack.labels ?? {}).map(([key, value]) => this.label(key, value));
-      const packed = (list: number[]) => (list.length === 0 ? 0 : messageField(packedSize(list)));
+    const stacks = profile.stacks;
+    const types = stacks.sampleTypeCount;
+    // Reused for every stack: a million stacks' arrays were garbage the collector had to keep up with.
+    const locationIds: number[] = [];
+    const values: number[] = [];
+    const packed = (list: readonly number[]) => (list.length === 0 ? 0 : messageField(packedSize(list)));
+    for (let s = 0; s < stacks.count; s++) {
+      stackLocations(profile, ids, s, locationIds);
+      values.length = 0;
+      for (let t = 0; t < types; t++) values.push(Math.round(stacks.valueData[s * types + t]!));
+      const stackLabels = stacks.labels(s);
+      const labels = stackLabels ? Object.entries(stackLabels).map(([key, value]) => this.label(key, value)) : [];
       const length = packed(locationIds) + packed(values) + labels.reduce((sum, l) => sum + messageField(labelSize(l)), 0);
       writeHeader(sink, 2, length);
       writePacked(sink, 1, locationIds);

@@ -260,11 +260,12 @@ export function flameTrees(profile: Profile, frames: FrameTableBuilder, options:
     }
   });
   const stacks = profile.stacks;
+  const { frameIds, offsets } = stacks;
   const paths = cutDeep(
     {
-      count: stacks.length,
-      length: (i) => stacks[i]!.frames.length,
-      frame: (i, depth) => keys[stacks[i]!.frames[depth]!]!,
+      count: stacks.count,
+      length: (i) => offsets[i + 1]! - offsets[i]!,
+      frame: (i, depth) => keys[frameIds[offsets[i]! + depth]!]!,
       value: () => 0,
       base: () => 0,
       tableId: (key) => frames.id(profile.frames[key]!.name, kindCode(profile.frames[key]!.kind)),
@@ -275,7 +276,7 @@ export function flameTrees(profile: Profile, frames: FrameTableBuilder, options:
   // One order serves every sample type: each tree skips the stacks without weight in it.
   const order = pathOrder(paths, () => true);
   return profile.sampleTypes.map((sampleType, typeIndex) => {
-    const src: PathSource = { ...paths, value: (i) => stacks[i]!.values[typeIndex] ?? 0 };
+    const src: PathSource = { ...paths, value: (i) => stacks.value(i, typeIndex) };
     const weighted = order.filter((i) => src.value(i) > 0);
     let total = 0;
     for (const i of weighted) total += src.value(i);

@@ -11,6 +11,7 @@ import { BPFTRACE_READY_LINE, bpftraceSyscallScript, type BpftraceScriptOptions 
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import type { ParseResult } from '../../src/parse/types.js';
 import { fixture, isRoot, toolAvailable } from '../helpers.js';
+import { stackList } from '../../src/model/profile.js';
 
 describe('bpftraceSyscallScript text', () => {
   it('filters on the tgid without children and on @track with them', () => {
@@ -113,7 +114,7 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     expect(r.syscalls!.hasTime).toBe(false);
     expect(r.meta?.threads).toBe(4);
     const profile = r.profile!;
-    const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+    const getppid = stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(3000);
     // The workers ended in exit (counted when made); main was reading stdin when bpftrace got SIGINT. Its read
     // blocked before the attach returned uncounted, and so did each new thread's first return from clone.

@@ -2,11 +2,11 @@
 // is given copied, so a parser reusing its arrays cannot change a profile behind the builder's back.
 import { describe, expect, it } from 'vitest';
 import { NetprobeError } from '../../src/model/errors.js';
-import { CPU_SAMPLE_TYPES, FrameInterner, ProfileBuilder, profileTotal, sampleTypeIndex, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../../src/model/profile.js';
+import { CPU_SAMPLE_TYPES, FrameInterner, ProfileBuilder, profileTotal, sampleTypeIndex, stackList, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../../src/model/profile.js';
 
 /** `frame;frame;frame values [labels]` lines: the profile as a reader checks it. */
 function dump(p: Profile): string[] {
-  return p.stacks.map((s) => {
+  return stackList(p).map((s) => {
     const labels = s.labels ? ` ${JSON.stringify(s.labels)}` : '';
     return `${s.frames.map((id) => p.frames[id]!.name).join(';')} ${s.values.join(',')}${labels}`;
   });
@@ -25,7 +25,7 @@ describe('ProfileBuilder', () => {
     b.add([{ ...server }, { ...main }, { ...read }], [1, 0, 100]);
     const p = b.build();
     expect(p.frames.map((f) => f.name)).toEqual(['server', 'main', 'read', 'write']);
-    expect(p.stacks.map((s) => s.frames)).toEqual([
+    expect(stackList(p).map((s) => s.frames)).toEqual([
       [0, 1, 2],
       [0, 1, 3],
     ]);

@@ -5,6 +5,7 @@ import { detectTextFormat } from '../../src/parse/detect.js';
 import { foldedParser, parseFoldedLine } from '../../src/parse/folded.js';
 import type { ParseWarning } from '../../src/parse/types.js';
 import { CONFORMANCE, conformanceAvailable, fixture } from '../helpers.js';
+import { stackList } from '../../src/model/profile.js';
 
 async function parseFolded(text: string) {
   const warnings: Omit<ParseWarning, 'file'>[] = [];
@@ -53,7 +54,7 @@ describe('folded parser', () => {
   it.skipIf(!conformanceAvailable())('warns about and skips malformed lines (inferno bad_before.txt)', async () => {
     const { profile, warnings } = await parseFolded(readFileSync(`${CONFORMANCE}/inferno-diff-folded/bad_before.txt`, 'utf8'));
     expect(warnings.map((w) => [w.kind, w.line])).toEqual([['malformed-folded-line', 3]]);
-    expect(profile.stacks.length).toBe(7);
+    expect(stackList(profile).length).toBe(7);
   });
 
   it('does not claim strace, strace -c or bpftrace text', () => {

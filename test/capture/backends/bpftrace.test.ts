@@ -9,6 +9,7 @@ import { bpftraceSyscallScript } from '../../../src/capture/bpftrace-script.js';
 import { isRoot, toolAvailable } from '../../helpers.js';
 import { buildC } from '../../e2e/trace-support.js';
 import { groundTruthCounts, groundTruthRows, parsedOutput, traceHeld } from './support.js';
+import { stackList } from '../../../src/model/profile.js';
 
 describe('bpftraceCommand', () => {
   it('runs the script file it names, with room for 65,536 map keys', () => {
@@ -68,7 +69,7 @@ describe.skipIf(!ready)('attachBpftrace on real processes (root)', () => {
     expect(output).toMatchObject({ role: 'syscalls', output: { file: 'raw/bpftrace.txt', format: 'bpftrace' }, stacks: true, notes: [] });
     expect(readFileSync(join(runDir, 'raw', 'netprobe.bt'), 'utf8')).toContain('ustack(perf)');
     const profile = (await parsedOutput(runDir, output)).profile!;
-    const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+    const getppid = stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(1000);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { attachStrace, straceArgs } from '../../../src/capture/backends/strace.j
 import { toolAvailable } from '../../helpers.js';
 import { buildC } from '../../e2e/trace-support.js';
 import { groundTruthCounts, groundTruthRows, parsedOutput, traceHeld } from './support.js';
+import { stackList } from '../../../src/model/profile.js';
 
 describe('straceArgs', () => {
   const base = { pids: [100], runDir: '/runs/r1', straceLog: false, syscallStacks: false };
@@ -79,7 +80,7 @@ describe.skipIf(!ready)('attachStrace on real processes', () => {
     const log = readFileSync(join(runDir, 'raw', 'strace.log'), 'utf8');
     expect(log).toMatch(new RegExp(`^ > ${program}\\(work\\+0x[0-9a-f]+\\) \\[0x[0-9a-f]+\\]$`, 'm'));
     const profile = (await parsedOutput(runDir, output)).profile!;
-    expect(profile.stacks.some((s) => s.frames.length > 1 && profile.frames[s.frames.at(-1)!]!.name === 'getppid')).toBe(true);
+    expect(stackList(profile).some((s) => s.frames.length > 1 && profile.frames[s.frames.at(-1)!]!.name === 'getppid')).toBe(true);
   }, 60_000);
 
   it('a process that makes no syscall while traced: no output file to parse, 0 threads', async () => {
