@@ -8,6 +8,7 @@
 // gave them), a second measures the message and a third writes it into one buffer of exactly that size. What is
 // held besides the profile is ids: typed arrays per frame, one string table, small maps.
 import type { Frame, LabelValue, Profile, SampleType } from '../model/profile.js';
+import { StringKeyedIds, stringHash } from '../model/string-ids.js';
 
 // Numeric label units pprof understands; a key without one (tid, pid) is a plain number.
 const LABEL_UNITS: Readonly<Record<string, string>> = { bytes: 'bytes' };
@@ -17,7 +18,7 @@ export function toPprof(profile: Profile): Uint8Array {
   const ids = new ProfileIds(profile);
   const sampleTypes = profile.sampleTypes.map((t) => ids.valueType(t));
   const stacks = profile.stacks;
-  const scratch: number[] = [];
+  const scratch = new Scratch();
   for (let s = 0; s < stacks.count; s++) {
     stackLocations(profile, ids, s, scratch);
     const labels = stacks.labels(s);
@@ -53,11 +54,12 @@ interface Scalars {
 // Splits root-first stack s into runs: a physical frame followed by the frames inlined into it. One location per
 // run; its lines list the innermost inlined callee first, so a leaf-first walk of location ids replays the stack.
 // Fills `out` with the runs' location ids, leaf first (made the first time a run is seen).
-function stackLocations(profile: Profile, ids: ProfileIds, s: number, out: number[]): void {
+function stackLocations(profile: Profile, ids: ProfileIds, s: number, out: Scratch): void {
   const { frameIds } = profile.stacks;
+  const start = profile.stacks.start(s);
   const end = profile.stacks.end(s);
-  out.length = 0;
-  for (let k = profile.stacks.start(s); k < end; ) {
+  out.clear();
+  for (let k = start; k < end; ) {
     let runEnd = k + 1;
     while (runEnd < end && profile.frames[frameIds[runEnd]!]!.inlined) runEnd++;
     out.push(ids.location(frameIds, k, runEnd));
@@ -66,19 +68,51 @@ function stackLocations(profile: Profile, ids: ProfileIds, s: number, out: numbe
   out.reverse();
 }
 
+/**
+ * Numbers reused from one stack to the next: an array whose first `length` items count. (An array emptied with
+ * `length = 0` lets its storage go, so a million stacks made a million arrays again; a typed array's numbers
+ * were boxed on their way to the writer.)
+ */
+class Scratch {
+  readonly items: number[] = [];
+  length = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  push(n: number): void {
+    this.items[this.length++] = n;
+  }
+
+  reverse(): void {
+    const items = this.items;
+    for (let i = 0, j = this.length - 1; i < j; i++, j--) {
+      const t = items[i]!;
+      items[i] = items[j]!;
+      items[j] = t;
+    }
+  }
+}
+
 // ---- Ids ---------------------------------------------------------------------------------------------------
 
 /** The string table: index 0 is the empty string. */
 class StringTable {
   readonly strings: string[] = [''];
-  private readonly ids = new Map<string, number>([['', 0]]);
+  private readonly ids = new StringKeyedIds((id) => this.strings[id]!);
+
+  constructor() {
+    this.ids.add(0);
+  }
 
   id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
+    const hash = stringHash(s);
+    let id = this.ids.get(s, hash);
+    if (id < 0) {
       id = this.strings.length;
       this.strings.push(s);
-      this.ids.set(s, id);
+      this.ids.add(id, hash);
     }
     return id;
   }
@@ -250,7 +284,12 @@ function varintSize(n: number): number {
 const numberField = (n: number): number => (n === 0 ? 0 : 1 + varintSize(n));
 const messageField = (length: number): number => 1 + varintSize(length) + length;
 
-function packedSize(values: readonly number[]): number {
+function packedSize(values: readonly number[] | Scratch): number {
+  if (values instanceof Scratch) {
+    let size = 0;
+    for (let i = 0; i < values.length; i++) size += varintSize(values.items[i]!);
+    return size;
+  }
   let size = 0;
   for (const v of values) size += varintSize(v);
   return size;
@@ -262,11 +301,12 @@ function writeNumber(sink: Sink, field: number, n: number): void {
   sink.varint(n);
 }
 
-function writePacked(sink: Sink, field: number, values: readonly number[]): void {
+function writePacked(sink: Sink, field: number, values: readonly number[] | Scratch): void {
   if (values.length === 0) return;
   sink.varint((field << 3) | LEN);
   sink.varint(packedSize(values));
-  for (const v of values) sink.varint(v);
+  if (values instanceof Scratch) for (let i = 0; i < values.length; i++) sink.varint(values.items[i]!);
+  else for (const v of values) sink.varint(v);
 }
 
 function writeHeader(sink: Sink, field: number, length: number): void {
@@ -288,15 +328,21 @@ class ProfileEncoder {
     const stacks = profile.stacks;
     const types = stacks.sampleTypeCount;
     // Reused for every stack: a million stacks' arrays were garbage the collector had to keep up with.
-    const locationIds: number[] = [];
-    const values: number[] = [];
-    const packed = (list: readonly number[]) => (list.length === 0 ? 0 : messageField(packedSize(list)));
+    const locationIds = new Scratch();
+    const values = new Scratch();
+    const packed = (list: Scratch) => (list.length === 0 ? 0 : messageField(packedSize(list)));
     for (let s = 0; s < stacks.count; s++) {
       stackLocations(profile, ids, s, locationIds);
-      values.length = 0;
+      values.clear();
       for (let t = 0; t < types; t++) values.push(Math.round(stacks.valueData[s * types + t]!));
       const stackLabels = stacks.labels(s);
-      const labels = stackLabels ? Object.entries(stackLabels).map(([key, value]) => this.label(key, value)) : [];
+      if (!stackLabels) {
+        writeHeader(sink, 2, packed(locationIds) + packed(values));
+        writePacked(sink, 1, locationIds);
+        writePacked(sink, 2, values);
+        continue;
+      }
+      const labels = Object.entries(stackLabels).map(([key, value]) => this.label(key, value));
       const length = packed(locationIds) + packed(values) + labels.reduce((sum, l) => sum + messageField(labelSize(l)), 0);
       writeHeader(sink, 2, length);
       writePacked(sink, 1, locationIds);
@@ -311,13 +357,19 @@ class ProfileEncoder {
       writeHeader(sink, 3, fields.reduce((sum, n) => sum + numberField(n), 0));
       fields.forEach((n, f) => writeNumber(sink, f + 1, n));
     }
-    for (const [i, run] of ids.locations.entries()) this.location(sink, i + 1, run);
-    for (const [i, name] of ids.functionNames.entries()) {
-      const fields = [i + 1, name, name, ids.functionFiles[i]!];
-      writeHeader(sink, 5, fields.reduce((sum, n) => sum + numberField(n), 0));
-      fields.forEach((n, f) => writeNumber(sink, f + 1, n));
+    for (let i = 0; i < ids.locations.length; i++) this.location(sink, i + 1, ids.locations[i]!);
+    for (let i = 0; i < ids.functionNames.length; i++) {
+      const name = ids.functionNames[i]!;
+      const file = ids.functionFiles[i]!;
+      writeHeader(sink, 5, numberField(i + 1) + 2 * numberField(name) + numberField(file));
+      writeNumber(sink, 1, i + 1);
+      writeNumber(sink, 2, name);
+      writeNumber(sink, 3, name);
+      writeNumber(sink, 4, file);
     }
-    for (const s of ids.strings.strings) {
+    const strings = ids.strings.strings;
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i]!;
       const bytes = Buffer.byteLength(s, 'utf8');
       writeHeader(sink, 6, bytes);
       sink.utf8(s, bytes);
@@ -344,26 +396,35 @@ class ProfileEncoder {
     return [strings.id(key), 0, Math.round(value), unit ? strings.id(unit) : 0];
   }
 
+  // A location of one frame is stored as its frame id, of an inlined run as the run's frame ids.
   private location(sink: Sink, id: number, run: number | readonly number[]): void {
-    const frames = typeof run === 'number' ? [run] : run;
-    const physical = this.profile.frames[frames[0]!]!;
-    // Innermost inlined callee first.
-    const lines: [number, number][] = [];
-    for (let i = frames.length - 1; i >= 0; i--) lines.push([this.ids.functionOf(frames[i]!), this.profile.frames[frames[i]!]!.line ?? 0]);
-    const lineSize = ([fn, line]: [number, number]) => numberField(fn) + numberField(line);
+    const count = typeof run === 'number' ? 1 : run.length;
+    const frameAt = (k: number) => (typeof run === 'number' ? run : run[k]!);
+    const physical = this.profile.frames[frameAt(0)]!;
     const mapping = this.ids.mappingOf(physical);
     const address = physical.address ?? 0;
-    const length = numberField(id) + numberField(mapping) + numberField(address) + lines.reduce((sum, l) => sum + (lineSize(l) === 0 ? 0 : messageField(lineSize(l))), 0);
+    // Lines: innermost inlined callee first; one with neither function nor line is left out.
+    let length = numberField(id) + numberField(mapping) + numberField(address);
+    for (let k = count - 1; k >= 0; k--) {
+      const size = this.lineSize(frameAt(k));
+      if (size !== 0) length += messageField(size);
+    }
     writeHeader(sink, 4, length);
     writeNumber(sink, 1, id);
     writeNumber(sink, 2, mapping);
     writeNumber(sink, 3, address);
-    for (const line of lines) {
-      if (lineSize(line) === 0) continue;
-      writeHeader(sink, 4, lineSize(line));
-      writeNumber(sink, 1, line[0]);
-      writeNumber(sink, 2, line[1]);
+    for (let k = count - 1; k >= 0; k--) {
+      const frame = frameAt(k);
+      const size = this.lineSize(frame);
+      if (size === 0) continue;
+      writeHeader(sink, 4, size);
+      writeNumber(sink, 1, this.ids.functionOf(frame));
+      writeNumber(sink, 2, this.profile.frames[frame]!.line ?? 0);
     }
+  }
+
+  private lineSize(frame: number): number {
+    return numberField(this.ids.functionOf(frame)) + numberField(this.profile.frames[frame]!.line ?? 0);
   }
 }
 
