@@ -5,8 +5,13 @@
 
 /** FNV-1a over the string's UTF-16 code units, finished with a multiply-shift mix; 31 bits. */
 export function stringHash(s: string): number {
+  return rangeHash(s, 0, s.length);
+}
+
+/** stringHash of `text.slice(start, end)`, without making that string. */
+export function rangeHash(text: string, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 1;
 }
@@ -34,6 +39,20 @@ export class StringKeyedIds {
       const id = this.ids[slot]! - 1;
       if (id < 0) return -1;
       if (this.hashes[slot] === hash && this.keyOf(id) === key) return id;
+    }
+  }
+
+  /** The id whose key is `text.slice(start, end)` (`hash` its rangeHash), or -1; makes no string. */
+  getRange(text: string, start: number, end: number, hash: number): number {
+    const mask = this.ids.length - 1;
+    const length = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = this.ids[slot]! - 1;
+      if (id < 0) return -1;
+      if (this.hashes[slot] === hash) {
+        const key = this.keyOf(id);
+        if (key.length === length && text.startsWith(key, start)) return id;
+      }
     }
   }
 

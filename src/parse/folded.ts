@@ -71,30 +71,130 @@ function detect(head: readonly string[]): boolean {
   return total > 0 && matching >= Math.max(1, total * 0.8);
 }
 
+// What scanLine found: the stack is `text.slice(0, stackEnd)`, the counts the first `columns` of `counts`.
+interface Scanned {
+  text: string;
+  stackEnd: number;
+  columns: number;
+  counts: number[];
+}
+
+/**
+ * parseFoldedLine without the strings and arrays it makes (a million lines made a million of each): the same
+ * grammar, read by character positions. False when the line does not follow it.
+ */
+function scanLine(line: string, out: Scanned): boolean {
+  // The common line ends in a digit, which trimEnd would keep.
+  const last = line.length > 0 ? line.charCodeAt(line.length - 1) : 0;
+  const s = last >= 0x30 && last <= 0x39 ? line : line.trimEnd();
+  const space = s.lastIndexOf(' ');
+  if (space <= 0 || !isCount(s, space + 1, s.length)) return false;
+  out.text = s;
+  const prev = s.lastIndexOf(' ', space - 1);
+  if (prev > 0 && isCount(s, prev + 1, space) && !blank(s, prev)) {
+    out.stackEnd = prev;
+    out.columns = 2;
+    out.counts[0] = countAt(s, prev + 1, space);
+    out.counts[1] = countAt(s, space + 1, s.length);
+    return true;
+  }
+  if (blank(s, space)) return false;
+  out.stackEnd = space;
+  out.columns = 1;
+  out.counts[0] = countAt(s, space + 1, s.length);
+  return true;
+}
+
+// COUNT (`\d+(?:\.\d*)?`, ASCII digits) over s[start, end).
+function isCount(s: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isDigit(s.charCodeAt(i))) i++;
+  if (i === start) return false;
+  if (i === end) return true;
+  if (s.charCodeAt(i) !== 0x2e) return false;
+  for (i++; i < end; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+// Number(s.slice(start, end)) for a COUNT; up to 15 digits without a fraction are summed without the string.
+function countAt(s: string, start: number, end: number): number {
+  if (end - start > 15) return Number(s.slice(start, end));
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) return Number(s.slice(start, end));
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
+// Whether s.slice(0, end).trim() is empty.
+function blank(s: string, end: number): boolean {
+  const first = s.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f) return false;
+  return s.slice(0, end).trim() === '';
+}
+
 async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
   let builder: ProfileBuilder | undefined;
   let columns = 0;
   let lineNo = 0;
-  for await (const line of lines) {
+  const line: Scanned = { text: '', stackEnd: 0, columns: 0, counts: [0, 0] };
+  const counts: number[] = [];
+  // The previous stack and its frame ids: sorted folded files repeat most of each stack's frames on the next line,
+  // and frames up to the last `;` both share are not looked up again.
+  let prevText = '';
+  let prevEnd = -1;
+  const ids: number[] = [];
+  let depth = 0;
+  for await (const text of lines) {
     lineNo++;
-    if (line.trim() === '') continue;
-    const parsed = parseFoldedLine(line);
-    if (!parsed) {
-      ctx.warn({ kind: 'malformed-folded-line', line: lineNo, message: `expected \`frame;frame;... count\`, got \`${line}\`` });
+    const first = text.charCodeAt(0);
+    if (!(first > 0x20 && first < 0x7f) && text.trim() === '') continue;
+    if (!scanLine(text, line)) {
+      ctx.warn({ kind: 'malformed-folded-line', line: lineNo, message: `expected \`frame;frame;... count\`, got \`${text}\`` });
       continue;
     }
     // Counts past 2^53 cannot be added exactly (99999999999999999999 would read as 100000000000000000000).
-    if (parsed.counts.some((c) => c > Number.MAX_SAFE_INTEGER)) throw new ParseError(ctx.file, lineNo, `counts up to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`, line);
+    if (line.counts[0]! > Number.MAX_SAFE_INTEGER || (line.columns === 2 && line.counts[1]! > Number.MAX_SAFE_INTEGER)) {
+      throw new ParseError(ctx.file, lineNo, `counts up to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`, text);
+    }
     if (!builder) {
-      columns = parsed.counts.length;
+      columns = line.columns;
       builder = new ProfileBuilder(columns === 2 ? DIFFERENTIAL : SINGLE, columns - 1);
-    } else if (parsed.counts.length !== columns) {
-      ctx.warn({ kind: 'malformed-folded-line', line: lineNo, message: `expected ${columns} count column(s) like the first line, got \`${line}\`` });
+    } else if (line.columns !== columns) {
+      ctx.warn({ kind: 'malformed-folded-line', line: lineNo, message: `expected ${columns} count column(s) like the first line, got \`${text}\`` });
       continue;
     }
-    // The builder interns by name first, so a name seen before costs one lookup.
-    const ids = parsed.stack.split(';').map((name) => builder!.frameId(frameFor(name)));
-    builder.addStack(ids, parsed.counts);
+    for (let c = 0; c < columns; c++) counts[c] = line.counts[c]!;
+    const s = line.text;
+    const end = line.stackEnd;
+    // Frames shared with the previous stack: those before the last `;` where the texts still agree.
+    let shared = 0;
+    let start = 0;
+    const limit = Math.min(end, prevEnd);
+    for (let i = 0; i < limit; i++) {
+      const c = s.charCodeAt(i);
+      if (c !== prevText.charCodeAt(i)) break;
+      if (c === 0x3b) {
+        shared++;
+        start = i + 1;
+      }
+    }
+    // The builder interns by name: a name seen before costs one lookup and makes no string.
+    depth = shared;
+    for (;;) {
+      const semi = s.indexOf(';', start);
+      const nameEnd = semi < 0 || semi > end ? end : semi;
+      ids[depth++] = builder.frameIdByName(s, start, nameEnd, frameFor);
+      if (nameEnd === end) break;
+      start = nameEnd + 1;
+    }
+    builder.addStack(ids, counts, undefined, depth);
+    prevText = s;
+    prevEnd = end;
   }
   return { format: 'folded', profile: (builder ?? new ProfileBuilder(SINGLE)).build() };
 }

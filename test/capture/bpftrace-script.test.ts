@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTRACE_READY_LINE, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
+import { stackList } from '../../src/model/profile.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import type { ParseResult } from '../../src/parse/types.js';
 import { fixture, isRoot, toolAvailable } from '../helpers.js';
-import { stackList } from '../../src/model/profile.js';
 
 describe('bpftraceSyscallScript text', () => {
   it('filters on the tgid without children and on @track with them', () => {

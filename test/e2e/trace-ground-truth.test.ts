@@ -1,9 +1,9 @@
 // Every available backend must count exactly what fixtures/ground-truth/syscalls.c does (see its README).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stackList } from '../../src/model/profile.js';
 import { runCli } from '../helpers.js';
 import { readRunJson, usableBackends, useBuiltProgram, type RunJsonLike } from './trace-support.js';
-import { stackList } from '../../src/model/profile.js';
 
 const EXPECTED = {
   getppid: { calls: 1000, errors: 0, errnos: {} },

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { NetprobeError } from '../../src/model/errors.js';
+import { stackList } from '../../src/model/profile.js';
 import type { InputFormat } from '../../src/parse/types.js';
 import { readInput, type LoadedInput } from '../../src/run/input.js';
 import { FIXTURES } from '../helpers.js';
-import { stackList } from '../../src/model/profile.js';
 
 /** Whether this is the long randomized run (`npm run fuzz`), where exhaustive loops are worth their time too. */
 export const LONG = process.env.NETPROBE_FUZZ === 'long';

@@ -5,10 +5,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stackList } from '../../src/model/profile.js';
 import { setInputLimits } from '../../src/run/input.js';
 import { ALL_FORMATS, cleanForAll, cleanUp, cutPoints, fixtureInputs, outcome, params, TEXT_FORMATS } from './harness.js';
 import { byteDamage, damage, mutate, mutation, tokenLine } from './mutate.js';
-import { stackList } from '../../src/model/profile.js';
 
 afterAll(cleanUp);
 

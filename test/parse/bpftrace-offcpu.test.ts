@@ -1,11 +1,11 @@
 // netprobe's off-CPU bpftrace output -> a profile of blocked time per (user stack, kernel stack, thread).
 import { describe, expect, it } from 'vitest';
+import { stackList } from '../../src/model/profile.js';
 import { bpftraceOffcpuParser } from '../../src/parse/bpftrace-offcpu.js';
 import { detectTextFormat } from '../../src/parse/detect.js';
 import { summariseOffcpu } from '../../src/report/offcpu.js';
 import { readInput } from '../../src/run/input.js';
 import { fixture, parseFixtureFile } from '../helpers.js';
-import { stackList } from '../../src/model/profile.js';
 
 describe('bpftraceOffcpuParser', () => {
   it('reads the Go server capture: stacks root first, user above kernel, events and nanoseconds per thread', async () => {

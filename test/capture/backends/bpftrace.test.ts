@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachBpftrace, bpftraceCommand } from '../../../src/capture/backends/bpftrace.js';
 import { bpftraceSyscallScript } from '../../../src/capture/bpftrace-script.js';
+import { stackList } from '../../../src/model/profile.js';
 import { isRoot, toolAvailable } from '../../helpers.js';
 import { buildC } from '../../e2e/trace-support.js';
 import { groundTruthCounts, groundTruthRows, parsedOutput, traceHeld } from './support.js';
-import { stackList } from '../../../src/model/profile.js';
 
 describe('bpftraceCommand', () => {
   it('runs the script file it names, with room for 65,536 map keys', () => {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachStrace, straceArgs } from '../../../src/capture/backends/strace.js';
+import { stackList } from '../../../src/model/profile.js';
 import { toolAvailable } from '../../helpers.js';
 import { buildC } from '../../e2e/trace-support.js';
 import { groundTruthCounts, groundTruthRows, parsedOutput, traceHeld } from './support.js';
-import { stackList } from '../../../src/model/profile.js';
 
 describe('straceArgs', () => {
   const base = { pids: [100], runDir: '/runs/r1', straceLog: false, syscallStacks: false };
