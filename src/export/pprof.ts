@@ -124,20 +124,29 @@ class ProfileIds {
   /** Mapping id - 1 -> filename string id. */
   readonly mappings: number[] = [];
   private readonly mappingIds = new Map<string, number>();
-  /** Function id - 1 -> name and filename string ids. */
-  readonly functionNames: number[] = [];
-  readonly functionFiles: number[] = [];
+  /**
+   * Function id - 1 -> name and filename string ids. Sized for the most there can be (a function per frame):
+   * arrays of a million grown by push left their old copies as garbage.
+   */
+  readonly functionNames: Int32Array;
+  readonly functionFiles: Int32Array;
+  functionCount = 0;
   private readonly functionOfFrame: Int32Array;
   // Function ids by name string id (functions without a file: most), else by `name,file` string ids.
   private functionOfName = new Int32Array(1024);
   private readonly functionIds = new Map<string, number>();
-  /** Location id - 1 -> its run of frames (a frame id when it is one frame). */
-  readonly locations: (number | number[])[] = [];
+  /** Location id - 1 -> its frame id (>= 0) when it is one frame, else -1 - the index of its run in `runs`. */
+  locations: Int32Array;
+  locationCount = 0;
+  readonly runs: number[][] = [];
   private readonly locationOfFrame: Int32Array;
   private readonly runIds = new Map<string, number>();
 
   constructor(private readonly profile: Profile) {
     this.functionOfFrame = new Int32Array(profile.frames.length);
+    this.functionNames = new Int32Array(profile.frames.length);
+    this.locations = new Int32Array(profile.frames.length);
+    this.functionFiles = new Int32Array(profile.frames.length);
     this.locationOfFrame = new Int32Array(profile.frames.length);
   }
 
@@ -182,8 +191,17 @@ class ProfileIds {
   // A location's id, then its mapping's, then its functions' (innermost first, by the caller): the order
   // pprof-format gave ids and strings.
   private newLocation(stored: number | number[], physicalFrame: number): number {
-    const id = this.locations.length + 1;
-    this.locations.push(stored);
+    const id = ++this.locationCount;
+    if (id > this.locations.length) {
+      const grown = new Int32Array(2 * id);
+      grown.set(this.locations);
+      this.locations = grown;
+    }
+    if (typeof stored === 'number') this.locations[id - 1] = stored;
+    else {
+      this.locations[id - 1] = -1 - this.runs.length;
+      this.runs.push(stored);
+    }
     const physical = this.profile.frames[physicalFrame]!;
     if (physical.module !== undefined && !this.mappingIds.has(physical.module)) {
       this.mappingIds.set(physical.module, this.mappings.length + 1);
@@ -200,9 +218,9 @@ class ProfileIds {
     const file = this.strings.id(frame.file ?? '');
     let id = file === 0 ? this.functionOfName[name] : this.functionIds.get(`${name},${file}`);
     if (!id) {
-      id = this.functionNames.length + 1;
-      this.functionNames.push(name);
-      this.functionFiles.push(file);
+      id = ++this.functionCount;
+      this.functionNames[id - 1] = name;
+      this.functionFiles[id - 1] = file;
       if (file !== 0) this.functionIds.set(`${name},${file}`, id);
       else {
         if (name >= this.functionOfName.length) {
@@ -357,8 +375,11 @@ class ProfileEncoder {
       writeHeader(sink, 3, fields.reduce((sum, n) => sum + numberField(n), 0));
       fields.forEach((n, f) => writeNumber(sink, f + 1, n));
     }
-    for (let i = 0; i < ids.locations.length; i++) this.location(sink, i + 1, ids.locations[i]!);
-    for (let i = 0; i < ids.functionNames.length; i++) {
+    for (let i = 0; i < ids.locationCount; i++) {
+      const stored = ids.locations[i]!;
+      this.location(sink, i + 1, stored >= 0 ? stored : ids.runs[-1 - stored]!);
+    }
+    for (let i = 0; i < ids.functionCount; i++) {
       const name = ids.functionNames[i]!;
       const file = ids.functionFiles[i]!;
       writeHeader(sink, 5, numberField(i + 1) + 2 * numberField(name) + numberField(file));
