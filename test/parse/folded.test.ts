@@ -15,6 +15,15 @@ async function parseFolded(text: string) {
   return { profile: result.profile!, warnings };
 }
 
+// The way the input reader feeds it: decoded chunks, cut anywhere (here every `cut` characters).
+async function parseFoldedChunks(text: string, cut: number) {
+  const warnings: Omit<ParseWarning, 'file'>[] = [];
+  const chunks: string[] = [];
+  for (let at = 0; at < text.length; at += cut) chunks.push(text.slice(at, at + cut));
+  const result = await foldedParser.parseText!((async function* () { yield* chunks; })(), { file: 'x', options: {}, warn: (w) => warnings.push(w) });
+  return { profile: result.profile!, warnings };
+}
+
 describe('folded parser', () => {
   for (const file of ['busy-cpu-clock.folded', 'go-cpu-clock.folded']) {
     it(`${file} (stackcollapse-perf.pl output): detected, round-trips exactly`, async () => {
@@ -68,17 +77,16 @@ describe('folded parser', () => {
   // The parser reads lines by character positions and reuses the previous line's frames; this is the plain way it
   // replaced (parseFoldedLine, split, a frame per name), which it must match on any input.
   it('reads any lines exactly as parseFoldedLine and a frame per name would', async () => {
-    const reference = (text: string) => {
+    const reference = (lines: string[]) => {
       const warnings: string[] = [];
       let builder: ProfileBuilder | undefined;
       let columns = 0;
-      const lines = text.split('\n');
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!;
         if (line.trim() === '') continue;
         const parsed = parseFoldedLine(line);
         if (!parsed) {
-          warnings.push(`${i + 1} malformed`);
+          warnings.push(`${i + 1} expected \`frame;frame;... count\`, got \`${line}\``);
           continue;
         }
         if (parsed.counts.some((c) => c > Number.MAX_SAFE_INTEGER)) return { error: i + 1 };
@@ -86,7 +94,7 @@ describe('folded parser', () => {
           columns = parsed.counts.length;
           builder = new ProfileBuilder(columns === 2 ? [{ type: 'before', unit: 'count' }, { type: 'after', unit: 'count' }] : [{ type: 'samples', unit: 'count' }], columns - 1);
         } else if (parsed.counts.length !== columns) {
-          warnings.push(`${i + 1} columns`);
+          warnings.push(`${i + 1} expected ${columns} count column(s) like the first line, got \`${line}\``);
           continue;
         }
         const frames = parsed.stack.split(';').map((name): Frame => (name.endsWith('_[k]') ? { name, kind: 'kernel' } : name.endsWith('_[j]') ? { name, kind: 'jit' } : name.endsWith('_[i]') ? { name, inlined: true } : { name }));
@@ -102,22 +110,27 @@ describe('folded parser', () => {
       fc.constantFrom('', ' ', '\t', '\u00a0', '  7', '\u00a0 7', 'a;b', '@x[y]: 3'),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 30 }), async (lines) => {
-        const text = lines.join('\n');
-        const expected = reference(text);
-        let got;
-        try {
-          got = await parseFolded(text);
-        } catch (e) {
-          expect((e as { line?: number }).line).toBe(expected.error);
-          return;
+      fc.asyncProperty(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.integer({ min: 1, max: 40 }), async (lines, newline, cut) => {
+        // Read from a file, a line loses one `\r` before its `\n` (and at the end of the file).
+        const crlf = lines.join(newline).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+        for (const [read, expected] of [
+          [() => parseFolded(lines.join('\n')), reference(lines)],
+          [() => parseFoldedChunks(lines.join(newline), cut), reference(crlf)],
+        ] as const) {
+          let got;
+          try {
+            got = await read();
+          } catch (e) {
+            expect((e as { line?: number }).line).toBe(expected.error);
+            continue;
+          }
+          expect(expected.error).toBeUndefined();
+          expect(got.warnings.map((w) => `${w.line} ${w.message}`)).toEqual(expected.warnings);
+          expect(got.profile.sampleTypes).toEqual(expected.profile!.sampleTypes);
+          expect(got.profile.defaultSampleType).toBe(expected.profile!.defaultSampleType);
+          expect(got.profile.frames).toEqual(expected.profile!.frames);
+          expect(stackList(got.profile)).toEqual(stackList(expected.profile!));
         }
-        expect(expected.error).toBeUndefined();
-        expect(got.warnings.map((w) => `${w.line} ${w.message.startsWith('expected `') ? 'malformed' : 'columns'}`)).toEqual(expected.warnings);
-        expect(got.profile.sampleTypes).toEqual(expected.profile!.sampleTypes);
-        expect(got.profile.defaultSampleType).toBe(expected.profile!.defaultSampleType);
-        expect(got.profile.frames).toEqual(expected.profile!.frames);
-        expect(stackList(got.profile)).toEqual(stackList(expected.profile!));
       }),
       { seed: 20261129, numRuns: 300 },
     );
