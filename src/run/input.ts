@@ -5,15 +5,12 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { NetprobeError, ParseError } from '../model/errors.js';
 import { shownPath } from '../model/shown-path.js';
 import { formatBytes } from '../model/units.js';
 import { detectTextFormat, FORMAT_NAMES, parserFor } from '../parse/detect.js';
-import { looksLikePprof, parsePprof } from '../parse/pprof.js';
-import { parseRunJson, runJsonResult } from '../parse/run-json.js';
+import { looksLikePprof } from '../parse/pprof-wire.js';
 import type { InputFormat, ParseOptions, ParseResult, ParseWarning } from '../parse/types.js';
-import { loadRunDirectory } from './run-dir.js';
 
 const HEAD_LINES = 200;
 /** No tool we read writes lines this long; without a bound, one newline-free gigabyte would be held whole. */
@@ -80,12 +77,14 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
     const info = await stat(path).catch((cause: NodeJS.ErrnoException) => {
       throw new NetprobeError('input', `${path}: ${cause.code === 'ENOENT' ? 'no such file or directory' : cause.message}`, { cause });
     });
+    // Run directories, JSON, pprof and gzip are read with modules imported when met: most inputs are none of
+    // these, and loading every module (pprof-format, node:zlib, node:crypto…) cost every run several ms.
     if (info.isDirectory()) {
-      const run = await loadRunDirectory(path);
+      const run = await (await import('./run-dir.js')).loadRunDirectory(path);
       return { ...run, file, warnings };
     }
     // A run's own run.json stands for its directory (profiles included).
-    if (basename(path) === 'run.json') return { ...(await loadRunDirectory(dirname(path))), file, warnings };
+    if (basename(path) === 'run.json') return { ...(await (await import('./run-dir.js')).loadRunDirectory(dirname(path))), file, warnings };
   }
 
   const raw = path === '-' ? undefined : new FileChunks(path);
@@ -158,7 +157,8 @@ async function parseStream(
 
   if (options.format === 'pprof' || (options.format === undefined && looksLikePprof(first))) {
     guard.lines = false;
-    return parsePprof(await readAll(sniffed.chunks(), file, MAX_PPROF_BYTES), file);
+    const bytes = await readAll(sniffed.chunks(), file, MAX_PPROF_BYTES);
+    return (await import('../parse/pprof.js')).parsePprof(bytes, file);
   }
   if (isBinary(first)) {
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
@@ -176,6 +176,7 @@ async function parseStream(
     if (options.format === undefined && head.join('\n').trimStart().startsWith('{')) {
       let json = '';
       for await (const piece of text) json += piece;
+      const { parseRunJson, runJsonResult } = await import('../parse/run-json.js');
       return runJsonResult(parseRunJson(json, file));
     }
     const firstLine = head.find((l) => l.trim() !== '') ?? '';
@@ -318,6 +319,7 @@ async function openMaybeGzip(raw: AsyncIterable<Buffer>, file: string): Promise<
   const sniffed = await sniff(raw, 2, file);
   const head = sniffed.head;
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const { createGunzip } = await import('node:zlib');
     const gunzip = createGunzip();
     pipeline(Readable.from(sniffed.chunks(), { objectMode: false }), gunzip, () => {});
     return { stream: gunzip, gzip: true };

@@ -1,6 +1,5 @@
 // Every file netprobe writes goes through here: under a temporary name beside the target, then renamed into
 // place, so an interrupted or failed write never leaves a partial file where a complete one is expected.
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NetprobeError } from '../model/errors.js';
@@ -8,6 +7,8 @@ import { shownPath } from '../model/shown-path.js';
 
 /** Writes `data` to `path` atomically (temp file + rename); a failure removes the temp file and names `path`. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  // node:crypto is loaded here, not at startup, where it cost a few ms of every run.
+  const { randomBytes } = await import('node:crypto');
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(temp, data, { flag: 'wx' });
