@@ -7,9 +7,10 @@ import { shownPath } from '../model/shown-path.js';
 
 /** Writes `data` to `path` atomically (temp file + rename); a failure removes the temp file and names `path`. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  // node:crypto is loaded here, not at startup, where it cost a few ms of every run.
-  const { randomBytes } = await import('node:crypto');
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  // The temporary name only needs to be unlikely to be taken: it is created exclusively (`wx`), so a name that
+  // exists, or a symlink planted under it, makes the write fail instead of following it. (node:crypto's
+  // randomBytes cost every run ~2 ms to load.)
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid.toString(36)}${Math.random().toString(36).slice(2, 10)}.tmp`);
   try {
     await writeFile(temp, data, { flag: 'wx' });
     await rename(temp, path);
