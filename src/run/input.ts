@@ -116,11 +116,16 @@ class FileChunks implements AsyncIterable<Buffer> {
   constructor(private readonly path: string) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    this.handle = await open(this.path, 'r');
-    if (this.closed) return;
-    for (;;) {
+    const handle = await open(this.path, 'r');
+    if (this.closed) {
+      await handle.close();
+      return;
+    }
+    this.handle = handle;
+    // A gzip stream may still be reading ahead when the input is closed: it then ends here.
+    while (!this.closed) {
       const buf = this.reuse ? (this.spare ??= Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)) : Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
-      const { bytesRead } = await this.handle.read(buf, 0, buf.length, null);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
       if (bytesRead === 0) return;
       yield buf.subarray(0, bytesRead);
     }
