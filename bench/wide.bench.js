@@ -13,8 +13,15 @@
 //   leaves convert pprof 12.7 s CPU  1408 MB  ->  6.2-6.5 s CPU  585-601 MB
 //   combos flame          7.0 s CPU  1553 MB  ->  4.5-5.2 s CPU  407 MB
 //   combos convert pprof  5.0 s CPU   654 MB  ->  3.8-4.3 s CPU  386-397 MB
-// What is left is mostly the profile model itself: ~190 bytes a stack (an object and two arrays) and ~75 a frame,
-// 270 MB live for `leaves`, plus V8's garbage headroom.
+// That left mostly the profile model itself: ~190 bytes a stack (an object and two arrays) and ~75 a frame, 270 MB
+// live for `leaves`, plus V8's garbage headroom. Then (branch model-columnar: stacks stored by column, name indexes
+// without Maps, the folded parser and pprof writer without per-line or per-stack garbage), same machine:
+//   leaves flame          3.9 s CPU   609 MB  ->  1.2-1.6 s CPU  ~300 MB
+//   leaves convert pprof  6.4 s CPU   596 MB  ->  3.0-3.8 s CPU  333-370 MB
+//   combos flame          4.0 s CPU   409 MB  ->  1.4-1.9 s CPU  175-215 MB
+//   combos convert pprof  3.7 s CPU   395 MB  ->  1.7-2.1 s CPU  167-220 MB
+// What is left for `leaves`: a million Frame objects and their names (~80 MB of heap), the 20 MB stack table, and
+// for pprof the whole uncompressed message (50 MB) next to its gzip.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -70,7 +70,7 @@ async function convert(input: string, flags: ConvertFlags): Promise<void> {
     onWarning: printWarnings(),
   });
   const profile = flags.profile === 'syscalls' ? profileOf(loaded) : runProfileOf(loaded, flags.profile);
-  await writeOutput(flags.output, encodeProfile(loaded, profile, format, flags.sampleType), { force: flags.force, binary: format === 'pprof' });
+  await writeOutput(flags.output, await encodeProfile(loaded, profile, format, flags.sampleType), { force: flags.force, binary: format === 'pprof' });
 }
 
 function formatFromExtension(output: string | undefined): OutputFormat {

@@ -7,11 +7,14 @@ import type { Profile } from '../model/profile.js';
 export function foldedStacks(profile: Profile, typeIndex = profile.defaultSampleType): Map<string, number> {
   const names = profile.frames.map((f) => f.name);
   const out = new Map<string, number>();
-  for (const stack of profile.stacks) {
-    const value = stack.values[typeIndex] ?? 0;
-    if (value === 0 || stack.frames.length === 0) continue;
-    let key = names[stack.frames[0]!]!;
-    for (let i = 1; i < stack.frames.length; i++) key += `;${names[stack.frames[i]!]}`;
+  const { frameIds } = profile.stacks;
+  for (let s = 0; s < profile.stacks.count; s++) {
+    const value = profile.stacks.value(s, typeIndex);
+    const start = profile.stacks.start(s);
+    const end = profile.stacks.end(s);
+    if (value === 0 || end === start) continue;
+    let key = names[frameIds[start]!]!;
+    for (let i = start + 1; i < end; i++) key += `;${names[frameIds[i]!]}`;
     out.set(key, (out.get(key) ?? 0) + value);
   }
   return out;

@@ -1,5 +1,5 @@
 // The JSON shape of a syscall table, shared by `summary --json`, `convert --format json` and run.json.
-import type { LabelValue, Profile, SampleType } from '../model/profile.js';
+import { stackList, type LabelValue, type Profile, type SampleType } from '../model/profile.js';
 import type { SyscallRow, SyscallTable, SyscallTotals } from '../model/syscalls.js';
 
 export interface SyscallsJson {
@@ -32,6 +32,6 @@ export function profileJson(profile: Profile): ProfileJson {
     sampleTypes: profile.sampleTypes.map((t) => ({ ...t })),
     defaultSampleType: profile.defaultSampleType,
     frames: profile.frames.map((f) => ({ name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) })),
-    stacks: profile.stacks.map((s) => ({ frames: [...s.frames], values: [...s.values], ...(s.labels ? { labels: { ...s.labels } } : {}) })),
+    stacks: stackList(profile).map((s) => ({ frames: s.frames, values: s.values, ...(s.labels ? { labels: { ...s.labels } } : {}) })),
   };
 }

@@ -8,6 +8,7 @@
 // gave them), a second measures the message and a third writes it into one buffer of exactly that size. What is
 // held besides the profile is ids: typed arrays per frame, one string table, small maps.
 import type { Frame, LabelValue, Profile, SampleType } from '../model/profile.js';
+import { StringKeyedIds, stringHash } from '../model/string-ids.js';
 
 // Numeric label units pprof understands; a key without one (tid, pid) is a plain number.
 const LABEL_UNITS: Readonly<Record<string, string>> = { bytes: 'bytes' };
@@ -16,9 +17,12 @@ const LABEL_UNITS: Readonly<Record<string, string>> = { bytes: 'bytes' };
 export function toPprof(profile: Profile): Uint8Array {
   const ids = new ProfileIds(profile);
   const sampleTypes = profile.sampleTypes.map((t) => ids.valueType(t));
-  for (const stack of profile.stacks) {
-    for (const run of inlineRuns(profile, stack.frames)) ids.location(run);
-    for (const [key, value] of Object.entries(stack.labels ?? {})) ids.label(key, value);
+  const stacks = profile.stacks;
+  const scratch = new Scratch();
+  for (let s = 0; s < stacks.count; s++) {
+    stackLocations(profile, ids, s, scratch);
+    const labels = stacks.labels(s);
+    if (labels) for (const [key, value] of Object.entries(labels)) ids.label(key, value);
   }
   const defaultType = profile.sampleTypes[profile.defaultSampleType];
   const scalars: Scalars = {
@@ -47,16 +51,48 @@ interface Scalars {
   comments: number[];
 }
 
-// Splits a root-first stack into runs: a physical frame followed by the frames inlined into it. One location per
+// Splits root-first stack s into runs: a physical frame followed by the frames inlined into it. One location per
 // run; its lines list the innermost inlined callee first, so a leaf-first walk of location ids replays the stack.
-function inlineRuns(profile: Profile, frames: readonly number[]): number[][] {
-  const runs: number[][] = [];
-  for (const f of frames) {
-    const last = runs[runs.length - 1];
-    if (last && profile.frames[f]!.inlined) last.push(f);
-    else runs.push([f]);
+// Fills `out` with the runs' location ids, leaf first (made the first time a run is seen).
+function stackLocations(profile: Profile, ids: ProfileIds, s: number, out: Scratch): void {
+  const { frameIds } = profile.stacks;
+  const start = profile.stacks.start(s);
+  const end = profile.stacks.end(s);
+  out.clear();
+  for (let k = start; k < end; ) {
+    let runEnd = k + 1;
+    while (runEnd < end && profile.frames[frameIds[runEnd]!]!.inlined) runEnd++;
+    out.push(ids.location(frameIds, k, runEnd));
+    k = runEnd;
   }
-  return runs;
+  out.reverse();
+}
+
+/**
+ * Numbers reused from one stack to the next: an array whose first `length` items count. (An array emptied with
+ * `length = 0` lets its storage go, so a million stacks made a million arrays again; a typed array's numbers
+ * were boxed on their way to the writer.)
+ */
+class Scratch {
+  readonly items: number[] = [];
+  length = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  push(n: number): void {
+    this.items[this.length++] = n;
+  }
+
+  reverse(): void {
+    const items = this.items;
+    for (let i = 0, j = this.length - 1; i < j; i++, j--) {
+      const t = items[i]!;
+      items[i] = items[j]!;
+      items[j] = t;
+    }
+  }
 }
 
 // ---- Ids ---------------------------------------------------------------------------------------------------
@@ -64,14 +100,19 @@ function inlineRuns(profile: Profile, frames: readonly number[]): number[][] {
 /** The string table: index 0 is the empty string. */
 class StringTable {
   readonly strings: string[] = [''];
-  private readonly ids = new Map<string, number>([['', 0]]);
+  private readonly ids = new StringKeyedIds((id) => this.strings[id]!);
+
+  constructor() {
+    this.ids.add(0);
+  }
 
   id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
+    const hash = stringHash(s);
+    let id = this.ids.get(s, hash);
+    if (id < 0) {
       id = this.strings.length;
       this.strings.push(s);
-      this.ids.set(s, id);
+      this.ids.add(id, hash);
     }
     return id;
   }
@@ -83,20 +124,29 @@ class ProfileIds {
   /** Mapping id - 1 -> filename string id. */
   readonly mappings: number[] = [];
   private readonly mappingIds = new Map<string, number>();
-  /** Function id - 1 -> name and filename string ids. */
-  readonly functionNames: number[] = [];
-  readonly functionFiles: number[] = [];
+  /**
+   * Function id - 1 -> name and filename string ids. Sized for the most there can be (a function per frame):
+   * arrays of a million grown by push left their old copies as garbage.
+   */
+  readonly functionNames: Int32Array;
+  readonly functionFiles: Int32Array;
+  functionCount = 0;
   private readonly functionOfFrame: Int32Array;
   // Function ids by name string id (functions without a file: most), else by `name,file` string ids.
   private functionOfName = new Int32Array(1024);
   private readonly functionIds = new Map<string, number>();
-  /** Location id - 1 -> its run of frames (a frame id when it is one frame). */
-  readonly locations: (number | number[])[] = [];
+  /** Location id - 1 -> its frame id (>= 0) when it is one frame, else -1 - the index of its run in `runs`. */
+  locations: Int32Array;
+  locationCount = 0;
+  readonly runs: number[][] = [];
   private readonly locationOfFrame: Int32Array;
   private readonly runIds = new Map<string, number>();
 
   constructor(private readonly profile: Profile) {
     this.functionOfFrame = new Int32Array(profile.frames.length);
+    this.functionNames = new Int32Array(profile.frames.length);
+    this.locations = new Int32Array(profile.frames.length);
+    this.functionFiles = new Int32Array(profile.frames.length);
     this.locationOfFrame = new Int32Array(profile.frames.length);
   }
 
@@ -104,16 +154,22 @@ class ProfileIds {
     return [this.strings.id(t.type), this.strings.id(t.unit)];
   }
 
-  location(run: readonly number[]): number {
-    if (run.length === 1) {
-      const id = this.locationOfFrame[run[0]!]!;
+  /** The location of the run of frames `frameIds[start..end)` (a physical frame and the frames inlined into it). */
+  location(frameIds: Int32Array, start: number, end: number): number {
+    if (end - start === 1) {
+      const frame = frameIds[start]!;
+      const id = this.locationOfFrame[frame]!;
       if (id !== 0) return id;
-      return (this.locationOfFrame[run[0]!] = this.newLocation(run[0]!, run));
+      const created = (this.locationOfFrame[frame] = this.newLocation(frame, frame));
+      this.function(frame);
+      return created;
     }
+    const run = Array.from(frameIds.subarray(start, end));
     const key = run.join(',');
     const id = this.runIds.get(key);
     if (id !== undefined) return id;
-    const created = this.newLocation([...run], run);
+    const created = this.newLocation(run, run[0]!);
+    for (let i = run.length - 1; i >= 0; i--) this.function(run[i]!);
     this.runIds.set(key, created);
     return created;
   }
@@ -132,15 +188,25 @@ class ProfileIds {
     else if (LABEL_UNITS[key]) this.strings.id(LABEL_UNITS[key]);
   }
 
-  private newLocation(stored: number | number[], run: readonly number[]): number {
-    const id = this.locations.length + 1;
-    this.locations.push(stored);
-    const physical = this.profile.frames[run[0]!]!;
+  // A location's id, then its mapping's, then its functions' (innermost first, by the caller): the order
+  // pprof-format gave ids and strings.
+  private newLocation(stored: number | number[], physicalFrame: number): number {
+    const id = ++this.locationCount;
+    if (id > this.locations.length) {
+      const grown = new Int32Array(2 * id);
+      grown.set(this.locations);
+      this.locations = grown;
+    }
+    if (typeof stored === 'number') this.locations[id - 1] = stored;
+    else {
+      this.locations[id - 1] = -1 - this.runs.length;
+      this.runs.push(stored);
+    }
+    const physical = this.profile.frames[physicalFrame]!;
     if (physical.module !== undefined && !this.mappingIds.has(physical.module)) {
       this.mappingIds.set(physical.module, this.mappings.length + 1);
       this.mappings.push(this.strings.id(physical.module));
     }
-    for (let i = run.length - 1; i >= 0; i--) this.function(run[i]!);
     return id;
   }
 
@@ -152,9 +218,9 @@ class ProfileIds {
     const file = this.strings.id(frame.file ?? '');
     let id = file === 0 ? this.functionOfName[name] : this.functionIds.get(`${name},${file}`);
     if (!id) {
-      id = this.functionNames.length + 1;
-      this.functionNames.push(name);
-      this.functionFiles.push(file);
+      id = ++this.functionCount;
+      this.functionNames[id - 1] = name;
+      this.functionFiles[id - 1] = file;
       if (file !== 0) this.functionIds.set(`${name},${file}`, id);
       else {
         if (name >= this.functionOfName.length) {
@@ -236,7 +302,12 @@ function varintSize(n: number): number {
 const numberField = (n: number): number => (n === 0 ? 0 : 1 + varintSize(n));
 const messageField = (length: number): number => 1 + varintSize(length) + length;
 
-function packedSize(values: readonly number[]): number {
+function packedSize(values: readonly number[] | Scratch): number {
+  if (values instanceof Scratch) {
+    let size = 0;
+    for (let i = 0; i < values.length; i++) size += varintSize(values.items[i]!);
+    return size;
+  }
   let size = 0;
   for (const v of values) size += varintSize(v);
   return size;
@@ -248,11 +319,12 @@ function writeNumber(sink: Sink, field: number, n: number): void {
   sink.varint(n);
 }
 
-function writePacked(sink: Sink, field: number, values: readonly number[]): void {
+function writePacked(sink: Sink, field: number, values: readonly number[] | Scratch): void {
   if (values.length === 0) return;
   sink.varint((field << 3) | LEN);
   sink.varint(packedSize(values));
-  for (const v of values) sink.varint(v);
+  if (values instanceof Scratch) for (let i = 0; i < values.length; i++) sink.varint(values.items[i]!);
+  else for (const v of values) sink.varint(v);
 }
 
 function writeHeader(sink: Sink, field: number, length: number): void {
@@ -271,13 +343,24 @@ class ProfileEncoder {
   encode(sink: Sink): void {
     const { profile, ids, scalars } = this;
     for (const t of this.sampleTypes) this.valueType(sink, 1, t);
-    for (const stack of profile.stacks) {
-      const locationIds = inlineRuns(profile, stack.frames)
-        .map((run) => ids.location(run))
-        .reverse();
-      const values = stack.values.map((v) => Math.round(v));
-      const labels = Object.entries(stack.labels ?? {}).map(([key, value]) => this.label(key, value));
-      const packed = (list: number[]) => (list.length === 0 ? 0 : messageField(packedSize(list)));
+    const stacks = profile.stacks;
+    const types = stacks.sampleTypeCount;
+    // Reused for every stack: a million stacks' arrays were garbage the collector had to keep up with.
+    const locationIds = new Scratch();
+    const values = new Scratch();
+    const packed = (list: Scratch) => (list.length === 0 ? 0 : messageField(packedSize(list)));
+    for (let s = 0; s < stacks.count; s++) {
+      stackLocations(profile, ids, s, locationIds);
+      values.clear();
+      for (let t = 0; t < types; t++) values.push(Math.round(stacks.valueData[s * types + t]!));
+      const stackLabels = stacks.labels(s);
+      if (!stackLabels) {
+        writeHeader(sink, 2, packed(locationIds) + packed(values));
+        writePacked(sink, 1, locationIds);
+        writePacked(sink, 2, values);
+        continue;
+      }
+      const labels = Object.entries(stackLabels).map(([key, value]) => this.label(key, value));
       const length = packed(locationIds) + packed(values) + labels.reduce((sum, l) => sum + messageField(labelSize(l)), 0);
       writeHeader(sink, 2, length);
       writePacked(sink, 1, locationIds);
@@ -292,13 +375,22 @@ class ProfileEncoder {
       writeHeader(sink, 3, fields.reduce((sum, n) => sum + numberField(n), 0));
       fields.forEach((n, f) => writeNumber(sink, f + 1, n));
     }
-    for (const [i, run] of ids.locations.entries()) this.location(sink, i + 1, run);
-    for (const [i, name] of ids.functionNames.entries()) {
-      const fields = [i + 1, name, name, ids.functionFiles[i]!];
-      writeHeader(sink, 5, fields.reduce((sum, n) => sum + numberField(n), 0));
-      fields.forEach((n, f) => writeNumber(sink, f + 1, n));
+    for (let i = 0; i < ids.locationCount; i++) {
+      const stored = ids.locations[i]!;
+      this.location(sink, i + 1, stored >= 0 ? stored : ids.runs[-1 - stored]!);
     }
-    for (const s of ids.strings.strings) {
+    for (let i = 0; i < ids.functionCount; i++) {
+      const name = ids.functionNames[i]!;
+      const file = ids.functionFiles[i]!;
+      writeHeader(sink, 5, numberField(i + 1) + 2 * numberField(name) + numberField(file));
+      writeNumber(sink, 1, i + 1);
+      writeNumber(sink, 2, name);
+      writeNumber(sink, 3, name);
+      writeNumber(sink, 4, file);
+    }
+    const strings = ids.strings.strings;
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i]!;
       const bytes = Buffer.byteLength(s, 'utf8');
       writeHeader(sink, 6, bytes);
       sink.utf8(s, bytes);
@@ -325,26 +417,35 @@ class ProfileEncoder {
     return [strings.id(key), 0, Math.round(value), unit ? strings.id(unit) : 0];
   }
 
+  // A location of one frame is stored as its frame id, of an inlined run as the run's frame ids.
   private location(sink: Sink, id: number, run: number | readonly number[]): void {
-    const frames = typeof run === 'number' ? [run] : run;
-    const physical = this.profile.frames[frames[0]!]!;
-    // Innermost inlined callee first.
-    const lines: [number, number][] = [];
-    for (let i = frames.length - 1; i >= 0; i--) lines.push([this.ids.functionOf(frames[i]!), this.profile.frames[frames[i]!]!.line ?? 0]);
-    const lineSize = ([fn, line]: [number, number]) => numberField(fn) + numberField(line);
+    const count = typeof run === 'number' ? 1 : run.length;
+    const frameAt = (k: number) => (typeof run === 'number' ? run : run[k]!);
+    const physical = this.profile.frames[frameAt(0)]!;
     const mapping = this.ids.mappingOf(physical);
     const address = physical.address ?? 0;
-    const length = numberField(id) + numberField(mapping) + numberField(address) + lines.reduce((sum, l) => sum + (lineSize(l) === 0 ? 0 : messageField(lineSize(l))), 0);
+    // Lines: innermost inlined callee first; one with neither function nor line is left out.
+    let length = numberField(id) + numberField(mapping) + numberField(address);
+    for (let k = count - 1; k >= 0; k--) {
+      const size = this.lineSize(frameAt(k));
+      if (size !== 0) length += messageField(size);
+    }
     writeHeader(sink, 4, length);
     writeNumber(sink, 1, id);
     writeNumber(sink, 2, mapping);
     writeNumber(sink, 3, address);
-    for (const line of lines) {
-      if (lineSize(line) === 0) continue;
-      writeHeader(sink, 4, lineSize(line));
-      writeNumber(sink, 1, line[0]);
-      writeNumber(sink, 2, line[1]);
+    for (let k = count - 1; k >= 0; k--) {
+      const frame = frameAt(k);
+      const size = this.lineSize(frame);
+      if (size === 0) continue;
+      writeHeader(sink, 4, size);
+      writeNumber(sink, 1, this.ids.functionOf(frame));
+      writeNumber(sink, 2, this.profile.frames[frame]!.line ?? 0);
     }
+  }
+
+  private lineSize(frame: number): number {
+    return numberField(this.ids.functionOf(frame)) + numberField(this.profile.frames[frame]!.line ?? 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import { NetprobeError } from './errors.js';
+import { rangeHash, StringKeyedIds, stringHash } from './string-ids.js';
 
 // Stack profiles: interned frames and stacks with one value per sample type (speedscope-style builder).
 
@@ -27,12 +28,106 @@ export interface SampleType {
 
 export type LabelValue = string | number;
 
+export type Labels = Readonly<Record<string, LabelValue>>;
+
+/** One stack as plain arrays: what `StackTable.at` and `stackList` copy out (tests, JSON export). */
 export interface Stack {
   /** Frame ids, root first, leaf last. */
-  frames: readonly number[];
+  frames: number[];
   /** One value per sample type. */
   values: number[];
-  labels?: Readonly<Record<string, LabelValue>>;
+  labels?: Labels;
+}
+
+/**
+ * A profile's distinct stacks, stored by column: every stack's frame ids in one Int32Array (stack i's are
+ * `frameIds[start(i)..end(i))`, root first), its values in one Float64Array (`sampleTypeCount` per stack), labels
+ * only for the stacks that have them. A million stacks as {frames, values} objects took ~190 bytes each; here
+ * they take 4 per frame, 8 per value and 4 for the offset.
+ */
+export class StackTable {
+  constructor(
+    /** Stacks held. */
+    readonly count: number,
+    /** Values per stack (the profile's sample types). */
+    readonly sampleTypeCount: number,
+    /** All frame ids, stack after stack. */
+    readonly frameIds: Int32Array,
+    /** count + 1 offsets into frameIds. */
+    readonly offsets: Int32Array,
+    /** count * sampleTypeCount values, stack after stack. */
+    readonly valueData: Float64Array,
+    private readonly labelData?: readonly (Labels | undefined)[],
+  ) {}
+
+  static empty(sampleTypeCount: number): StackTable {
+    return new StackTable(0, sampleTypeCount, new Int32Array(0), new Int32Array(1), new Float64Array(0));
+  }
+
+  /** Index into frameIds of stack i's root frame. */
+  start(i: number): number {
+    return this.offsets[i]!;
+  }
+
+  /** One past the index into frameIds of stack i's leaf frame. */
+  end(i: number): number {
+    return this.offsets[i + 1]!;
+  }
+
+  /** Frames in stack i. */
+  frameCount(i: number): number {
+    return this.offsets[i + 1]! - this.offsets[i]!;
+  }
+
+  /** Stack i's frame ids, root first: a view, not a copy. */
+  frames(i: number): Int32Array {
+    return this.frameIds.subarray(this.offsets[i]!, this.offsets[i + 1]!);
+  }
+
+  /** The frame id at `depth` (0: root) of stack i. */
+  frame(i: number, depth: number): number {
+    return this.frameIds[this.offsets[i]! + depth]!;
+  }
+
+  /** Stack i's leaf frame id (-1 for an empty stack). */
+  leaf(i: number): number {
+    const end = this.offsets[i + 1]!;
+    return end > this.offsets[i]! ? this.frameIds[end - 1]! : -1;
+  }
+
+  /** Stack i's value of sample type `type` (0 past the last type). */
+  value(i: number, type: number): number {
+    return type >= 0 && type < this.sampleTypeCount ? this.valueData[i * this.sampleTypeCount + type]! : 0;
+  }
+
+  /** Stack i's values, one per sample type (a copy). */
+  values(i: number): number[] {
+    return Array.from(this.valueData.subarray(i * this.sampleTypeCount, (i + 1) * this.sampleTypeCount));
+  }
+
+  labels(i: number): Labels | undefined {
+    return this.labelData?.[i];
+  }
+
+  /** Whether any stack has labels. */
+  get hasLabels(): boolean {
+    return this.labelData !== undefined;
+  }
+
+  /** Stack i as plain arrays (a copy). */
+  at(i: number): Stack {
+    const labels = this.labels(i);
+    const stack: Stack = { frames: Array.from(this.frames(i)), values: this.values(i) };
+    if (labels) stack.labels = labels;
+    return stack;
+  }
+}
+
+/** Every stack of a profile as plain arrays, in order: for tests and small profiles, not a hot path. */
+export function stackList(profile: Profile): Stack[] {
+  const out: Stack[] = [];
+  for (let i = 0; i < profile.stacks.count; i++) out.push(profile.stacks.at(i));
+  return out;
 }
 
 export interface Profile {
@@ -40,7 +135,7 @@ export interface Profile {
   /** Index into sampleTypes of the type shown by default. */
   defaultSampleType: number;
   frames: readonly Frame[];
-  stacks: readonly Stack[];
+  stacks: StackTable;
   /** Optional period information carried through pprof. */
   period?: { type: SampleType; value: number };
   durationNanos?: number;
@@ -69,21 +164,21 @@ function frameKey(f: Frame): string {
 }
 
 // FNV-1a over frame ids and the labels' key, finished with a multiply-shift mix so low bits index well.
-function stackHash(frames: readonly number[], labelKey: string): number {
+function stackHash(frames: ArrayLike<number>, frameCount: number, labelKey: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < frames.length; i++) h = Math.imul(h ^ frames[i]!, 0x01000193);
+  for (let i = 0; i < frameCount; i++) h = Math.imul(h ^ frames[i]!, 0x01000193);
   for (let i = 0; i < labelKey.length; i++) h = Math.imul(h ^ labelKey.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 1;
 }
 
-function grow(array: Int32Array, length: number): Int32Array {
-  const grown = new Int32Array(length);
+function grow<T extends Int32Array | Float64Array>(array: T, length: number): T {
+  const grown = new (array.constructor as new (n: number) => T)(length);
   grown.set(array);
   return grown;
 }
 
-function labelsKey(labels?: Readonly<Record<string, LabelValue>>): string {
+function labelsKey(labels?: Labels): string {
   if (!labels) return '';
   return Object.keys(labels)
     .sort()
@@ -93,26 +188,45 @@ function labelsKey(labels?: Readonly<Record<string, LabelValue>>): string {
 
 // Gives every distinct frame one id, in the order first seen. ProfileBuilder interns through it; a parser that
 // learns only at the end which frames its stacks keep interns with its own and hands the used ones over.
-// Keyed by name first: most names are one frame, and a map from the name itself costs no key string (a million
+// Keyed by name first: most names are one frame, and an index by the name itself costs no key string (a million
 // distinct frames took 2.3 s and ~100 MB more with a composed key for each); frames sharing a name with another
-// fall back to the full key.
+// fall back to the full key. The name index is a table over the frames' own names (StringKeyedIds), not a Map:
+// ~16 bytes a name instead of ~50 allocated.
 export class FrameInterner {
   readonly frames: Frame[] = [];
-  private readonly byName = new Map<string, number>();
+  private readonly byName = new StringKeyedIds((id) => this.frames[id]!.name);
   private readonly byKey = new Map<string, number>();
 
   id(frame: Frame): number {
-    const first = this.byName.get(frame.name);
-    if (first === undefined) return this.add(frame, (id) => this.byName.set(frame.name, id));
+    const hash = stringHash(frame.name);
+    const first = this.byName.get(frame.name, hash);
+    if (first < 0) {
+      const id = this.add(frame);
+      this.byName.add(id, hash);
+      return id;
+    }
     if (sameFrame(this.frames[first]!, frame)) return first;
     const key = frameKey(frame);
     return this.byKey.get(key) ?? this.add(frame, (id) => this.byKey.set(key, id));
   }
 
-  private add(frame: Frame, remember: (id: number) => void): number {
+  /**
+   * The first frame named `text.slice(start, end)`, else a new one made by `make(name)`: for parsers whose frames
+   * follow from their names alone (folded stacks), so that a name seen before costs no string and no Frame.
+   */
+  named(text: string, start: number, end: number, make: (name: string) => Frame): number {
+    const hash = rangeHash(text, start, end);
+    const first = this.byName.getRange(text, start, end, hash);
+    if (first >= 0) return first;
+    const id = this.add(make(text.slice(start, end)));
+    this.byName.add(id, hash);
+    return id;
+  }
+
+  private add(frame: Frame, remember?: (id: number) => void): number {
     const id = this.frames.length;
     this.frames.push(frame);
-    remember(id);
+    remember?.(id);
     return id;
   }
 }
@@ -134,13 +248,20 @@ function same(a: number | undefined, b: number | undefined): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
-// Interns frames and stacks while a parser streams; build() freezes the result.
+// Interns frames and stacks while a parser streams; build() freezes the result into a StackTable.
 // Stacks are found again through an open-addressing table of stack ids by a hash of their frames and labels
 // (candidates compared in full): a key string per stack in a Map cost ~90 bytes and a string hash each, for a
-// million distinct stacks; the table costs ~12 bytes a stack.
+// million distinct stacks; the table costs ~12 bytes a stack. Stacks are stored by column as they come (see
+// StackTable), the arrays doubling as they fill.
 export class ProfileBuilder {
   private readonly interner = new FrameInterner();
-  private readonly stacks: Stack[] = [];
+  private count = 0;
+  private frameIds = new Int32Array(4096);
+  /** count + 1 used. */
+  private offsets = new Int32Array(1024);
+  private values: Float64Array;
+  /** Created when the first stack with labels comes. */
+  private labels: (Labels | undefined)[] | undefined;
   /** Stack id + 1 per slot (0: empty), capacity a power of two, at most half full. */
   private slots: Int32Array = new Int32Array(1024);
   private hashes: Int32Array = new Int32Array(512);
@@ -151,48 +272,76 @@ export class ProfileBuilder {
     defaultSampleType = 0,
   ) {
     this.defaultType = defaultSampleType;
+    this.values = new Float64Array(512 * Math.max(1, sampleTypes.length));
   }
 
   frameId(frame: Frame): number {
     return this.interner.id(frame);
   }
 
-  /** Adds values for a stack given as frame ids, root first. Zero-weight samples are kept out. */
-  addStack(frames: readonly number[], values: readonly number[], labels?: Record<string, LabelValue>): void {
-    if (values.length !== this.sampleTypes.length) {
-      throw new Error(`expected ${this.sampleTypes.length} values per sample, got ${values.length}`);
+  /** FrameInterner.named: the frame named `text.slice(start, end)`, made by `make` the first time. */
+  frameIdByName(text: string, start: number, end: number, make: (name: string) => Frame): number {
+    return this.interner.named(text, start, end, make);
+  }
+
+  /**
+   * Adds values for a stack given as frame ids, root first (the first `frameCount` of `frames`). Zero-weight
+   * samples are kept out. What is given is copied, so a parser may reuse its arrays.
+   */
+  addStack(frames: ArrayLike<number>, values: ArrayLike<number>, labels?: Record<string, LabelValue>, frameCount = frames.length): void {
+    const types = this.sampleTypes.length;
+    if (values.length !== types) {
+      throw new Error(`expected ${types} values per sample, got ${values.length}`);
     }
-    if (values.every((v) => v === 0)) return;
+    let zero = true;
+    for (let i = 0; i < types; i++) if (values[i] !== 0) zero = false;
+    if (zero) return;
     const labelKey = labelsKey(labels);
-    const hash = stackHash(frames, labelKey);
+    const hash = stackHash(frames, frameCount, labelKey);
     const mask = this.slots.length - 1;
     let slot = hash & mask;
     for (let id = this.slots[slot]! - 1; id >= 0; slot = (slot + 1) & mask, id = this.slots[slot]! - 1) {
-      if (this.hashes[id] === hash && this.matches(id, frames, labelKey)) {
-        const stack = this.stacks[id]!;
-        for (let i = 0; i < values.length; i++) stack.values[i]! += values[i]!;
+      if (this.hashes[id] === hash && this.matches(id, frames, frameCount, labelKey)) {
+        const at = id * types;
+        for (let i = 0; i < types; i++) this.values[at + i]! += values[i]!;
         return;
       }
     }
-    const id = this.stacks.length;
-    this.stacks.push(labels ? { frames: [...frames], values: [...values], labels: { ...labels } } : { frames: [...frames], values: [...values] });
+    const id = this.count++;
+    this.store(id, frames, frameCount, values, labels);
     if (id >= this.hashes.length) this.hashes = grow(this.hashes, this.hashes.length * 2);
     this.hashes[id] = hash;
     this.slots[slot] = id + 1;
-    if (2 * this.stacks.length > this.slots.length) this.rehash();
+    if (2 * this.count > this.slots.length) this.rehash();
   }
 
-  private matches(id: number, frames: readonly number[], labelKey: string): boolean {
-    const stack = this.stacks[id]!;
-    if (stack.frames.length !== frames.length) return false;
-    for (let i = 0; i < frames.length; i++) if (stack.frames[i] !== frames[i]) return false;
-    return labelsKey(stack.labels) === labelKey;
+  private store(id: number, frames: ArrayLike<number>, frameCount: number, values: ArrayLike<number>, labels: Record<string, LabelValue> | undefined): void {
+    if (id + 2 > this.offsets.length) this.offsets = grow(this.offsets, this.offsets.length * 2);
+    const start = this.offsets[id]!;
+    const end = start + frameCount;
+    if (end > this.frameIds.length) this.frameIds = grow(this.frameIds, Math.max(end, this.frameIds.length * 2));
+    for (let i = 0; i < frameCount; i++) this.frameIds[start + i] = frames[i]!;
+    this.offsets[id + 1] = end;
+    const types = this.sampleTypes.length;
+    if ((id + 1) * types > this.values.length) this.values = grow(this.values, this.values.length * 2);
+    for (let i = 0; i < types; i++) this.values[id * types + i] = values[i]!;
+    if (labels) {
+      this.labels ??= [];
+      this.labels[id] = { ...labels };
+    }
+  }
+
+  private matches(id: number, frames: ArrayLike<number>, frameCount: number, labelKey: string): boolean {
+    const start = this.offsets[id]!;
+    if (this.offsets[id + 1]! - start !== frameCount) return false;
+    for (let i = 0; i < frameCount; i++) if (this.frameIds[start + i] !== frames[i]) return false;
+    return labelsKey(this.labels?.[id]) === labelKey;
   }
 
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
-    for (let id = 0; id < this.stacks.length; id++) {
+    for (let id = 0; id < this.count; id++) {
       let slot = this.hashes[id]! & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = id + 1;
@@ -210,15 +359,27 @@ export class ProfileBuilder {
   }
 
   get sampleCount(): number {
-    return this.stacks.length;
+    return this.count;
   }
 
   build(extra: Partial<Pick<Profile, 'period' | 'durationNanos' | 'timeNanos' | 'comments'>> = {}): Profile {
+    const count = this.count;
+    const types = this.sampleTypes.length;
+    let labels = this.labels;
+    if (labels && labels.length < count) labels = Object.assign(labels.slice(), { length: count });
+    const stacks = new StackTable(
+      count,
+      types,
+      this.frameIds.slice(0, this.offsets[count]!),
+      this.offsets.slice(0, count + 1),
+      this.values.slice(0, count * types),
+      labels?.slice(),
+    );
     return {
       sampleTypes: this.sampleTypes,
       defaultSampleType: this.defaultType,
       frames: this.interner.frames,
-      stacks: this.stacks,
+      stacks,
       ...extra,
     };
   }
@@ -237,7 +398,8 @@ export function sampleTypeIndex(profile: Profile, name: string | undefined): num
 
 /** Sum of one sample type over all stacks. */
 export function profileTotal(profile: Profile, typeIndex = profile.defaultSampleType): number {
+  const stacks = profile.stacks;
   let total = 0;
-  for (const s of profile.stacks) total += s.values[typeIndex] ?? 0;
+  for (let i = 0; i < stacks.count; i++) total += stacks.value(i, typeIndex);
   return total;
 }

@@ -46,20 +46,21 @@ export function syscallsFromProfile(profile: Profile): SyscallTable | undefined 
   const index = (type: string) => profile.sampleTypes.findIndex((t) => t.type === type);
   const [callsAt, errorsAt, timeAt] = [index('calls'), index('errors'), index('time')];
   const rows = new Map<string, SyscallRow & { nanos: number }>();
-  for (const stack of profile.stacks) {
-    const leaf = stack.frames[stack.frames.length - 1];
-    if (leaf === undefined) continue;
+  const stacks = profile.stacks;
+  for (let i = 0; i < stacks.count; i++) {
+    const leaf = stacks.leaf(i);
+    if (leaf < 0) continue;
     const name = profile.frames[leaf]!.name;
     let row = rows.get(name);
     if (!row) {
       row = { name, calls: 0, errors: 0, errnos: {}, seconds: 0, nanos: 0 };
       rows.set(name, row);
     }
-    const errors = errorsAt < 0 ? 0 : stack.values[errorsAt]!;
-    row.calls += stack.values[callsAt]!;
+    const errors = errorsAt < 0 ? 0 : stacks.value(i, errorsAt);
+    row.calls += stacks.value(i, callsAt);
     row.errors += errors;
-    if (timeAt >= 0) row.nanos += stack.values[timeAt]!;
-    const errno = stack.labels?.[ERRNO_LABEL];
+    if (timeAt >= 0) row.nanos += stacks.value(i, timeAt);
+    const errno = stacks.labels(i)?.[ERRNO_LABEL];
     if (typeof errno === 'string' && errors > 0) row.errnos[errno] = (row.errnos[errno] ?? 0) + errors;
   }
   // Sum integer nanoseconds, convert once: summing float seconds drifts.

@@ -5,6 +5,7 @@
 // stays in its parent and shows as the parent's self time), `b` the inclusive base value in diff trees,
 // `c` the children. Frames are merged by name and kind along each path, as in every flame graph.
 import type { FrameKind, Profile } from '../model/profile.js';
+import { StringKeyedIds, stringHash } from '../model/string-ids.js';
 
 export interface FlameNode {
   f: number;
@@ -106,7 +107,7 @@ interface PathSource {
  * at any zoom and not counted, unless under a pruned node. Children are sorted by name, so the layout is stable
  * between sample types and runs.
  */
-function buildTree(src: PathSource, order: readonly number[], frames: FrameTableBuilder, minValue: number, withBase: boolean): { root: FlameNode; frames: number; pruned: number } {
+function buildTree(src: PathSource, order: ArrayLike<number>, frames: FrameTableBuilder, minValue: number, withBase: boolean): { root: FlameNode; frames: number; pruned: number } {
   const names = frames.table;
 
   // The open path: level 0 is the root, level d the d-th frame of the current stack.
@@ -116,15 +117,16 @@ function buildTree(src: PathSource, order: readonly number[], frames: FrameTable
   const b: number[] = [0];
   const size: number[] = [1];
   const prunedBelow: number[] = [0];
-  const kids: FlameNode[][] = [[]];
+  // A level's kept children, made when it gets its first (most levels are leaves).
+  const kids: (FlameNode[] | undefined)[] = [undefined];
   let depth = 0;
   let kept = 0;
 
   const node = (level: number): FlameNode => {
     const id = level === 0 ? rootId : src.tableId(f[level]!);
     const out: FlameNode = withBase ? { f: id, v: round(v[level]!), b: round(b[level]!) } : { f: id, v: round(v[level]!) };
-    const children = kids[level]!;
-    if (children.length > 0) out.c = children.sort((x, y) => compareNames(names[x.f]![0], names[y.f]![0]) || x.f - y.f);
+    const children = kids[level];
+    if (children) out.c = children.sort((x, y) => compareNames(names[x.f]![0], names[y.f]![0]) || x.f - y.f);
     return out;
   };
   const close = (level: number): void => {
@@ -137,10 +139,11 @@ function buildTree(src: PathSource, order: readonly number[], frames: FrameTable
     }
     kept++;
     prunedBelow[parent]! += prunedBelow[level]!;
-    kids[parent]!.push(node(level));
+    (kids[parent] ??= []).push(node(level));
   };
 
-  for (const i of order) {
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
     const len = src.length(i);
     let common = 0;
     while (common < depth && common < len && f[common + 1] === src.frame(i, common)) common++;
@@ -152,7 +155,7 @@ function buildTree(src: PathSource, order: readonly number[], frames: FrameTable
       b[level] = 0;
       size[level] = 1;
       prunedBelow[level] = 0;
-      kids[level] = [];
+      kids[level] = undefined;
     }
     const value = src.value(i);
     const base = src.base(i);
@@ -193,24 +196,25 @@ function cutDeep(src: PathSource, frames: FrameTableBuilder, firstFreeKey: numbe
 // An MSD radix sort: stacks are grouped by their first frame, each group by its second, and so on until a group
 // has one stack; each step is a native numeric sort of (frame id, stack) pairs packed in doubles. Work grows with
 // the frames that tell stacks apart, not with n log n comparisons of whole paths (3 s for a million stacks).
-function pathOrder(src: PathSource, include: (stack: number) => boolean): number[] {
-  const order: number[] = [];
-  for (let i = 0; i < src.count; i++) if (include(i)) order.push(i);
+function pathOrder(src: PathSource): Int32Array {
+  const order = new Int32Array(src.count);
+  for (let i = 0; i < src.count; i++) order[i] = i;
   // (key, stack) packs as key * slots + stack, exact in a double while key < 2^53 / slots.
   const slots = 2 ** Math.ceil(Math.log2(order.length + 1));
   const packed = new Float64Array(order.length);
-  const groups: number[] = [0, order.length, 0];
+  // Key 0: the stack ends above this depth; else 1 + the frame there.
+  const key = (i: number, depth: number) => (depth < src.length(i) ? src.frame(i, depth) + 1 : 0);
+  // Groups of two stacks or more still to order: (lo, hi, depth) triples. (No closure per group and no
+  // single-stack groups: a million of them took 130 MB of garbage.)
+  const groups: number[] = order.length > 1 ? [0, order.length, 0] : [];
   while (groups.length > 0) {
     const depth = groups.pop()!;
     const hi = groups.pop()!;
     const lo = groups.pop()!;
-    if (hi - lo < 2) continue;
-    // Key 0: the stack ends above this depth; else 1 + the frame there.
-    const key = (i: number) => (depth < src.length(i) ? src.frame(i, depth) + 1 : 0);
-    const first = key(order[lo]!);
+    const first = key(order[lo]!, depth);
     let same = true;
     for (let k = lo; k < hi; k++) {
-      const kk = key(order[k]!);
+      const kk = key(order[k]!, depth);
       if (kk !== first) same = false;
       packed[k] = kk * slots + order[k]!;
     }
@@ -218,17 +222,28 @@ function pathOrder(src: PathSource, include: (stack: number) => boolean): number
       if (first !== 0) groups.push(lo, hi, depth + 1);
       continue;
     }
-    packed.subarray(lo, hi).sort();
+    if (hi - lo > 16) packed.subarray(lo, hi).sort();
+    else insertionSort(packed, lo, hi);
     let start = lo;
     for (let k = lo; k <= hi; k++) {
       if (k < hi) order[k] = packed[k]! % slots;
       if (k === hi || Math.floor(packed[k]! / slots) !== Math.floor(packed[start]! / slots)) {
-        if (Math.floor(packed[start]! / slots) !== 0) groups.push(start, k, depth + 1);
+        if (k - start > 1 && Math.floor(packed[start]! / slots) !== 0) groups.push(start, k, depth + 1);
         start = k;
       }
     }
   }
   return order;
+}
+
+// Small groups are sorted in place: a subarray view each was most of the sort's garbage for many small groups.
+function insertionSort(a: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    for (; j >= lo && a[j]! > x; j--) a[j + 1] = a[j]!;
+    a[j + 1] = x;
+  }
 }
 
 // Normalised diff values are fractional; three decimals are plenty on screen and keep the page small.
@@ -246,11 +261,12 @@ export function flameTrees(profile: Profile, frames: FrameTableBuilder, options:
   // Profile frames equal in name and kind (all the page shows) get one key: the first such frame's id. Only the
   // frames a tree keeps enter the frame table (a million pruned leaves used to).
   const keys = new Int32Array(profile.frames.length);
-  const byName = new Map<string, number>();
+  const byName = new StringKeyedIds((id) => profile.frames[id]!.name);
   const byKindName = new Map<string, number>();
   profile.frames.forEach((fr, i) => {
-    const first = byName.get(fr.name);
-    if (first === undefined) byName.set(fr.name, (keys[i] = i));
+    const hash = stringHash(fr.name);
+    const first = byName.get(fr.name, hash);
+    if (first < 0) byName.add((keys[i] = i), hash);
     else if (kindCode(profile.frames[first]!.kind) === kindCode(fr.kind)) keys[i] = first;
     else {
       const kindName = `${kindCode(fr.kind)}${fr.name}`;
@@ -260,11 +276,12 @@ export function flameTrees(profile: Profile, frames: FrameTableBuilder, options:
     }
   });
   const stacks = profile.stacks;
+  const { frameIds, offsets } = stacks;
   const paths = cutDeep(
     {
-      count: stacks.length,
-      length: (i) => stacks[i]!.frames.length,
-      frame: (i, depth) => keys[stacks[i]!.frames[depth]!]!,
+      count: stacks.count,
+      length: (i) => offsets[i + 1]! - offsets[i]!,
+      frame: (i, depth) => keys[frameIds[offsets[i]! + depth]!]!,
       value: () => 0,
       base: () => 0,
       tableId: (key) => frames.id(profile.frames[key]!.name, kindCode(profile.frames[key]!.kind)),
@@ -273,12 +290,20 @@ export function flameTrees(profile: Profile, frames: FrameTableBuilder, options:
     profile.frames.length,
   );
   // One order serves every sample type: each tree skips the stacks without weight in it.
-  const order = pathOrder(paths, () => true);
+  const order = pathOrder(paths);
   return profile.sampleTypes.map((sampleType, typeIndex) => {
-    const src: PathSource = { ...paths, value: (i) => stacks[i]!.values[typeIndex] ?? 0 };
-    const weighted = order.filter((i) => src.value(i) > 0);
+    const src: PathSource = { ...paths, value: (i) => stacks.value(i, typeIndex) };
+    let count = 0;
+    for (let k = 0; k < order.length; k++) if (src.value(order[k]!) > 0) count++;
+    const weighted = new Int32Array(count);
     let total = 0;
-    for (const i of weighted) total += src.value(i);
+    for (let k = 0, w = 0; k < order.length; k++) {
+      const value = src.value(order[k]!);
+      if (value > 0) {
+        weighted[w++] = order[k]!;
+        total += value;
+      }
+    }
     const { root, frames: kept, pruned } = buildTree(src, weighted, frames, total * minFraction, false);
     return { type: sampleType.type, unit: sampleType.unit, total, root, frames: kept, pruned };
   });
@@ -321,7 +346,7 @@ export function diffFlameTree(rows: readonly DiffRow[], frames: FrameTableBuilde
     baseTotal += row.before;
     if (row.after === 0) vanished += row.before;
   }
-  const { root, frames: kept, pruned } = buildTree(src, pathOrder(src, () => true), frames, total * minFraction, true);
+  const { root, frames: kept, pruned } = buildTree(src, pathOrder(src), frames, total * minFraction, true);
   return { type: 'samples', unit, total, root, frames: kept, pruned, baseTotal, vanished };
 }
 

@@ -27,10 +27,11 @@ export function markObserverCost(profile: Profile): ObserverCost {
   const t = profile.defaultSampleType;
   let total = 0;
   let traced = 0;
-  for (const s of profile.stacks) {
-    const v = s.values[t] ?? 0;
+  const stacks = profile.stacks;
+  for (let i = 0; i < stacks.count; i++) {
+    const v = stacks.value(i, t);
     total += v;
-    if (s.frames.some((id) => observer[id])) traced += v;
+    if (stacks.frames(i).some((id) => observer[id]!)) traced += v;
   }
   return { profile: { ...profile, frames }, share: total > 0 ? traced / total : 0 };
 }

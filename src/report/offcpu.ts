@@ -76,11 +76,12 @@ export function summariseOffcpu(profile: Profile, requests: number | undefined):
   let isGo = false;
   let ns = 0;
   let events = 0;
-  for (const s of profile.stacks) {
-    const frames = s.frames.map((id) => profile.frames[id]!);
-    const v = nsIndex >= 0 ? (s.values[nsIndex] ?? 0) : 0;
+  const stacks = profile.stacks;
+  for (let i = 0; i < stacks.count; i++) {
+    const frames = Array.from(stacks.frames(i), (id) => profile.frames[id]!);
+    const v = nsIndex >= 0 ? stacks.value(i, nsIndex) : 0;
     ns += v;
-    events += eventsIndex >= 0 ? (s.values[eventsIndex] ?? 0) : 0;
+    events += eventsIndex >= 0 ? stacks.value(i, eventsIndex) : 0;
     byKind[waitKindOf(blockingSyscall(frames))] += v;
     const g = goWaitOf(frames);
     if (g) {

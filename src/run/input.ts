@@ -1,19 +1,16 @@
 // The one input reader: opens whatever the user named (file, gzip, stdin, run directory), detects its format
 // and streams it to a parser. Every command, the capture pipeline (tracer outputs) and the tests read through it.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { NetprobeError, ParseError } from '../model/errors.js';
 import { shownPath } from '../model/shown-path.js';
 import { formatBytes } from '../model/units.js';
 import { detectTextFormat, FORMAT_NAMES, parserFor } from '../parse/detect.js';
-import { looksLikePprof, parsePprof } from '../parse/pprof.js';
-import { parseRunJson, runJsonResult } from '../parse/run-json.js';
+import { looksLikePprof } from '../parse/pprof-wire.js';
 import type { InputFormat, ParseOptions, ParseResult, ParseWarning } from '../parse/types.js';
-import { loadRunDirectory } from './run-dir.js';
 
 const HEAD_LINES = 200;
 /** No tool we read writes lines this long; without a bound, one newline-free gigabyte would be held whole. */
@@ -80,17 +77,19 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
     const info = await stat(path).catch((cause: NodeJS.ErrnoException) => {
       throw new NetprobeError('input', `${path}: ${cause.code === 'ENOENT' ? 'no such file or directory' : cause.message}`, { cause });
     });
+    // Run directories, JSON, pprof and gzip are read with modules imported when met: most inputs are none of
+    // these, and loading every module (pprof-format, node:zlib, node:crypto…) cost every run several ms.
     if (info.isDirectory()) {
-      const run = await loadRunDirectory(path);
+      const run = await (await import('./run-dir.js')).loadRunDirectory(path);
       return { ...run, file, warnings };
     }
     // A run's own run.json stands for its directory (profiles included).
-    if (basename(path) === 'run.json') return { ...(await loadRunDirectory(dirname(path))), file, warnings };
+    if (basename(path) === 'run.json') return { ...(await (await import('./run-dir.js')).loadRunDirectory(dirname(path))), file, warnings };
   }
 
-  const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const raw = path === '-' ? undefined : new FileChunks(path);
   try {
-    return { ...(await parseStream(raw, file, options, warn)), file, warnings };
+    return { ...(await parseStream(raw ?? process.stdin, file, options, warn, raw)), file, warnings };
   } catch (e) {
     if (!(e instanceof LongLineError)) throw e;
     // stdin cannot be read again: say where the line starts instead.
@@ -98,7 +97,44 @@ export async function readInput(path: string, options: ReadInputOptions = {}): P
     throw new ParseError(file, await lineAt(path, e.offset), LONG_LINE, `<a line of more than ${formatBytes(MAX_LINE_BYTES)}>`);
   } finally {
     // Errors leave the file half read; close it so a command reading many inputs does not leak descriptors.
-    if (raw !== process.stdin) raw.destroy();
+    await raw?.close();
+  }
+}
+
+/**
+ * A file's bytes, read on demand in chunks (an fs ReadStream cost ~25 ms more CPU per 50 MB: a fresh buffer per
+ * read, faulted in by the kernel, and the stream machinery). Once `reuse` is set, every further chunk is read into
+ * one buffer, so whoever reads them must be done with a chunk before asking for the next: set only for the text
+ * path, which decodes each chunk before it pulls the next (a gzip stream or the pprof reader keep chunks).
+ */
+class FileChunks implements AsyncIterable<Buffer> {
+  reuse = false;
+  private handle: FileHandle | undefined;
+  private closed = false;
+  private spare: Buffer | undefined;
+
+  constructor(private readonly path: string) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const handle = await open(this.path, 'r');
+    if (this.closed) {
+      await handle.close();
+      return;
+    }
+    this.handle = handle;
+    // A gzip stream may still be reading ahead when the input is closed: it then ends here.
+    while (!this.closed) {
+      const buf = this.reuse ? (this.spare ??= Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)) : Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.handle?.close();
+    this.handle = undefined;
   }
 }
 
@@ -111,10 +147,11 @@ export async function readTracerOutput(path: string, format: InputFormat, option
 }
 
 async function parseStream(
-  raw: Readable,
+  raw: AsyncIterable<Buffer>,
   file: string,
   options: ReadInputOptions,
   warn: (w: Omit<ParseWarning, 'file'>) => void,
+  chunks?: FileChunks,
 ): Promise<ParseResult> {
   const opened = await openMaybeGzip(raw, file);
   // Binary input (pprof) has no lines: the line bound is switched off once it is recognised.
@@ -125,12 +162,15 @@ async function parseStream(
 
   if (options.format === 'pprof' || (options.format === undefined && looksLikePprof(first))) {
     guard.lines = false;
-    return parsePprof(await readAll(sniffed.chunks(), file, MAX_PPROF_BYTES), file);
+    const bytes = await readAll(sniffed.chunks(), file, MAX_PPROF_BYTES);
+    return (await import('../parse/pprof.js')).parsePprof(bytes, file);
   }
   if (isBinary(first)) {
     throw new ParseError(file, 1, FORMAT_NAMES, '<binary data>');
   }
 
+  // Text is decoded chunk by chunk as it is pulled: the file's chunks can share one buffer from here on.
+  if (chunks && !opened.gzip) chunks.reuse = true;
   const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
   const detected = options.format ? parserFor(options.format) : detectTextFormat(head);
   // Folded stacks' detector is the loosest: text opening with `{` is JSON (a run.json or baseline, maybe cut short).
@@ -141,6 +181,7 @@ async function parseStream(
     if (options.format === undefined && head.join('\n').trimStart().startsWith('{')) {
       let json = '';
       for await (const piece of text) json += piece;
+      const { parseRunJson, runJsonResult } = await import('../parse/run-json.js');
       return runJsonResult(parseRunJson(json, file));
     }
     const firstLine = head.find((l) => l.trim() !== '') ?? '';
@@ -278,26 +319,26 @@ async function* splitLines(chunks: AsyncIterable<string> | Iterable<string>): As
   if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 
-// Returns a stream of the decompressed bytes when the input starts with the gzip magic.
-async function openMaybeGzip(raw: Readable, file: string): Promise<{ stream: Readable; gzip: boolean }> {
+// The decompressed bytes when the input starts with the gzip magic, else the bytes as they are.
+async function openMaybeGzip(raw: AsyncIterable<Buffer>, file: string): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean }> {
   const sniffed = await sniff(raw, 2, file);
-  const replay = Readable.from(sniffed.chunks(), { objectMode: false });
   const head = sniffed.head;
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const { createGunzip } = await import('node:zlib');
     const gunzip = createGunzip();
-    pipeline(replay, gunzip, () => {});
+    pipeline(Readable.from(sniffed.chunks(), { objectMode: false }), gunzip, () => {});
     return { stream: gunzip, gzip: true };
   }
-  return { stream: replay, gzip: false };
+  return { stream: sniffed.chunks(), gzip: false };
 }
 
 // Passes the bytes through, refusing a line longer than MAX_LINE_BYTES and a gzip input that decompresses past
 // the limit, so hostile input costs bounded time and memory. One native lastIndexOf per chunk, no per-line work:
 // the line number of an overlong line is counted only when one is found (LongLineError, see readInput).
-async function* bounded(stream: Readable, file: string, gzip: boolean, guard: { lines: boolean }): AsyncGenerator<Buffer> {
+async function* bounded(stream: AsyncIterable<Buffer>, file: string, gzip: boolean, guard: { lines: boolean }): AsyncGenerator<Buffer> {
   let total = 0;
   let sinceNewline = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     total += chunk.length;
     if (gzip && total > limits.maxDecompressedBytes) {
       throw new NetprobeError('input', `${file}: decompresses to more than ${formatBytes(limits.maxDecompressedBytes)}; refusing to inflate it further`, {

@@ -1,9 +1,7 @@
 // What the offline commands (convert, flame, diff, summary, check) take from a loaded input: its profile,
 // its syscall table, and the encodings they write. The CLI renders and writes; this module decides.
-import { gzipSync } from 'node:zlib';
 import { foldedStacks, toFolded } from '../export/folded.js';
 import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '../export/json.js';
-import { toPprof } from '../export/pprof.js';
 import { NetprobeError } from '../model/errors.js';
 import { sampleTypeIndex, type Profile } from '../model/profile.js';
 import type { ModelVerdict } from '../model/run.js';
@@ -66,13 +64,18 @@ export function summaryJson(table: SyscallTable, threads: number | undefined, mo
 
 export type ConvertFormat = 'pprof' | 'folded' | 'json';
 
-/** `convert`: the bytes of `profile` (with `sampleType` as its default) in `format`. */
-export function encodeProfile(loaded: LoadedInput, profile: Profile, format: ConvertFormat, sampleType?: string): string | Uint8Array {
+/**
+ * `convert`: the bytes of `profile` (with `sampleType` as its default) in `format`. The pprof writer and
+ * node:zlib are imported for that format only: every module loaded costs each run of the CLI.
+ */
+export async function encodeProfile(loaded: LoadedInput, profile: Profile, format: ConvertFormat, sampleType?: string): Promise<string | Uint8Array> {
   const typeIndex = sampleTypeIndex(profile, sampleType);
   const chosen: Profile = { ...profile, defaultSampleType: typeIndex };
   switch (format) {
-    case 'pprof':
+    case 'pprof': {
+      const [{ gzipSync }, { toPprof }] = await Promise.all([import('node:zlib'), import('../export/pprof.js')]);
       return gzipSync(toPprof(chosen));
+    }
     case 'folded':
       return toFolded(chosen, typeIndex);
     case 'json': {

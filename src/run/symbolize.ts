@@ -49,7 +49,9 @@ export class Symbolizer {
     }
     const builder = new ProfileBuilder(profile.sampleTypes, profile.defaultSampleType);
     const outcome = new Map<number, Miss | 'named'>();
-    for (const stack of profile.stacks) {
+    const stacks = profile.stacks;
+    for (let s = 0; s < stacks.count; s++) {
+      const stack = stacks.at(s);
       const thread = stack.labels?.thread;
       const own = thread !== undefined ? this.byThread.get(Number(thread)) : undefined;
       // Without a thread (syscall stacks are keyed by stack alone) or for an unseen one: every process, target first.

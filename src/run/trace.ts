@@ -60,7 +60,7 @@ export async function runTrace(options: TraceOptions): Promise<Run> {
     { title: 'syscalls', profile: syscallProfile },
     ...(cpuProfile ? [{ title: 'cpu', profile: cpuProfile }] : []),
     ...(offcpuProfile ? [{ title: 'off-CPU', profile: offcpuProfile }] : []),
-  ].filter((g) => g.profile.stacks.length > 0);
+  ].filter((g) => g.profile.stacks.count > 0);
   const flameHtml = graphs.length > 0 ? renderFlameHtml(graphs, { title: `netprobe trace: ${name}`, subtitle: plan.commandText }) : undefined;
   const files = [
     RUN_JSON,

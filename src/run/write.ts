@@ -1,6 +1,5 @@
 // Every file netprobe writes goes through here: under a temporary name beside the target, then renamed into
 // place, so an interrupted or failed write never leaves a partial file where a complete one is expected.
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NetprobeError } from '../model/errors.js';
@@ -8,7 +7,10 @@ import { shownPath } from '../model/shown-path.js';
 
 /** Writes `data` to `path` atomically (temp file + rename); a failure removes the temp file and names `path`. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  // The temporary name only needs to be unlikely to be taken: it is created exclusively (`wx`), so a name that
+  // exists, or a symlink planted under it, makes the write fail instead of following it. (node:crypto's
+  // randomBytes cost every run ~2 ms to load.)
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid.toString(36)}${Math.random().toString(36).slice(2, 10)}.tmp`);
   try {
     await writeFile(temp, data, { flag: 'wx' });
     await rename(temp, path);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_PREFIX, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
 import { blockedThreads, inFlightLines } from '../../src/capture/in-flight.js';
 import { processState } from '../../src/capture/target.js';
+import { stackList } from '../../src/model/profile.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import type { ParseResult } from '../../src/parse/types.js';
 import { fixture, isRoot, toolAvailable } from '../helpers.js';
@@ -141,7 +142,7 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
     expect(r.syscalls!.hasTime).toBe(false);
     expect(r.meta?.threads).toBe(4);
     const profile = r.profile!;
-    const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+    const getppid = stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(3000);
     // The workers ended in exit (counted when made); main was reading stdin when bpftrace got SIGINT. Its read
     // blocked before the attach is not counted; each new thread's return from clone3 is no call.

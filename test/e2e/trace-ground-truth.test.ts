@@ -1,6 +1,7 @@
 // Every available backend must count exactly what fixtures/ground-truth/syscalls.c does (see its README).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stackList } from '../../src/model/profile.js';
 import { runCli } from '../helpers.js';
 import { readRunJson, usableBackends, useBuiltProgram, type RunJsonLike } from './trace-support.js';
 
@@ -79,13 +80,13 @@ describe('--syscall-stacks', () => {
       const { loadRunDirectory } = await import('../../src/run/run-dir.js');
       const loaded = await loadRunDirectory(out);
       const profile = loaded.profile!;
-      const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+      const getppid = stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
       expect(getppid.length).toBeGreaterThan(0);
       // strace -k unwinds with DWARF; bpftrace walks frame pointers, which glibc's syscall() does not keep.
       if (backend === 'strace') expect(getppid.some((s) => s.frames.length > 1)).toBe(true);
       expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(1000);
       // Calls that never return are in the profile too, each under its own code path.
-      const calls = (name: string) => profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === name).reduce((n, s) => n + s.values[0]!, 0);
+      const calls = (name: string) => stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === name).reduce((n, s) => n + s.values[0]!, 0);
       expect({ exit: calls('exit'), exit_group: calls('exit_group') }).toEqual({ exit: 3, exit_group: 1 });
       expect(loaded.syscalls!.rows.find((row) => row.name === 'getppid')!.calls).toBe(1000);
     }, 60_000);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildExampleServers, type BuiltServer } from '../../src/capture/example-servers.js';
-import type { Profile } from '../../src/model/profile.js';
+import { stackList, type Profile } from '../../src/model/profile.js';
 import type { OffcpuSummary } from '../../src/model/offcpu.js';
 import { blockingSyscall } from '../../src/report/offcpu.js';
 import { readInput } from '../../src/run/input.js';
@@ -19,7 +19,7 @@ const work = useBuiltProgram('netprobe-offcpu-', 'ground-truth/waits.c', 'waits'
 function byThread(profile: Profile): Map<number, { ns: number; bySyscall: Map<string, number> }> {
   const ns = profile.sampleTypes.findIndex((t) => t.type === 'offcpu');
   const out = new Map<number, { ns: number; bySyscall: Map<string, number> }>();
-  for (const s of profile.stacks) {
+  for (const s of stackList(profile)) {
     const tid = Number(s.labels?.thread);
     const entry = out.get(tid) ?? { ns: 0, bySyscall: new Map<string, number>() };
     entry.ns += s.values[ns]!;

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame, Profile } from '../../src/model/profile.js';
+import { stackList, type Frame, type Profile } from '../../src/model/profile.js';
 import { readInput } from '../../src/run/input.js';
 import { fixture, runCli, toolAvailable } from '../helpers.js';
 import { readRunJson } from './trace-support.js';
@@ -37,7 +37,7 @@ function sumOf(folded: string, stack: RegExp): number {
 /** The user frames (root first: those above the kernel's entry) of the stack where a thread spent most of its blocked time. */
 function dominantUserFrames(profile: Profile, tid: number): Frame[] {
   const ns = profile.sampleTypes.findIndex((t) => t.type === 'offcpu');
-  const top = profile.stacks.filter((s) => Number(s.labels?.thread) === tid).sort((a, b) => b.values[ns]! - a.values[ns]!)[0]!;
+  const top = stackList(profile).filter((s) => Number(s.labels?.thread) === tid).sort((a, b) => b.values[ns]! - a.values[ns]!)[0]!;
   const frames = top.frames.map((id) => profile.frames[id]!);
   return frames.slice(0, frames.findIndex((f) => f.name.startsWith('entry_SYSCALL')));
 }

@@ -1,7 +1,7 @@
 import * as pprof from 'pprof-format';
 import { describe, expect, it } from 'vitest';
 import { toPprof } from '../../src/export/pprof.js';
-import { CPU_SAMPLE_TYPES, ProfileBuilder, profileTotal, SYSCALL_SAMPLE_TYPES, type Profile } from '../../src/model/profile.js';
+import { CPU_SAMPLE_TYPES, ProfileBuilder, profileTotal, stackList, SYSCALL_SAMPLE_TYPES, type Profile } from '../../src/model/profile.js';
 import { profileFromSyscalls, syscallsFromProfile } from '../../src/model/syscall-profile.js';
 import { tableFromRows, type SyscallTable } from '../../src/model/syscalls.js';
 import { parsePprof } from '../../src/parse/pprof.js';
@@ -81,11 +81,11 @@ describe('toPprof', () => {
   it('round-trips through the decoder with the same stacks, kinds of kernel frames and totals', () => {
     const model = cpuProfile();
     const back = parsePprof(toPprof(model), 'cpu.pb').profile!;
-    const folded = (p: Profile) => p.stacks.map((s) => `${s.frames.map((f) => p.frames[f]!.name).join(';')} ${s.values.join(',')}`).sort();
+    const folded = (p: Profile) => stackList(p).map((s) => `${s.frames.map((f) => p.frames[f]!.name).join(';')} ${s.values.join(',')}`).sort();
     expect(folded(back)).toEqual(folded(model));
     expect([profileTotal(back, 0), profileTotal(back, 1)]).toEqual([8, 8_000_000]);
     expect(back.frames.find((f) => f.name === 'entry_SYSCALL_64')!.kind).toBe('kernel');
-    expect(back.stacks.find((s) => s.values[0] === 5)!.labels).toEqual({ tid: 4242, comm: 'server' });
+    expect(stackList(back).find((s) => s.values[0] === 5)!.labels).toEqual({ tid: 4242, comm: 'server' });
   });
 });
 
@@ -107,9 +107,9 @@ describe('profileFromSyscalls and syscallsFromProfile', () => {
     expect(profile.defaultSampleType).toBe(0);
     expect([0, 1, 2].map((i) => profileTotal(profile, i))).toEqual([1355, 412, 762_446_000]);
     expect(profile.frames.every((f) => f.kind === 'syscall')).toBe(true);
-    expect(profile.stacks.every((s) => s.frames.length === 1)).toBe(true);
+    expect(stackList(profile).every((s) => s.frames.length === 1)).toBe(true);
     // Failed calls with a known errno carry it as a label, so pprof -tagfocus errno=EAGAIN works.
-    const eagain = profile.stacks.find((s) => s.labels?.errno === 'EAGAIN')!;
+    const eagain = stackList(profile).find((s) => s.labels?.errno === 'EAGAIN')!;
     expect(eagain.values).toEqual([400, 400, 0]);
   });
 
@@ -126,7 +126,7 @@ describe('profileFromSyscalls and syscallsFromProfile', () => {
   it('keeps an inconsistent errno breakdown out of the labels rather than change totals', () => {
     const odd = tableFromRows([{ name: 'read', calls: 3, errors: 1, errnos: { EAGAIN: 2 }, seconds: 0 }], false);
     const profile = profileFromSyscalls(odd);
-    expect(profile.stacks).toEqual([{ frames: [0], values: [3, 1, 0] }]);
+    expect(stackList(profile)).toEqual([{ frames: [0], values: [3, 1, 0] }]);
     expect(syscallsFromProfile(profile)!.hasTime).toBe(false);
   });
 

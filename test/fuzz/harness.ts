@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { NetprobeError } from '../../src/model/errors.js';
+import { stackList } from '../../src/model/profile.js';
 import type { InputFormat } from '../../src/parse/types.js';
 import { readInput, type LoadedInput } from '../../src/run/input.js';
 import { FIXTURES } from '../helpers.js';
@@ -96,7 +97,7 @@ export function nonsense(loaded: LoadedInput): string | undefined {
   }
   const profile = loaded.profile;
   if (profile) {
-    for (const stack of profile.stacks) {
+    for (const stack of stackList(profile)) {
       if (stack.values.length !== profile.sampleTypes.length) return `a stack with ${stack.values.length} values for ${profile.sampleTypes.length} sample types`;
       for (const v of stack.values) if (!Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER) return `stack value ${v}`;
       for (const f of stack.frames) if (profile.frames[f] === undefined) return `frame id ${f} of ${profile.frames.length}`;

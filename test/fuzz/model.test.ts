@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toPprof } from '../../src/export/pprof.js';
-import { ProfileBuilder, type Frame, type FrameKind, type LabelValue, type Profile } from '../../src/model/profile.js';
+import { ProfileBuilder, stackList, type Frame, type FrameKind, type LabelValue, type Profile } from '../../src/model/profile.js';
 import { parsePprof } from '../../src/parse/pprof.js';
 import { diffFlameTree, flameTrees, FrameTableBuilder, kindCode, MAX_DEPTH, ROOT_NAME, type FlameNode, type FrameTable } from '../../src/render/flame-tree.js';
 import { params } from './harness.js';
@@ -60,7 +60,7 @@ describe('ProfileBuilder', () => {
           expected.set(key, sum.map((v, i) => v + s.values[i]!));
         }
         const p = buildProfile(input);
-        const got = new Map(p.stacks.map((s) => [`${s.frames.map((f) => frameText(p.frames[f]!)).join('|')} ${labelText(s.labels)}`, s.values]));
+        const got = new Map(stackList(p).map((s) => [`${s.frames.map((f) => frameText(p.frames[f]!)).join('|')} ${labelText(s.labels)}`, s.values]));
         expect(got).toEqual(expected);
         expect(new Set(p.frames.map(frameText)).size).toBe(p.frames.length);
       }),
@@ -147,7 +147,7 @@ describe('flame trees', () => {
         const frames = new FrameTableBuilder();
         const trees = flameTrees(profile, frames, { minFraction });
         trees.forEach((tree, t) => {
-          const paths = profile.stacks
+          const paths = stackList(profile)
             .filter((s) => (s.values[t] ?? 0) > 0)
             .map((s) => ({ path: s.frames.map((f) => [profile.frames[f]!.name, kindCode(profile.frames[f]!.kind)] as [string, string]), value: s.values[t]!, base: 0 }));
           const naive = naiveTree(paths, minFraction);
@@ -168,7 +168,7 @@ describe('flame trees', () => {
         const frames = new FrameTableBuilder();
         const [tree] = flameTrees(profile, frames, { minFraction: 0 });
         const naive = naiveTree(
-          profile.stacks.map((s) => ({ path: s.frames.map((f) => [profile.frames[f]!.name, 'u'] as [string, string]), value: s.values[0]!, base: 0 })),
+          stackList(profile).map((s) => ({ path: s.frames.map((f) => [profile.frames[f]!.name, 'u'] as [string, string]), value: s.values[0]!, base: 0 })),
           0,
         );
         expect(dumpTree(tree!.root, frames.table)).toEqual(naive.lines);
@@ -210,7 +210,7 @@ describe('pprof export', () => {
         // starts a location, so it is never inlined); frames differing in nothing else merge, so values are summed.
         const text = (p: Profile) => {
           const sums = new Map<string, number[]>();
-          for (const s of p.stacks) {
+          for (const s of stackList(p)) {
             const key = `${s.frames.map((f, i) => JSON.stringify([p.frames[f]!.name || '??', i > 0 && !!p.frames[f]!.inlined])).join('|')} ${labelText(s.labels)}`;
             const sum = sums.get(key) ?? s.values.map(() => 0);
             sums.set(key, sum.map((v, i) => v + s.values[i]!));

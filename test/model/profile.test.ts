@@ -1,12 +1,13 @@
 // The profile builder (STYLE.md rule 5): frames and stacks interned, zero-weight samples kept out, and what it
 // is given copied, so a parser reusing its arrays cannot change a profile behind the builder's back.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NetprobeError } from '../../src/model/errors.js';
-import { CPU_SAMPLE_TYPES, FrameInterner, ProfileBuilder, profileTotal, sampleTypeIndex, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../../src/model/profile.js';
+import { CPU_SAMPLE_TYPES, FrameInterner, ProfileBuilder, profileTotal, sampleTypeIndex, stackList, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../../src/model/profile.js';
 
 /** `frame;frame;frame values [labels]` lines: the profile as a reader checks it. */
 function dump(p: Profile): string[] {
-  return p.stacks.map((s) => {
+  return stackList(p).map((s) => {
     const labels = s.labels ? ` ${JSON.stringify(s.labels)}` : '';
     return `${s.frames.map((id) => p.frames[id]!.name).join(';')} ${s.values.join(',')}${labels}`;
   });
@@ -25,7 +26,7 @@ describe('ProfileBuilder', () => {
     b.add([{ ...server }, { ...main }, { ...read }], [1, 0, 100]);
     const p = b.build();
     expect(p.frames.map((f) => f.name)).toEqual(['server', 'main', 'read', 'write']);
-    expect(p.stacks.map((s) => s.frames)).toEqual([
+    expect(stackList(p).map((s) => s.frames)).toEqual([
       [0, 1, 2],
       [0, 1, 3],
     ]);
@@ -93,6 +94,88 @@ describe('ProfileBuilder', () => {
     values[0] = 1000;
     labels.tid = 2;
     expect(dump(b.build())).toEqual(['server;read 1,0,100 {"tid":1}']);
+  });
+});
+
+describe('StackTable', () => {
+  const frameArb = fc.record({ name: fc.constantFrom('a', 'b', 'c', 'read', ''), kind: fc.constantFrom(undefined, 'kernel' as const) }).map((f) => (f.kind ? f : { name: f.name }));
+  const sampleArb = fc.record({
+    frames: fc.array(frameArb, { maxLength: 5 }),
+    values: fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
+    labels: fc.option(fc.record({ tid: fc.integer({ min: 1, max: 3 }) }), { nil: undefined }),
+  });
+
+  it('every accessor agrees with the stack as plain arrays (at, stackList), which merge like a map', () => {
+    fc.assert(
+      fc.property(fc.array(sampleArb, { maxLength: 40 }), (samples) => {
+        const b = new ProfileBuilder(SYSCALL_SAMPLE_TYPES);
+        const expected = new Map<string, number[]>();
+        for (const s of samples) {
+          b.add(s.frames, s.values, s.labels);
+          if (s.values.every((v) => v === 0)) continue;
+          const key = JSON.stringify([s.frames.map((f) => [f.name, f.kind]), s.labels?.tid]);
+          expected.set(key, (expected.get(key) ?? [0, 0, 0]).map((v, i) => v + s.values[i]!));
+        }
+        const p = b.build();
+        const t = p.stacks;
+        expect(t.count).toBe(expected.size);
+        expect(t.offsets[t.count]).toBe(t.frameIds.length);
+        expect(t.valueData.length).toBe(t.count * 3);
+        const list = stackList(p);
+        const got = new Map<string, number[]>();
+        list.forEach((s, i) => {
+          expect(s).toEqual(t.at(i));
+          expect(Array.from(t.frames(i))).toEqual(s.frames);
+          expect(t.frameCount(i)).toBe(s.frames.length);
+          expect(t.end(i) - t.start(i)).toBe(s.frames.length);
+          s.frames.forEach((f, d) => expect(t.frame(i, d)).toBe(f));
+          expect(t.leaf(i)).toBe(s.frames.at(-1) ?? -1);
+          expect(t.values(i)).toEqual(s.values);
+          s.values.forEach((v, type) => expect(t.value(i, type)).toBe(v));
+          expect(t.value(i, 3)).toBe(0);
+          expect(t.labels(i)).toEqual(s.labels);
+          got.set(JSON.stringify([s.frames.map((f) => [p.frames[f]!.name, p.frames[f]!.kind]), s.labels?.tid]), s.values);
+        });
+        expect(t.hasLabels).toBe(list.some((s) => s.labels));
+        expect(got).toEqual(expected);
+      }),
+      { seed: 20261129, numRuns: 100 },
+    );
+  });
+
+  it('addStack reads only the first frameCount frame ids', () => {
+    const b = new ProfileBuilder(CPU_SAMPLE_TYPES);
+    const ids = [b.frameId(server), b.frameId(main), b.frameId(read)];
+    b.addStack(ids, [1, 10], undefined, 2);
+    b.addStack(ids, [1, 10]);
+    b.addStack([ids[0]!, ids[1]!], [2, 20]);
+    expect(dump(b.build())).toEqual(['server;main 3,30', 'server;main;read 1,10']);
+  });
+
+  it('an empty profile has an empty table', () => {
+    const p = new ProfileBuilder(CPU_SAMPLE_TYPES).build();
+    expect(p.stacks.count).toBe(0);
+    expect(stackList(p)).toEqual([]);
+    expect(profileTotal(p)).toBe(0);
+  });
+});
+
+describe('FrameInterner.named', () => {
+  it('finds a frame by a range of a longer text, making a frame only for a name not seen before', () => {
+    const interner = new FrameInterner();
+    const made: string[] = [];
+    const make = (name: string): Frame => {
+      made.push(name);
+      return { name, kind: 'kernel' };
+    };
+    const text = 'main;read;main';
+    expect(interner.named(text, 0, 4, make)).toBe(0);
+    expect(interner.named(text, 5, 9, make)).toBe(1);
+    expect(interner.named(text, 10, 14, make)).toBe(0);
+    expect(interner.id({ name: 'read', kind: 'kernel' })).toBe(1);
+    expect(interner.id({ name: 'read' })).toBe(2);
+    expect(interner.named('read', 0, 4, make)).toBe(1);
+    expect(made).toEqual(['main', 'read']);
   });
 });
 

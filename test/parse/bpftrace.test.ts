@@ -1,7 +1,7 @@
 // bpftrace output (text and -f json) from real captures on fixtures/bpftrace/src/ground-truth.c:
 // 3 threads x (1000 getppid, 50 openat -> ENOENT, 20 close -> EBADF).
 import { describe, expect, it } from 'vitest';
-import { profileTotal } from '../../src/model/profile.js';
+import { profileTotal, stackList } from '../../src/model/profile.js';
 import type { SyscallRow } from '../../src/model/syscalls.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import { detectTextFormat } from '../../src/parse/detect.js';
@@ -142,7 +142,7 @@ describe('bpftrace parser', () => {
     const { result, warnings } = await parseFixture('netprobe-script-at-return-stacks.txt');
     const profile = result.profile!;
     const byLeaf = new Map<string, number>();
-    for (const s of profile.stacks) {
+    for (const s of stackList(profile)) {
       const leaf = profile.frames[s.frames.at(-1)!]!.name;
       byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0) + s.values[0]!);
     }
@@ -266,13 +266,13 @@ describe('bpftrace parser', () => {
       // Identical stack text from different threads is printed once per thread; all of it is summed.
       expect(profileTotal(profile, 0)).toBe(result.syscalls!.totals.calls);
       const leaves = new Map<string, number>();
-      for (const s of profile.stacks) {
+      for (const s of stackList(profile)) {
         const leaf = profile.frames[s.frames[s.frames.length - 1]!]!;
         expect(leaf.kind).toBe('syscall');
         leaves.set(leaf.name, (leaves.get(leaf.name) ?? 0) + s.values[0]!);
       }
       expect(leaves.get('getppid')).toBe(3000);
-      const read = profile.stacks.find((s) => profile.frames[s.frames.at(-1)!]!.name === 'read')!;
+      const read = stackList(profile).find((s) => profile.frames[s.frames.at(-1)!]!.name === 'read')!;
       expect(read.frames.map((id) => profile.frames[id]!)).toEqual([
         { name: '__libc_read', kind: 'user', address: expect.any(Number), module: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
         { name: 'read', kind: 'syscall' },
@@ -285,7 +285,7 @@ describe('bpftrace parser', () => {
     const profile = result.profile!;
     expect(profile.sampleTypes).toEqual([{ type: 'samples', unit: 'count' }]);
     expect(profileTotal(profile)).toBe(221);
-    const first = profile.stacks[0]!.frames.map((id) => profile.frames[id]!);
+    const first = stackList(profile)[0]!.frames.map((id) => profile.frames[id]!);
     expect(first[0]).toEqual({ name: '__libc_read', kind: 'user' });
     expect(first[1]).toEqual({ name: 'entry_SYSCALL_64_after_hwframe', kind: 'kernel' });
     expect(first.at(-1)!.name).toBe('read_zero');

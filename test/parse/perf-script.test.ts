@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { toFolded } from '../../src/export/folded.js';
-import { profileTotal } from '../../src/model/profile.js';
+import { profileTotal, stackList } from '../../src/model/profile.js';
 import { detectTextFormat } from '../../src/parse/detect.js';
 import { foldedParser } from '../../src/parse/folded.js';
 import { collapsedFrames, parseFrameLine, parsePerfHeader, perfScriptParser, tidyGeneric } from '../../src/parse/perf-script.js';
@@ -61,9 +61,9 @@ describe('perf script fixtures', () => {
     const samples = profileTotal(profile, 0);
     expect(samples).toBe(74);
     expect(profileTotal(profile, 1)).toBe(samples * 1001001);
-    const root = profile.frames[profile.stacks[0]!.frames[0]!]!;
+    const root = profile.frames[stackList(profile)[0]!.frames[0]!]!;
     expect(root).toEqual({ name: 'busy', kind: 'process' });
-    expect(profile.stacks[0]!.labels).toEqual({ tid: 1880 });
+    expect(stackList(profile)[0]!.labels).toEqual({ tid: 1880 });
   });
 
   it('go method names keep their parentheses', async () => {

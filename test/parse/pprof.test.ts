@@ -4,7 +4,7 @@ import * as pprof from 'pprof-format';
 import { describe, expect, it } from 'vitest';
 import { toPprof } from '../../src/export/pprof.js';
 import { ParseError } from '../../src/model/errors.js';
-import { profileTotal, type Profile } from '../../src/model/profile.js';
+import { profileTotal, stackList, type Profile } from '../../src/model/profile.js';
 import { looksLikePprof, parsePprof } from '../../src/parse/pprof.js';
 import { fixture } from '../helpers.js';
 
@@ -12,7 +12,7 @@ const raw = (name: string) => gunzipSync(readFileSync(fixture('pprof', name)));
 
 // A readable dump: one `root;...;leaf values {labels}` line per stack, inlined frames marked with `+`.
 function dump(profile: Profile): string[] {
-  return profile.stacks
+  return stackList(profile)
     .map((s) => {
       const names = s.frames.map((f) => `${profile.frames[f]!.name}${profile.frames[f]!.inlined ? '+' : ''}`);
       const labels = s.labels ? ` ${JSON.stringify(s.labels)}` : '';
@@ -22,7 +22,7 @@ function dump(profile: Profile): string[] {
 }
 
 function inlinedInStacks(profile: Profile): string[] {
-  const used = new Set(profile.stacks.flatMap((s) => s.frames));
+  const used = new Set(stackList(profile).flatMap((s) => s.frames));
   return [...used].map((i) => profile.frames[i]!).filter((f) => f.inlined).map((f) => `${f.name}@${f.address}:${f.line}`).sort();
 }
 
@@ -146,9 +146,9 @@ describe('parsePprof on other shapes', () => {
     const { profile, syscalls } = parsePprof(bytes, 'syscalls.pb');
     expect(syscalls!.rows).toEqual([{ name: 'read', calls: 16, errors: 4, errnos: { EAGAIN: 4 }, seconds: 0.000006 }]);
     expect(syscalls!.totals).toEqual({ calls: 16, errors: 4, seconds: 0.000006 });
-    const leaves = profile!.stacks.map((st) => profile!.frames[st.frames[st.frames.length - 1]!]!);
+    const leaves = stackList(profile!).map((st) => profile!.frames[st.frames[st.frames.length - 1]!]!);
     expect(leaves.every((f) => f.kind === 'syscall' && f.name === 'read')).toBe(true);
-    expect(profile!.frames[profile!.stacks[0]!.frames[0]!]!).toMatchObject({ name: 'handle_conn' });
+    expect(profile!.frames[stackList(profile!)[0]!.frames[0]!]!).toMatchObject({ name: 'handle_conn' });
   });
 
   it('throws a ParseError naming the file for broken references and value counts', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/model/errors.js';
-import { profileTotal } from '../../src/model/profile.js';
+import { profileTotal, stackList } from '../../src/model/profile.js';
 import type { SyscallTable } from '../../src/model/syscalls.js';
 import { detectTextFormat } from '../../src/parse/detect.js';
 import { classifyLine, parseStackFrame } from '../../src/parse/strace-line.js';
@@ -227,7 +227,7 @@ describe('calls that never return', () => {
     const profile = result.profile!;
     expect(profileTotal(profile, 0)).toBe(table.totals.calls);
     const names = (frames: readonly number[]) => frames.map((id) => profile.frames[id]!.name);
-    const leafIs = (name: string) => profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === name);
+    const leafIs = (name: string) => stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === name);
     expect(leafIs('exit').reduce((n, s) => n + s.values[0]!, 0)).toBe(2);
     // Both exits come from glibc's thread start code (pthread_exit unwinds back to it), so they carry its frames;
     // exit_group comes from libc's exit() after main returned.
@@ -250,7 +250,7 @@ describe('strace -k stacks become a syscall profile', () => {
     expect(table.totals).toMatchObject({ calls: 63, errors: 22 });
 
     const names = (frames: readonly number[]) => frames.map((id) => profile.frames[id]!.name);
-    const getpid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getpid');
+    const getpid = stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getpid');
     expect(getpid.reduce((n, s) => n + s.values[0]!, 0)).toBe(21);
     expect(names(getpid[0]!.frames)).toEqual(['_start', '__libc_start_main', '__libc_init_first', 'main', '__getpid', 'getpid']);
     const leaf = profile.frames[getpid[0]!.frames.at(-1)!]!;
@@ -259,10 +259,10 @@ describe('strace -k stacks become a syscall profile', () => {
     expect(libcFrame).toMatchObject({ kind: 'user', module: '/usr/lib/x86_64-linux-gnu/libc.so.6' });
     expect(getpid[0]!.labels).toMatchObject({ tid: expect.any(Number) });
 
-    const enoent = profile.stacks.filter((s) => s.labels?.errno === 'ENOENT');
+    const enoent = stackList(profile).filter((s) => s.labels?.errno === 'ENOENT');
     expect(enoent.reduce((n, s) => n + s.values[1]!, 0)).toBe(14);
     // The worker thread's read: the stack starts in libc's thread start code, not in main.
-    const workerRead = profile.stacks.find((s) => names(s.frames).includes('worker'));
+    const workerRead = stackList(profile).find((s) => names(s.frames).includes('worker'));
     expect(names(workerRead!.frames).slice(-3)).toEqual(['worker', 'read', 'read']);
   });
 
@@ -271,7 +271,7 @@ describe('strace -k stacks become a syscall profile', () => {
     const signal = lines.findIndex((l) => l.includes('--- SIGUSR1'));
     expect(lines[signal + 1]).toMatch(/^ > /);
     const { result } = await parseLog(log('mix-k.log'));
-    const rtSigreturn = result.profile!.stacks.filter((s) => result.profile!.frames[s.frames.at(-1)!]!.name === 'rt_sigreturn');
+    const rtSigreturn = stackList(result.profile!).filter((s) => result.profile!.frames[s.frames.at(-1)!]!.name === 'rt_sigreturn');
     expect(rtSigreturn).toEqual([]); // not traced with this -e filter
   });
 

@@ -5,7 +5,7 @@ import { profileFromSyscalls } from '../../src/model/syscall-profile.js';
 import { REPORT_CSP, renderReportHtml } from '../../src/render/report-html.js';
 import { perRequestByFamily } from '../../src/report/normalise.js';
 import { compareRuns, type CompareRun } from '../../src/report/compare.js';
-import type { Profile } from '../../src/model/profile.js';
+import { stackList, type Profile } from '../../src/model/profile.js';
 import { fixture } from '../helpers.js';
 
 async function table(file: string) {
@@ -95,7 +95,7 @@ describe('renderReportHtml', () => {
   it('draws the CPU profiles it is given, under the caption it is given', async () => {
     const run = await readInput(fixture('models', 'runs', 'go-nethttp-cpu'));
     const cpu = run.meta!.cpuProfile!;
-    expect(cpu.stacks.some((s) => s.frames.length > 10)).toBe(true);
+    expect(stackList(cpu).some((s) => s.frames.length > 10)).toBe(true);
     const html = renderReportHtml({
       title: 't',
       comparison: compareRuns([{ name: 'go-nethttp', syscalls: run.syscalls! }]),

@@ -1,6 +1,6 @@
 // The tracer's own frames in a CPU profile are marked as observer cost, and their share is measured.
 import { describe, expect, it } from 'vitest';
-import { CPU_SAMPLE_TYPES, ProfileBuilder, type Frame } from '../../src/model/profile.js';
+import { CPU_SAMPLE_TYPES, ProfileBuilder, stackList, type Frame } from '../../src/model/profile.js';
 import { isObserverFrame, markObserverCost } from '../../src/report/observer-cost.js';
 
 function profile(stacks: [Frame[], number][]) {
@@ -29,7 +29,7 @@ describe('markObserverCost', () => {
     expect(kinds['entry_SYSCALL_64']).toBe('kernel');
     expect(kinds['main.handler']).toBe('user');
     // Values and stacks are untouched: only the frames' kinds change.
-    expect(marked.stacks).toEqual(p.stacks);
+    expect(stackList(marked)).toEqual(stackList(p));
   });
 
   it('leaves a profile without tracer frames as it is, with a share of 0', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordMappings, type ProcessMappings } from '../../src/capture/mappings.js';
-import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../../src/model/profile.js';
+import { ProfileBuilder, stackList, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '../../src/model/profile.js';
 import { readElfSymbols, type ElfSymbol } from '../../src/parse/elf-symbols.js';
 import { Symbolizer } from '../../src/run/symbolize.js';
 import { toolAvailable } from '../helpers.js';
@@ -67,7 +67,7 @@ function profileOf(stacks: { frames: Frame[]; thread?: number }[]): Profile {
   return b.build();
 }
 
-const names = (p: Profile) => p.stacks.map((s) => s.frames.map((id) => p.frames[id]!.name).join(';'));
+const names = (p: Profile) => stackList(p).map((s) => s.frames.map((id) => p.frames[id]!.name).join(';'));
 
 describe('Symbolizer', () => {
   it.skipIf(!hasGcc)("names the program's and libc's frames from the mappings recorded while it ran, with the file as module", () => {
@@ -77,7 +77,7 @@ describe('Symbolizer', () => {
     const symbols = new Symbolizer(ran.mappings);
     const named = symbols.resolve(profile, 'syscall stacks');
     expect(names(named)).toEqual(['beta;alpha;getppid;getppid']);
-    const frames = named.stacks[0]!.frames.map((id) => named.frames[id]!);
+    const frames = stackList(named)[0]!.frames.map((id) => named.frames[id]!);
     expect(frames[0]).toEqual({ name: 'beta', kind: 'user', address: beta + 4, module: ran.program });
     expect(frames[2]!.module).toMatch(/\/libc\.so\.6$/);
     expect(symbols.notes).toEqual(['syscall stacks: named 3 of 3 user frames the tracer left unnamed, from the mappings recorded while the target ran']);

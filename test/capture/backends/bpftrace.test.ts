@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachBpftrace, bpftraceCommand } from '../../../src/capture/backends/bpftrace.js';
 import { bpftraceSyscallScript } from '../../../src/capture/bpftrace-script.js';
+import { stackList } from '../../../src/model/profile.js';
 import { isRoot, toolAvailable } from '../../helpers.js';
 import { buildC } from '../../e2e/trace-support.js';
 import { groundTruthCounts, groundTruthRows, parsedOutput, traceHeld } from './support.js';
@@ -68,7 +69,7 @@ describe.skipIf(!ready)('attachBpftrace on real processes (root)', () => {
     expect(output).toMatchObject({ role: 'syscalls', output: { file: 'raw/bpftrace.txt', format: 'bpftrace' }, stacks: true, notes: [] });
     expect(readFileSync(join(runDir, 'raw', 'netprobe.bt'), 'utf8')).toContain('ustack(perf)');
     const profile = (await parsedOutput(runDir, output)).profile!;
-    const getppid = profile.stacks.filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
+    const getppid = stackList(profile).filter((s) => profile.frames[s.frames.at(-1)!]!.name === 'getppid');
     expect(getppid.reduce((n, s) => n + s.values[0]!, 0)).toBe(1000);
   }, 60_000);
 });

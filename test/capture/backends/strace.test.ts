@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachStrace, straceArgs } from '../../../src/capture/backends/strace.js';
+import { stackList } from '../../../src/model/profile.js';
 import { toolAvailable } from '../../helpers.js';
 import { buildC } from '../../e2e/trace-support.js';
 import { groundTruthCounts, groundTruthRows, parsedOutput, traceHeld } from './support.js';
@@ -79,7 +80,7 @@ describe.skipIf(!ready)('attachStrace on real processes', () => {
     const log = readFileSync(join(runDir, 'raw', 'strace.log'), 'utf8');
     expect(log).toMatch(new RegExp(`^ > ${program}\\(work\\+0x[0-9a-f]+\\) \\[0x[0-9a-f]+\\]$`, 'm'));
     const profile = (await parsedOutput(runDir, output)).profile!;
-    expect(profile.stacks.some((s) => s.frames.length > 1 && profile.frames[s.frames.at(-1)!]!.name === 'getppid')).toBe(true);
+    expect(stackList(profile).some((s) => s.frames.length > 1 && profile.frames[s.frames.at(-1)!]!.name === 'getppid')).toBe(true);
   }, 60_000);
 
   it('a process that makes no syscall while traced: no output file to parse, 0 threads', async () => {
