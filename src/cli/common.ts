@@ -2,7 +2,7 @@
 import { lstat } from 'node:fs/promises';
 import { NetprobeError } from '../model/errors.js';
 import type { ParseWarning } from '../run/types.js';
-import { writeFileAtomic } from '../run/write.js';
+import { writeFileAtomic, type OutputData } from '../run/write.js';
 
 /**
  * Writes data to a file or to stdout for `-`/undefined. The file is written whole under a temporary name and
@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../run/write.js';
  */
 export async function writeOutput(
   out: string | undefined,
-  data: string | Uint8Array,
+  data: OutputData,
   options: { force?: boolean; binary?: boolean } = {},
 ): Promise<void> {
   if (out === undefined || out === '-') {
@@ -21,9 +21,11 @@ export async function writeOutput(
         hint: 'Use `-o <file>` or pipe the output.',
       });
     }
-    await new Promise<void>((resolve, reject) => {
-      process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
-    });
+    for (const chunk of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) {
+      await new Promise<void>((resolve, reject) => {
+        process.stdout.write(chunk, (err) => (err ? reject(err) : resolve()));
+      });
+    }
     return;
   }
   const existing = await lstat(out).catch(() => undefined);

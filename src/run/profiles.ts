@@ -1,6 +1,6 @@
 // What the offline commands (convert, flame, diff, summary, check) take from a loaded input: its profile,
 // its syscall table, and the encodings they write. The CLI renders and writes; this module decides.
-import { foldedStacks, toFolded } from '../export/folded.js';
+import { foldedChunks, foldedStacks } from '../export/folded.js';
 import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '../export/json.js';
 import { NetprobeError } from '../model/errors.js';
 import { sampleTypeIndex, type Profile } from '../model/profile.js';
@@ -17,6 +17,7 @@ import {
   type DiffRow,
 } from '../report/diff-folded.js';
 import type { LoadedInput } from './input.js';
+import type { OutputData } from './write.js';
 
 /** The stacks to draw or convert: the input's profile, else one stack per syscall of its table. */
 export function profileOf(loaded: LoadedInput): Profile {
@@ -68,7 +69,7 @@ export type ConvertFormat = 'pprof' | 'folded' | 'json';
  * `convert`: the bytes of `profile` (with `sampleType` as its default) in `format`. The pprof writer and
  * node:zlib are imported for that format only: every module loaded costs each run of the CLI.
  */
-export async function encodeProfile(loaded: LoadedInput, profile: Profile, format: ConvertFormat, sampleType?: string): Promise<string | Uint8Array> {
+export async function encodeProfile(loaded: LoadedInput, profile: Profile, format: ConvertFormat, sampleType?: string): Promise<OutputData> {
   const typeIndex = sampleTypeIndex(profile, sampleType);
   const chosen: Profile = { ...profile, defaultSampleType: typeIndex };
   switch (format) {
@@ -77,7 +78,7 @@ export async function encodeProfile(loaded: LoadedInput, profile: Profile, forma
       return gzipSync(toPprof(chosen));
     }
     case 'folded':
-      return toFolded(chosen, typeIndex);
+      return foldedChunks(chosen, typeIndex);
     case 'json': {
       const json: Partial<SyscallsJson> & { profile?: ProfileJson } = {
         ...(loaded.syscalls ? syscallsJson(loaded.syscalls) : {}),

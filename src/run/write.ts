@@ -5,8 +5,11 @@ import { basename, dirname, join } from 'node:path';
 import { NetprobeError } from '../model/errors.js';
 import { shownPath } from '../model/shown-path.js';
 
+/** What a command writes: text, bytes, or bytes in chunks made as they are written (large outputs). */
+export type OutputData = string | Uint8Array | Iterable<Uint8Array>;
+
 /** Writes `data` to `path` atomically (temp file + rename); a failure removes the temp file and names `path`. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: OutputData): Promise<void> {
   // The temporary name only needs to be unlikely to be taken: it is created exclusively (`wx`), so a name that
   // exists, or a symlink planted under it, makes the write fail instead of following it. (node:crypto's
   // randomBytes cost every run ~2 ms to load.)
