@@ -152,7 +152,10 @@ function toModel(bytes: Uint8Array, fail: Fail, budget: DecodeBudget): Profile {
   const strings: string[] = [];
   const sampleTypeMessages: pprof.ValueType[] = [];
   const mappingMessages: pprof.Mapping[] = [];
-  const functionMessages: pprof.Function[] = [];
+  // Functions are kept as byte ranges until the string table is complete: a million decoded Function messages
+  // held at once were ~100 MB of a million-stack profile's peak.
+  const functionStarts: number[] = [];
+  const functionEnds: number[] = [];
   const comments: (number | bigint)[] = [];
   let periodType: pprof.ValueType | undefined;
   const scalars: Record<number, number | bigint> = {};
@@ -160,7 +163,10 @@ function toModel(bytes: Uint8Array, fail: Fail, budget: DecodeBudget): Profile {
     const body = () => bytes.subarray(start, end);
     if (field === 1) sampleTypeMessages.push(pprof.ValueType.decode(body()));
     else if (field === 3) mappingMessages.push(pprof.Mapping.decode(body()));
-    else if (field === 5) functionMessages.push(pprof.Function.decode(body()));
+    else if (field === 5) {
+      functionStarts.push(start);
+      functionEnds.push(end);
+    }
     else if (field === 6) strings.push(utf8.decode(body()));
     else if (field === 11) periodType = pprof.ValueType.decode(body());
     else if (field === 13) eachNumber(bytes, start, end, (v) => comments.push(v));
@@ -192,7 +198,8 @@ function toModel(bytes: Uint8Array, fail: Fail, budget: DecodeBudget): Profile {
   const functionIndex = new IdIndex('function', fail);
   const functionNames: string[] = [];
   const functionFiles: string[] = [];
-  for (const f of functionMessages) {
+  for (let i = 0; i < functionStarts.length; i++) {
+    const f = pprof.Function.decode(bytes.subarray(functionStarts[i], functionEnds[i]));
     functionIndex.add(toNumber(f.id));
     functionNames.push(str(f.name, 'function') || str(f.systemName, 'function') || '??');
     functionFiles.push(str(f.filename, 'function'));
