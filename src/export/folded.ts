@@ -2,6 +2,7 @@
 // sorts them (byte order of the UTF-8 text, i.e. code point order).
 // Reference: https://github.com/brendangregg/FlameGraph/blob/41fee1f99f9276008b7cd112fca19dc3ea84ac32/stackcollapse-perf.pl
 import type { Profile } from '../model/profile.js';
+import { utf8Chunks } from './chunks.js';
 
 /** Sums one sample type per distinct frame-name path; stacks that differ only in labels or addresses merge. */
 export function foldedStacks(profile: Profile, typeIndex = profile.defaultSampleType): Map<string, number> {
@@ -55,28 +56,14 @@ export function* foldedLines(profile: Profile, typeIndex = profile.defaultSample
   }
 }
 
-/**
- * The whole folded text as UTF-8, newline-terminated, in chunks of about FOLDED_CHUNK bytes made as they are
- * asked for: a writer holds one chunk at a time, never the text of it all (a million stacks: 50 MB).
- */
-export function* foldedChunks(profile: Profile, typeIndex = profile.defaultSampleType): Generator<Uint8Array> {
-  let buffer = Buffer.allocUnsafe(FOLDED_CHUNK);
-  let at = 0;
-  for (const line of foldedLines(profile, typeIndex)) {
-    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
-    const most = 3 * (line.length + 1);
-    if (at + most > buffer.length) {
-      if (at > 0) yield buffer.subarray(0, at);
-      buffer = Buffer.allocUnsafe(Math.max(FOLDED_CHUNK, most));
-      at = 0;
-    }
-    at += buffer.write(line, at, 'utf8');
-    buffer[at++] = 0x0a;
-  }
-  if (at > 0) yield buffer.subarray(0, at);
+/** The whole folded text as UTF-8, newline-terminated, in chunks made as they are written (export/chunks.ts). */
+export function foldedChunks(profile: Profile, typeIndex = profile.defaultSampleType): Generator<Uint8Array> {
+  return utf8Chunks(withNewlines(foldedLines(profile, typeIndex)));
 }
 
-const FOLDED_CHUNK = 1 << 20;
+function* withNewlines(lines: Iterable<string>): Generator<string> {
+  for (const line of lines) yield `${line}\n`;
+}
 
 /** The whole folded text, newline-terminated (empty for an empty profile). */
 export function toFolded(profile: Profile, typeIndex = profile.defaultSampleType): string {

@@ -1,5 +1,6 @@
 // The JSON shape of a syscall table, shared by `summary --json`, `convert --format json` and run.json.
 import { stackList, type LabelValue, type Profile, type SampleType } from '../model/profile.js';
+import { utf8Chunks } from './chunks.js';
 import type { SyscallRow, SyscallTable, SyscallTotals } from '../model/syscalls.js';
 
 export interface SyscallsJson {
@@ -34,4 +35,52 @@ export function profileJson(profile: Profile): ProfileJson {
     frames: profile.frames.map((f) => ({ name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) })),
     stacks: stackList(profile).map((s) => ({ frames: s.frames, values: s.values, ...(s.labels ? { labels: { ...s.labels } } : {}) })),
   };
+}
+
+/**
+ * `convert --format json`: exactly `JSON.stringify({ ...syscalls, profile: profileJson(profile) }, null, 2)` and a
+ * newline, as UTF-8 chunks made as they are written. The frames and stacks are written one at a time, never all
+ * as objects nor the text as one string: a million stacks took 1.3 GB that way.
+ */
+export function* jsonDocumentChunks(syscalls: SyscallsJson | undefined, profile: Profile | undefined): Generator<Uint8Array> {
+  yield* utf8Chunks(jsonDocumentText(syscalls, profile));
+}
+
+function* jsonDocumentText(syscalls: SyscallsJson | undefined, profile: Profile | undefined): Generator<string> {
+  const fields = Object.entries(syscalls ?? {}).filter(([, v]) => v !== undefined);
+  if (!profile) {
+    yield `${JSON.stringify(Object.fromEntries(fields), null, 2)}\n`;
+    return;
+  }
+  yield '{\n';
+  for (const [key, value] of fields) yield `  ${JSON.stringify(key)}: ${indented(value, '  ')},\n`;
+  const sampleTypes = profile.sampleTypes.map((t) => ({ ...t }));
+  yield `  "profile": {\n    "sampleTypes": ${indented(sampleTypes, '    ')},\n    "defaultSampleType": ${JSON.stringify(profile.defaultSampleType)},\n`;
+  yield '    "frames": ';
+  yield* jsonArray(profile.frames.length, (i) => {
+    const f = profile.frames[i]!;
+    return { name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) };
+  });
+  yield ',\n    "stacks": ';
+  const stacks = profile.stacks;
+  yield* jsonArray(stacks.count, (i) => {
+    const labels = stacks.labels(i);
+    return { frames: Array.from(stacks.frames(i)), values: stacks.values(i), ...(labels ? { labels: { ...labels } } : {}) };
+  });
+  yield '\n  }\n}\n';
+}
+
+// An array of `count` elements at the profile's depth (its elements indented by 6 spaces), as JSON.stringify(…, null, 2) writes it.
+function* jsonArray(count: number, element: (i: number) => unknown): Generator<string> {
+  if (count === 0) {
+    yield '[]';
+    return;
+  }
+  yield '[\n';
+  for (let i = 0; i < count; i++) yield `      ${indented(element(i), '      ')}${i < count - 1 ? ',\n' : '\n'}`;
+  yield '    ]';
+}
+
+function indented(value: unknown, indent: string): string {
+  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
 }

@@ -1,7 +1,7 @@
 // What the offline commands (convert, flame, diff, summary, check) take from a loaded input: its profile,
 // its syscall table, and the encodings they write. The CLI renders and writes; this module decides.
 import { foldedChunks, foldedStacks } from '../export/folded.js';
-import { profileJson, syscallsJson, type ProfileJson, type SyscallsJson } from '../export/json.js';
+import { jsonDocumentChunks, syscallsJson, type SyscallsJson } from '../export/json.js';
 import { NetprobeError } from '../model/errors.js';
 import { sampleTypeIndex, type Profile } from '../model/profile.js';
 import type { ModelVerdict } from '../model/run.js';
@@ -79,13 +79,8 @@ export async function encodeProfile(loaded: LoadedInput, profile: Profile, forma
     }
     case 'folded':
       return foldedChunks(chosen, typeIndex);
-    case 'json': {
-      const json: Partial<SyscallsJson> & { profile?: ProfileJson } = {
-        ...(loaded.syscalls ? syscallsJson(loaded.syscalls) : {}),
-        ...(loaded.profile ? { profile: profileJson(chosen) } : {}),
-      };
-      return `${JSON.stringify(json, null, 2)}\n`;
-    }
+    case 'json':
+      return jsonDocumentChunks(loaded.syscalls ? syscallsJson(loaded.syscalls) : undefined, loaded.profile ? chosen : undefined);
   }
 }
 
