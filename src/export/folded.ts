@@ -6,21 +6,8 @@ import { utf8Chunks } from './chunks.js';
 
 /** Sums one sample type per distinct frame-name path; stacks that differ only in labels or addresses merge. */
 export function foldedStacks(profile: Profile, typeIndex = profile.defaultSampleType): Map<string, number> {
-  const names = profile.frames.map((f) => f.name);
   const out = new Map<string, number>();
-  const { frameIds } = profile.stacks;
-  // join() makes one flat string per key; `+=` made a rope of a node per frame, flattened again when hashed.
-  const parts: string[] = [];
-  for (let s = 0; s < profile.stacks.count; s++) {
-    const value = profile.stacks.value(s, typeIndex);
-    const start = profile.stacks.start(s);
-    const end = profile.stacks.end(s);
-    if (value === 0 || end === start) continue;
-    parts.length = end - start;
-    for (let i = start; i < end; i++) parts[i - start] = names[frameIds[i]!]!;
-    const key = parts.join(';');
-    out.set(key, (out.get(key) ?? 0) + value);
-  }
+  for (const [path, value] of stackPaths(profile, typeIndex)) out.set(path, (out.get(path) ?? 0) + value);
   return out;
 }
 
@@ -31,19 +18,10 @@ export function foldedStacks(profile: Profile, typeIndex = profile.defaultSample
  * million distinct stacks that map was 100 MB more than the paths themselves.
  */
 export function* foldedLines(profile: Profile, typeIndex = profile.defaultSampleType): Generator<string> {
-  const names = profile.frames.map((f) => f.name);
-  const { frameIds } = profile.stacks;
   const paths: string[] = [];
   const values: number[] = [];
-  const parts: string[] = [];
-  for (let s = 0; s < profile.stacks.count; s++) {
-    const value = profile.stacks.value(s, typeIndex);
-    const start = profile.stacks.start(s);
-    const end = profile.stacks.end(s);
-    if (value === 0 || end === start) continue;
-    parts.length = end - start;
-    for (let i = start; i < end; i++) parts[i - start] = names[frameIds[i]!]!;
-    paths.push(parts.join(';'));
+  for (const [path, value] of stackPaths(profile, typeIndex)) {
+    paths.push(path);
     values.push(value);
   }
   const compare = byteOrder(paths);
@@ -53,6 +31,23 @@ export function* foldedLines(profile: Profile, typeIndex = profile.defaultSample
     let sum = 0;
     for (; i < order.length && paths[order[i]!] === path; i++) sum += values[order[i]!]!;
     yield `${path} ${formatCount(sum)}`;
+  }
+}
+
+/** Each stack with a value and a frame, in stack order: its frame-name path and its value of one sample type. */
+function* stackPaths(profile: Profile, typeIndex: number): Generator<[string, number]> {
+  const names = profile.frames.map((f) => f.name);
+  const { frameIds } = profile.stacks;
+  // join() makes one flat string per path; `+=` made a rope of a node per frame, flattened again when hashed.
+  const parts: string[] = [];
+  for (let s = 0; s < profile.stacks.count; s++) {
+    const value = profile.stacks.value(s, typeIndex);
+    const start = profile.stacks.start(s);
+    const end = profile.stacks.end(s);
+    if (value === 0 || end === start) continue;
+    parts.length = end - start;
+    for (let i = start; i < end; i++) parts[i - start] = names[frameIds[i]!]!;
+    yield [parts.join(';'), value];
   }
 }
 
