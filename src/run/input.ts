@@ -175,7 +175,7 @@ async function parseStream(
   // Text is decoded chunk by chunk as it is pulled: the file's chunks can share one buffer from here on.
   if (chunks && !opened.gzip) chunks.reuse = true;
   const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
-  const detected = options.format ? parserFor(options.format) : detectTextFormat(head);
+  const detected = options.format ? await parserFor(options.format) : await detectTextFormat(head)?.load();
   // Folded stacks' detector is the loosest: text opening with `{` is JSON (a run.json or baseline, maybe cut short).
   const json = options.format === undefined && head.join('\n').trimStart().startsWith('{');
   const parser = json && detected?.format === 'folded' ? null : detected;
