@@ -256,7 +256,7 @@ async function headLines(chunks: AsyncIterable<string>, n: number): Promise<{ he
 }
 
 interface Sniffed {
-  /** The first bytes (at least `n` unless the input is shorter). */
+  /** The first `n` bytes (fewer when the input is shorter). */
   head: Buffer;
   /** All chunks from the start, the sniffed ones included; can be consumed once. */
   chunks(): AsyncIterable<Buffer>;
@@ -282,7 +282,8 @@ async function sniff(stream: AsyncIterable<Buffer>, n: number, file: string): Pr
     throw streamError(file, cause);
   }
   return {
-    head: Buffer.concat(buffered),
+    // A copy of only the bytes asked for: the first chunk alone is a 1 MiB read.
+    head: Buffer.concat(buffered, Math.min(size, n)),
     chunks: () =>
       (async function* () {
         yield* buffered;
