@@ -20,6 +20,7 @@ import { ParseError } from '../model/errors.js';
 import { latencyFromBuckets, type LatencyTable } from '../model/latency.js';
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { COUNT_EXPECTED, isCount } from './counts.js';
+import { detectBpftraceLatency, LATENCY_MAP_LINE as MAP_LINE } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 // netprobe's scripts print this (or a longer line starting so) from BEGIN: src/capture/bpftrace-script.ts
@@ -28,7 +29,6 @@ const READY_LINE = 'netprobe: probes attached';
 const ATTACHING = /^Attaching \d+ probes?\.\.\.\s*$/;
 // bpftrace prints this when it cannot raise the limit; loading works anyway on kernels with memcg accounting.
 const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
-const MAP_LINE = /^(@\w*)(?:\[([^\]]*)\])?: ?(.*)$/;
 const HIST_OPEN = /^@lat\[([^\]]*)\]: ?$/;
 const MAX_LINE = /^@latmax\[([^\]]*)\]: (\d+)\s*$/;
 // `[512K, 1M)   496 |@@@   |`: the label is left-aligned in 16 columns, the count right-aligned in 8 (a label
@@ -39,18 +39,7 @@ const INTEGER = /^-?\d+$/;
 
 export const bpftraceLatencyParser: TextParser = {
   format: 'bpftrace-latency',
-  // Every map in the head is @lat or @latmax: one-liners that mix other maps (e.g. `@lat[nr] = lhist(...)` beside
-  // counts) are the plain bpftrace format's, and so is the ready line alone (the scripts share it).
-  detect(head) {
-    let latency = false;
-    for (const line of head) {
-      const map = MAP_LINE.exec(line);
-      if (!map) continue;
-      if (map[1] !== '@lat' && map[1] !== '@latmax') return false;
-      latency = true;
-    }
-    return latency;
-  },
+  detect: detectBpftraceLatency,
   parse: parseBpftraceLatency,
 };
 

@@ -16,9 +16,9 @@
 import { ParseError } from '../model/errors.js';
 import { OFFCPU_SAMPLE_TYPES, ProfileBuilder, type Frame } from '../model/profile.js';
 import { COUNT_EXPECTED, isCount } from './counts.js';
+import { detectBpftraceOffcpu, OFFCPU_MAP_OPEN as MAP_OPEN } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
-const MAP_OPEN = /^@(offns|offn)\[$/;
 // src/capture/bpftrace-script.ts BPFTRACE_READY_LINE starts so.
 const READY_PREFIX = 'netprobe: probes attached';
 const KEY_END = /^, (\d+)\]: (\d+)\s*$/;
@@ -28,7 +28,7 @@ const FRAME = /^\s+([0-9a-f]+) (\S.*?)(?: \((.*)\))?\s*$/;
 
 export const bpftraceOffcpuParser: TextParser = {
   format: 'bpftrace-offcpu',
-  detect: (head) => head.some((line) => MAP_OPEN.test(line)),
+  detect: detectBpftraceOffcpu,
   parse: parseOffcpu,
 };
 

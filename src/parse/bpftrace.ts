@@ -43,9 +43,9 @@ import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { SyscallTableBuilder } from '../model/syscalls.js';
 import { COUNT_EXPECTED } from './counts.js';
+import { BPFTRACE_ATTACHING as ATTACHING, detectBpftrace } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
-const ATTACHING = /^Attaching \d+ probes?\.\.\.\s*$/;
 // Headings bpftrace's own tools print around print(@map, N), e.g. syscount.bt's "Top 10 syscalls IDs:".
 const TOP_N = /^Top (\d+) [\w ]+:\s*$/;
 const TOOL_BANNER = /^(Counting|Tracing) .*(Ctrl-C|Hit Ctrl-C).*$/;
@@ -69,15 +69,7 @@ const INTEGER = /^-?\d+$/;
 
 export const bpftraceParser: TextParser = {
   format: 'bpftrace',
-  detect(head) {
-    return head.some(
-      (line) =>
-        ATTACHING.test(line) ||
-        /^@\w*(\[.*\])?: -?\d+\s*$/.test(line) ||
-        /^@\w*\[$/.test(line) ||
-        /^\{"type": ?"(attached_probes|map|hist|stats|printf)"/.test(line),
-    );
-  },
+  detect: detectBpftrace,
   parse: parseBpftrace,
 };
 

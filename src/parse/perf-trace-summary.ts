@@ -38,13 +38,13 @@ import { ParseError } from '../model/errors.js';
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { NEVER_RETURNING, SyscallTableBuilder, type SyscallTable } from '../model/syscalls.js';
 import { COUNT_EXPECTED, isCount } from './counts.js';
+import { detectPerfTraceSummary, PERF_TRACE_SUMMARY_TITLE as SUMMARY_TITLE, PERF_TRACE_SYSCALL_TITLES as SYSCALL_TITLES } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
 /** What a perf trace -s summary leaves out; shown with the table when perf's sys_enter counts are not appended. */
 export const PERF_TRACE_S_NOTE =
   'perf trace -s counts a call only when it returns: exit, exit_group, rt_sigreturn and calls still blocked when the recording ended are not in this table';
 
-const SUMMARY_TITLE = /^ Summary of events:\s*$/;
 // `comm (tid), N events, P%`; comm may itself contain spaces and parentheses, so anchor at the end.
 const THREAD_BLOCK = /^ (.*) \((\d+)\), (\d+) events?, [\d.]+%\s*$/;
 // Newer perf's --summary-mode=total prints one block without a thread.
@@ -63,9 +63,7 @@ const SCRIPT_EVENT = /^\s*(\d+)\s+(?:raw_)?syscalls:sys_(enter|exit):\s+NR (-?\d
 
 export const perfTraceSummaryParser: TextParser = {
   format: 'perf-trace-summary',
-  detect(head) {
-    return head.some((line) => SUMMARY_TITLE.test(line)) && head.some((line) => /^\s+syscall\s+calls\b/.test(line));
-  },
+  detect: detectPerfTraceSummary,
   parse: parsePerfTraceSummary,
 };
 
@@ -237,7 +235,7 @@ export async function parsePerfTraceSummary(lines: AsyncIterable<string>, ctx: P
       lastRow = undefined;
       continue;
     }
-    if (/^\s+syscall\s+calls\b/.test(line)) {
+    if (SYSCALL_TITLES.test(line)) {
       columns = columnsOf(line);
       if (columns.total !== undefined) table.hasTime = true;
       continue;

@@ -21,25 +21,10 @@
 import { ParseError } from '../model/errors.js';
 import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type LabelValue } from '../model/profile.js';
 import { NEVER_RETURNING, SyscallTableBuilder } from '../model/syscalls.js';
-import { classifyLine, isTraceEvent, parseOutcome, parseStackFrame, type Leader, type Outcome } from './strace-line.js';
-import { headerTitles } from './strace-summary.js';
+import { detectStraceLog } from './detectors.js';
+import { classifyLine, parseOutcome, parseStackFrame, type Leader, type Outcome } from './strace-line.js';
+import { headerTitles } from './strace-table.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
-
-const DETECT_LINES = 50;
-
-function detectStraceLog(head: readonly string[]): boolean {
-  let events = 0;
-  let others = 0;
-  let meaningful = 0;
-  for (const line of head) {
-    if (line.trim() === '' || line.startsWith(' > ') || line.startsWith('strace: ') || line.startsWith('[ Process PID=')) continue;
-    if (meaningful++ >= DETECT_LINES) break;
-    if (isTraceEvent(line)) events++;
-    else others++;
-  }
-  // Tracee output interleaves on stderr, so a few foreign lines are fine; a majority is not.
-  return events > 0 && events >= others;
-}
 
 // Cut lines (a tracee or strace itself wrote into the middle of a call line) are rejoined within this window.
 const PARTIAL_WINDOW = 64;

@@ -19,27 +19,11 @@
 // (STRACE_C_NOTE); a strace log (`--strace-log`) or another backend counts them.
 import { ParseError } from '../model/errors.js';
 import { roundSeconds, SyscallTableBuilder } from '../model/syscalls.js';
-import { isTraceEvent } from './strace-line.js';
 import { COUNT_EXPECTED, isCount } from './counts.js';
+import { detectStraceSummary } from './detectors.js';
+import { DIVIDER, dividerExtents, headerTitles, TITLES, type ColumnKey } from './strace-table.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
-type ColumnKey = 'percent' | 'seconds' | 'avg' | 'calls' | 'errors' | 'name' | 'min' | 'max' | 'wallTotal' | 'wallMin' | 'wallMax' | 'wallAvg';
-
-// Titles printed by count.c (`-U` names map onto these); the wall-* ones come with strace 7.1.
-const TITLES: Readonly<Record<string, ColumnKey>> = {
-  '% time': 'percent',
-  seconds: 'seconds',
-  'usecs/call': 'avg',
-  calls: 'calls',
-  errors: 'errors',
-  syscall: 'name',
-  shortest: 'min',
-  longest: 'max',
-  'wall-total': 'wallTotal',
-  'wall-min': 'wallMin',
-  'wall-max': 'wallMax',
-  'wall-avg': 'wallAvg',
-};
 const KNOWN_TITLES = Object.keys(TITLES).join(', ');
 
 interface Column {
@@ -53,41 +37,8 @@ interface Column {
 export const STRACE_C_NOTE =
   'strace -c counts a call only when it returns: exit, exit_group and calls still blocked when tracing ended are not in this table (a strace log, --strace-log, counts them)';
 
-const DIVIDER = /^-+(?: -+)*$/;
 const PERSONALITY = /^System call usage summary for (.+) mode:$/;
 const ROW_EXPECTED = 'a strace -c row with cells under the divider columns';
-
-/** [start, end) of each dash run of a divider line, or undefined when the line is not a divider. */
-export function dividerExtents(line: string): Array<[number, number]> | undefined {
-  if (!DIVIDER.test(line)) return undefined;
-  const extents: Array<[number, number]> = [];
-  for (const m of line.matchAll(/-+/g)) extents.push([m.index!, m.index! + m[0].length]);
-  return extents;
-}
-
-function cut(line: string, extents: ReadonlyArray<readonly [number, number]>, i: number): string {
-  const [start, end] = extents[i]!;
-  return line.slice(start, i === extents.length - 1 ? undefined : end).trim();
-}
-
-/** The titles of a header line cut by the divider below it, when it names a `syscall` column. */
-export function headerTitles(header: string, divider: string): string[] | undefined {
-  const extents = dividerExtents(divider);
-  if (!extents || extents.length < 2) return undefined;
-  const titles = extents.map((_, i) => cut(header, extents, i));
-  return titles.includes('syscall') ? titles : undefined;
-}
-
-function detectStraceSummary(head: readonly string[]): boolean {
-  let traceEvents = 0;
-  for (let i = 1; i < head.length; i++) {
-    const titles = headerTitles(head[i - 1]!, head[i]!);
-    // strace -C puts the table after the log; such a file is a log (it has per-errno details).
-    if (titles) return traceEvents < 3 && titles.some((t) => t !== 'syscall' && t in TITLES);
-    if (isTraceEvent(head[i - 1]!)) traceEvents++;
-  }
-  return false;
-}
 
 interface TableState {
   columns: Column[];
