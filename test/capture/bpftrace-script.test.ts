@@ -9,7 +9,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_PREFIX, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
 import { blockedThreads, inFlightLines } from '../../src/capture/in-flight.js';
-import { processState } from '../../src/capture/target.js';
 import { stackList } from '../../src/model/profile.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
 import type { ParseResult } from '../../src/parse/types.js';
@@ -96,9 +95,8 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
   async function capture(args: string[], options: Omit<BpftraceScriptOptions, 'pid'>, stop: 'sigint' | 'target-exit'): Promise<ParseResult> {
     const target = execa(program, args, { stdin: 'pipe', reject: false });
     const script = join(dir, `script-${target.pid}.bt`);
-    // As the capture does: the threads blocked before the attach (main, reading stdin once it runs).
-    await waitForState(target.pid!, 'S');
-    const { blocked } = await blockedThreads([target.pid!]);
+    // As the capture does: the threads blocked before the attach (main, once it is inside its read of stdin).
+    const blocked = await blockedIn(target.pid!, 0);
     writeFileSync(script, bpftraceSyscallScript({ pid: target.pid!, ...options, blocked }));
     const tracer = execa('bpftrace', [script], { reject: false });
     try {
@@ -170,8 +168,13 @@ describe.skipIf(!canRun)('bpftraceSyscallScript under bpftrace (root)', () => {
   }, 60_000);
 });
 
-async function waitForState(pid: number, state: string): Promise<void> {
-  for (let i = 0; i < 200 && (await processState(pid)) !== state; i++) await sleep(10);
+/** The process's blocked threads once its main thread is inside syscall `nr` (up to 2 s). */
+async function blockedIn(pid: number, nr: number): Promise<[number, number][]> {
+  for (let i = 0; ; i++) {
+    const { blocked } = await blockedThreads([pid]);
+    if (blocked.some(([tid, n]) => tid === pid && n === nr) || i >= 200) return blocked;
+    await sleep(10);
+  }
 }
 
 async function waitForLine(child: ResultPromise, wanted: string): Promise<void> {
