@@ -9,9 +9,8 @@
 // Reading the file needs ptrace access to the thread (root has it); a thread or process gone meanwhile has
 // nothing in flight. Read before the attach too: the calls already blocked then were made before the capture.
 import { readdir, readFile } from 'node:fs/promises';
-
-export const IN_FLIGHT_HEADER = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
-export const IN_FLIGHT_UNKNOWN = 'netprobe: calls in flight at the end unknown:';
+import { IN_FLIGHT_HEADER, IN_FLIGHT_UNKNOWN } from '../parse/bpftrace-markers.js';
+import { processState } from './target.js';
 
 /** The lines saying which calls the threads of `pids` are inside now. */
 export async function inFlightLines(pids: readonly number[]): Promise<string[]> {
@@ -39,8 +38,8 @@ export async function blockedThreads(pids: readonly number[]): Promise<{ blocked
       const nr = Number(text.trim().split(' ')[0]);
       if (!Number.isInteger(nr) || nr < 0) continue;
       // A stopped thread (a target held before exec, just after its kill -STOP) is not waiting in a call.
-      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-      if (/^[tT]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+      const state = await processState(pid, Number(tid));
+      if (state === 'T' || state === 't') continue;
       blocked.push([Number(tid), nr]);
     }
   }

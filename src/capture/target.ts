@@ -289,8 +289,8 @@ export async function processName(pid: number): Promise<string | undefined> {
   return comm?.trim() || undefined;
 }
 
-export async function processState(pid: number): Promise<string | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+export async function processState(pid: number, tid?: number): Promise<string | undefined> {
+  const stat = await readFile(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
   // The comm field may contain spaces and parentheses: the state follows the last `)`.
   return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }

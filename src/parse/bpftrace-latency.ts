@@ -20,13 +20,10 @@ import { ParseError } from '../model/errors.js';
 import { latencyFromBuckets, type LatencyTable } from '../model/latency.js';
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { COUNT_EXPECTED, isCount } from './counts.js';
-import { detectBpftraceLatency, LATENCY_MAP_LINE as MAP_LINE } from './detectors.js';
+import { NETPROBE_READY_PREFIX } from './bpftrace-markers.js';
+import { BPFTRACE_ATTACHING as ATTACHING, detectBpftraceLatency, LATENCY_MAP_LINE as MAP_LINE } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
-// netprobe's scripts print this (or a longer line starting so) from BEGIN: src/capture/bpftrace-script.ts
-// BPFTRACE_READY_LINE (parse/ cannot import capture/).
-const READY_LINE = 'netprobe: probes attached';
-const ATTACHING = /^Attaching \d+ probes?\.\.\.\s*$/;
 // bpftrace prints this when it cannot raise the limit; loading works anyway on kernels with memcg accounting.
 const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
 const HIST_OPEN = /^@lat\[([^\]]*)\]: ?$/;
@@ -73,7 +70,7 @@ class LatencyReader {
       this.histogram = undefined;
     }
     if (text.trim() === '' || ATTACHING.test(text) || MEMLOCK_WARNING.test(text)) return;
-    if (text.startsWith(READY_LINE)) {
+    if (text.startsWith(NETPROBE_READY_PREFIX)) {
       this.sawScript = true;
       return;
     }

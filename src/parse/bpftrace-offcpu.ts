@@ -16,11 +16,10 @@
 import { ParseError } from '../model/errors.js';
 import { OFFCPU_SAMPLE_TYPES, ProfileBuilder, type Frame } from '../model/profile.js';
 import { COUNT_EXPECTED, isCount } from './counts.js';
+import { NETPROBE_READY_PREFIX } from './bpftrace-markers.js';
 import { detectBpftraceOffcpu, OFFCPU_MAP_OPEN as MAP_OPEN } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
-// src/capture/bpftrace-script.ts BPFTRACE_READY_LINE starts so.
-const READY_PREFIX = 'netprobe: probes attached';
 const KEY_END = /^, (\d+)\]: (\d+)\s*$/;
 const STACK_SEPARATOR = /^,\s*$/;
 // `\t4667e0 runtime.epollwait.abi0+32 (/srv/app)`, `\tffffffff821f8b58 __schedule+1560`, `\tc00006a598 0xc00006a598 ([unknown])`.
@@ -53,7 +52,7 @@ async function parseOffcpu(lines: AsyncIterable<string>, ctx: ParseContext): Pro
   for await (const line of lines) {
     lineNo++;
     if (map === undefined) {
-      if (line.startsWith(READY_PREFIX)) ready = true;
+      if (line.startsWith(NETPROBE_READY_PREFIX)) ready = true;
       const open = MAP_OPEN.exec(line);
       if (open) {
         map = open[1] as 'offns' | 'offn';

@@ -43,6 +43,7 @@ import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { SyscallTableBuilder } from '../model/syscalls.js';
 import { COUNT_EXPECTED } from './counts.js';
+import { IN_FLIGHT_HEADER, IN_FLIGHT_UNKNOWN, NETPROBE_READY_AT_RETURN, NETPROBE_READY_PREFIX, NETPROBE_READY_RETURNS } from './bpftrace-markers.js';
 import { BPFTRACE_ATTACHING as ATTACHING, detectBpftrace } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
@@ -55,15 +56,9 @@ const KEY_CLOSE = /^(.*)\]: (.*)$/;
 const JSON_EVENT = /^\{"type": ?"/;
 // bpftrace prints this when it cannot raise the limit; loading works anyway on kernels with memcg accounting.
 const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
-// netprobe's own script prints one of these from BEGIN (src/capture/bpftrace-script.ts BPFTRACE_READY_LINE).
-const NETPROBE_READY = 'netprobe: probes attached';
-const NETPROBE_READY_INFLIGHT = 'netprobe: probes attached; @inflight lists calls in flight at the end';
-const NETPROBE_READY_RETURNS = 'netprobe: probes attached; calls in flight at the end = @calls - @returns';
-const NETPROBE_READY_AT_RETURN = 'netprobe: probes attached; calls = @returns + @calls (exits) + @inflight';
-const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS, NETPROBE_READY_AT_RETURN]);
-// What the capture appends after the maps of the AT_RETURN script (src/capture/in-flight.ts).
-const IN_FLIGHT_HEADER = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
-const IN_FLIGHT_UNKNOWN = 'netprobe: calls in flight at the end unknown:';
+// netprobe's own programs print one of these from BEGIN (bpftrace-markers.ts; the older ones here).
+const NETPROBE_READY_INFLIGHT = `${NETPROBE_READY_PREFIX}; @inflight lists calls in flight at the end`;
+const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY_PREFIX, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS, NETPROBE_READY_AT_RETURN]);
 const HIST_BUCKET = /^[[(].*\|/;
 const INTEGER = /^-?\d+$/;
 

@@ -1,0 +1,13 @@
+// The lines netprobe's own bpftrace programs print beside their maps, in one place: the parsers recognise them
+// and the capture (src/capture/bpftrace-script.ts, in-flight.ts) writes them.
+
+/** Every netprobe program's ready line, printed from BEGIN once every probe is attached, starts so. */
+export const NETPROBE_READY_PREFIX = 'netprobe: probes attached';
+/** The two-probe counting program's ready line; the off-CPU and latency programs still print it. */
+export const NETPROBE_READY_RETURNS = `${NETPROBE_READY_PREFIX}; calls in flight at the end = @calls - @returns`;
+/** The counting program's ready line since it counts at sys_exit alone. */
+export const NETPROBE_READY_AT_RETURN = `${NETPROBE_READY_PREFIX}; calls = @returns + @calls (exits) + @inflight`;
+/** Appended after the counting program's maps: the calls in flight at the end follow as `@inflight[<tid>]: <nr>`. */
+export const IN_FLIGHT_HEADER = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
+/** Appended instead when a thread's syscall file could not be read; the reason follows. */
+export const IN_FLIGHT_UNKNOWN = 'netprobe: calls in flight at the end unknown:';
