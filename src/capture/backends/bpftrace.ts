@@ -40,23 +40,26 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   const { blocked } = await blockedThreads(options.pids);
   const { script, env } = bpftraceCommand(options, join(options.runDir, scriptFile), blocked);
   const proc = await startBpftrace(options.runDir, { scriptFile, output, script, env, readyLine: BPFTRACE_COUNT_READY_LINE });
+  // The calls in flight are read right after the stop signal froze the maps (the program's @end), before bpftrace
+  // prints them, and appended once after them, however often stop() is called (a failure's cleanup calls it again).
+  let stopped: Promise<void> | undefined;
+  const stopAndReadInFlight = async (): Promise<void> => {
+    // The processes are listed first (all of /proc): the threads' files are read at the signal itself.
+    const pids = await processTree(options.pid);
+    let inFlight: string[] | undefined;
+    const readInFlight = async () => {
+      inFlight = await inFlightLines(pids);
+    };
+    // Printing stack maps symbolises every frame, which takes a while on big maps.
+    await proc.stop({ graceMs: 30_000, afterFirstSignal: readInFlight });
+    // bpftrace had ended with the target (its main thread exited): nothing of it is left in flight.
+    inFlight ??= await inFlightLines(pids);
+    await appendFile(join(options.runDir, output), `${inFlight.join('\n')}\n`);
+  };
   return {
     label: 'bpftrace',
     exitStatus: () => proc.exitStatus,
-    async stop() {
-      // Right after the stop signal froze the maps (the program's @end), before bpftrace prints them; when the
-      // target ended the capture itself, nothing of it is left in flight.
-      // The processes are listed first (all of /proc): the threads' files are read at the signal itself.
-      const pids = await processTree(options.pid);
-      let inFlight: string[] | undefined;
-      const readInFlight = async () => {
-        inFlight = await inFlightLines(pids);
-      };
-      // Printing stack maps symbolises every frame, which takes a while on big maps.
-      await proc.stop({ graceMs: 30_000, afterFirstSignal: readInFlight });
-      if (inFlight === undefined) await readInFlight();
-      await appendFile(join(options.runDir, output), `${inFlight!.join('\n')}\n`);
-    },
+    stop: () => (stopped ??= stopAndReadInFlight()),
     async collect(): Promise<TracerOutput> {
       const loss = bpftraceLoss(proc);
       return {

@@ -61,6 +61,10 @@ describe.skipIf(!ready)('attachBpftrace on real processes (root)', () => {
     expect(groundTruthRows(parsed, true)).toEqual(groundTruthCounts(true));
     // The main thread and its 3 workers made syscalls.
     expect(parsed.syscalls!.threads).toBe(4);
+    // The calls in flight follow the maps once (stop() was called twice), nothing left of the exited target.
+    const raw = readFileSync(join(runDir, 'raw', 'bpftrace.txt'), 'utf8');
+    expect(raw.split('\n').filter((l) => l.startsWith('netprobe: calls in flight at the end'))).toHaveLength(1);
+    expect(parsed.syscalls!.inFlight).toEqual({});
   }, 60_000);
 
   it('--syscall-stacks: the stack maps are kept as a profile', async () => {

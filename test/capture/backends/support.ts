@@ -43,6 +43,8 @@ export async function traceHeld(
     target.resume();
     await target.process.exited;
     await tracer.stop();
+    // A failure's cleanup stops every tracer again: that must change nothing (bpftrace's in-flight lines once).
+    await tracer.stop();
     return { pid, output: await tracer.collect(), cmdlines };
   } finally {
     await target.process.stop();
