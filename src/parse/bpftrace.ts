@@ -80,8 +80,8 @@ class Collected {
   readonly threads = new Set<string>();
   /** Calls in flight at the end by syscall name (netprobe's @inflight: one entry per thread). */
   readonly inFlight = new Map<string, number>();
-  /** The same by thread: [tid, syscall name]. */
-  readonly inFlightThreads: [string, string][] = [];
+  /** The same by thread: tid -> syscall name. */
+  readonly inFlightThreads = new Map<string, string>();
   /** Completed calls by syscall name (netprobe's @returns), when the output pairs calls with returns. */
   readonly returned = new Map<string, number>();
   /** The output says which calls were in flight (netprobe's script names @inflight or @returns, or the map was printed). */
@@ -268,7 +268,8 @@ class BpftraceReader {
       case 'in-flight':
         // Keyed by thread, valued by the syscall number it was inside.
         d.inFlightKnown = true;
-        d.inFlightThreads.push([scalars[0]!, this.syscall(valueText)]);
+        // A thread is inside one call: an entry seen twice (a section appended twice) counts once.
+        d.inFlightThreads.set(scalars[0]!, this.syscall(valueText));
         return;
       default:
         this.warnOnce(map, role, lineNo, skipMessage(map, role));

@@ -185,6 +185,11 @@ describe('bpftrace parser', () => {
     const known = await parse(['netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall', '@inflight[7]: 0']);
     expect(known.r.syscalls!.inFlight).toEqual({ read: 1 });
     expect(known.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 5 }]);
+    // The same section twice (a file appended to again): each thread is inside one call.
+    const header = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
+    const twice = await parse([header, '@inflight[7]: 0', header, '@inflight[7]: 0']);
+    expect(twice.r.syscalls!.inFlight).toEqual({ read: 1 });
+    expect(twice.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 5 }]);
   });
 
   it('says when @returns holds more returns than calls instead of showing a negative count in flight', async () => {
