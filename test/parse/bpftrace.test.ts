@@ -16,6 +16,18 @@ function row(result: ParseResult, name: string): SyscallRow | undefined {
   return result.syscalls?.rows.find((r) => r.name === name);
 }
 
+/** The parser on these lines (x86_64 numbers), with the warnings it gave. */
+async function parseLines(lines: readonly string[]): Promise<{ r: ParseResult; warnings: { kind: string; message: string }[] }> {
+  const warnings: { kind: string; message: string }[] = [];
+  const r = await bpftraceParser.parse(
+    (async function* () {
+      yield* lines;
+    })(),
+    { file: 'x.txt', options: { arch: 'x86_64' }, warn: (w) => warnings.push(w) },
+  );
+  return { r, warnings };
+}
+
 const GROUND_TRUTH_CALLS = { getppid: 3000, openat: 150, close: 60 };
 
 describe('bpftrace parser', () => {
@@ -166,16 +178,7 @@ describe('bpftrace parser', () => {
 
   it('the sys_exit script says when calls in flight are unknown, and when nothing says so, does not claim none', async () => {
     const base = ['Attaching 9 probes...', 'netprobe: probes attached; calls = @returns + @calls (exits) + @inflight', '@returns[0, 0]: 4', '@threads[7]: 1'];
-    const parse = async (extra: string[]) => {
-      const warnings: { kind: string; message: string }[] = [];
-      const r = await bpftraceParser.parse(
-        (async function* () {
-          yield* [...base, ...extra];
-        })(),
-        { file: 'x.txt', options: { arch: 'x86_64' }, warn: (w) => warnings.push(w) },
-      );
-      return { r, warnings };
-    };
+    const parse = (extra: string[]) => parseLines([...base, ...extra]);
     const unknown = await parse(['netprobe: calls in flight at the end unknown: /proc/7/task/7/syscall: EACCES']);
     expect(unknown.r.syscalls!.inFlight).toBeUndefined();
     expect(unknown.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 4 }]);
@@ -194,13 +197,7 @@ describe('bpftrace parser', () => {
 
   it('says when @returns holds more returns than calls instead of showing a negative count in flight', async () => {
     const lines = ['netprobe: probes attached; calls in flight at the end = @calls - @returns', '@calls[0]: 2', '@calls[1]: 3', '@returns[0, 0]: 3', '@returns[1, 0]: 1'];
-    const warnings: { kind: string; message: string }[] = [];
-    const r = await bpftraceParser.parse(
-      (async function* () {
-        yield* lines;
-      })(),
-      { file: 'x.txt', options: { arch: 'x86_64' }, warn: (w) => warnings.push(w) },
-    );
+    const { r, warnings } = await parseLines(lines);
     expect(r.syscalls!.inFlight).toEqual({ write: 2 });
     expect(warnings.map((w) => [w.kind, w.message])).toEqual([['returns-exceed-calls', 'read: 1 more returns than calls in @returns; its calls in flight are unknown']]);
   });
@@ -208,19 +205,9 @@ describe('bpftrace parser', () => {
   it('says nothing about calls in flight for outputs that cannot tell (older netprobe script, one-liners)', async () => {
     expect((await parseFixture('netprobe-script.txt')).result.syscalls!.inFlight).toBeUndefined();
     expect((await parseFixture('raw-syscalls-by-id.txt')).result.syscalls!.inFlight).toBeUndefined();
-    const idle = await bpftraceParser.parse(
-      (async function* () {
-        yield* ['Attaching 9 probes...', 'netprobe: probes attached; @inflight lists calls in flight at the end', '', ''];
-      })(),
-      { file: 'idle.txt', options: { arch: 'x86_64' }, warn: () => {} },
-    );
+    const idle = (await parseLines(['Attaching 9 probes...', 'netprobe: probes attached; @inflight lists calls in flight at the end', '', ''])).r;
     expect(idle.syscalls!.inFlight).toEqual({});
-    const idleNow = await bpftraceParser.parse(
-      (async function* () {
-        yield* ['Attaching 7 probes...', 'netprobe: probes attached; calls in flight at the end = @calls - @returns', '', '', ''];
-      })(),
-      { file: 'idle.txt', options: { arch: 'x86_64' }, warn: () => {} },
-    );
+    const idleNow = (await parseLines(['Attaching 7 probes...', 'netprobe: probes attached; calls in flight at the end = @calls - @returns', '', '', ''])).r;
     expect(idleNow.syscalls).toEqual({ rows: [], totals: { calls: 0, errors: 0, seconds: 0 }, hasTime: false, threads: 0, inFlight: {} });
   });
 
