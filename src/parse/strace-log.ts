@@ -14,7 +14,8 @@
 //                                                          -> poll: 1 call, and 1 in flight at the end
 //   3866  poll(NULL, 0, 50 <detached ...>                  -> poll: 1 call, and 1 in flight at the end
 //    > /path/mix(main+0x113) [0x140c]                      -> -k frame of the call above, leaf first
-// A call counts when it is made, like the in-kernel backends count it at sys_enter. That is more than
+// A call counts when it is made, as the other backends count it (perf at sys_enter; bpftrace at sys_exit plus the
+// calls in flight at the end and exit/exit_group when made, the same calls). That is more than
 // `strace -c` counts: count.c counts a call when it returns, so its table leaves out exit, exit_group, calls
 // the thread died in and calls still blocked when strace detached (src/count.c count_syscall, called from
 // syscall_exiting_trace only).
