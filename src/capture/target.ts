@@ -35,13 +35,14 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 // is held by a descendant that left the process group (`setsid cmd &`), which no signal of ours reaches.
 const DRAIN_AFTER_EXIT_MS = 1000;
 
-/** A child process in its own process group (so the terminal's Ctrl-C reaches netprobe only, and stopping it reaches its children too). */
-export interface StopOptions {
+interface StopOptions {
   graceMs?: number;
   first?: 'SIGINT' | 'SIGTERM';
+  /** Runs right after the first signal is sent; what it throws is kept for the caller, the escalation goes on. */
   afterFirstSignal?: () => Promise<void>;
 }
 
+/** A child process in its own process group (so the terminal's Ctrl-C reaches netprobe only, and stopping it reaches its children too). */
 export class ManagedProcess {
   readonly pid: number;
   readonly label: string;
@@ -160,16 +161,20 @@ export class ManagedProcess {
   private async escalate(options: StopOptions): Promise<ProcessExit> {
     const grace = options.graceMs ?? 3000;
     const order = options.first === 'SIGTERM' ? STOP_SIGNALS.slice(1) : STOP_SIGNALS;
+    let failed: { error: unknown } | undefined;
     for (const [i, sig] of order.entries()) {
       if (this.hasExited) break;
       this.signal(sig);
       // A stopped process (held target, SIGTSTP) only acts on the signal once continued.
       this.signal('SIGCONT');
-      if (i === 0) await options.afterFirstSignal?.();
+      // Whatever it throws, the process is still stopped (and killed if need be) before the error is passed on.
+      if (i === 0) await options.afterFirstSignal?.().catch((error: unknown) => (failed = { error }));
       if (await settlesWithin(this.ownExit, grace)) break;
     }
     this.signal('SIGKILL');
-    return this.exited.catch(() => ({ exitCode: null, signal: null }));
+    const exit = await this.exited.catch(() => ({ exitCode: null, signal: null }));
+    if (failed) throw failed.error;
+    return exit;
   }
 }
 
@@ -282,13 +287,13 @@ async function waitUntilStopped(proc: ManagedProcess): Promise<void> {
   throw new NetprobeError('environment', `${proc.label} did not reach the point before exec within 10 s`);
 }
 
-/** The one-letter state from /proc/<pid>/stat (R, S, T, Z...), or undefined when the process is gone. */
 /** The process's command name (`/proc/<pid>/comm`, e.g. `nginx`), when it exists. */
 export async function processName(pid: number): Promise<string | undefined> {
   const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => undefined);
   return comm?.trim() || undefined;
 }
 
+/** The one-letter state from /proc/<pid>/stat (R, S, T, Z...), or of one of its threads; undefined when it is gone. */
 export async function processState(pid: number, tid?: number): Promise<string | undefined> {
   const stat = await readFile(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
   // The comm field may contain spaces and parentheses: the state follows the last `)`.

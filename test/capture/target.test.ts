@@ -20,6 +20,21 @@ describe('ManagedProcess', () => {
     expect(await proc.stop({ graceMs: 2000 })).toEqual({ exitCode: null, signal: 'SIGINT' });
   });
 
+  it('stop(): runs afterFirstSignal after the first signal, and still stops the process when it throws', async () => {
+    const proc = new ManagedProcess('sleep', ['30']);
+    const order: string[] = [];
+    const stopping = proc.stop({
+      graceMs: 2000,
+      afterFirstSignal: () => {
+        order.push(proc.hasExited ? 'after exit' : 'before exit');
+        return Promise.reject(new Error('reading /proc failed'));
+      },
+    });
+    await expect(stopping).rejects.toThrow('reading /proc failed');
+    expect(order).toEqual(['before exit']);
+    expect(proc.exitStatus).toEqual({ exitCode: null, signal: 'SIGINT' });
+  });
+
   it('stop(): escalates to SIGTERM and SIGKILL, and kills children left in the group', async () => {
     const tag = marker();
     // The shell ignores INT and TERM (and so does its background child, which inherits that): only KILL works.

@@ -9,8 +9,9 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_LINE, bpftraceSyscallScript } from '../bpftrace-script.js';
+import { IN_FLIGHT_UNKNOWN } from '../../parse/bpftrace-markers.js';
 import { blockedThreads, inFlightLines } from '../in-flight.js';
-import { ManagedProcess, processTree, waitForTracer } from '../target.js';
+import { ManagedProcess, processAlive, processTree, waitForTracer } from '../target.js';
 import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 
 // bpftrace prints "Attaching N probes..." before it loads and attaches them (the verifier may take a
@@ -37,22 +38,38 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   const scriptFile = 'raw/netprobe.bt';
   const output = 'raw/bpftrace.txt';
   // The calls already blocked now were made before the capture: the script does not count their returns.
-  const { blocked } = await blockedThreads(options.pids);
+  const { blocked, unreadable } = await blockedThreads(options.pids);
+  const notes: string[] = [];
+  if (unreadable.length > 0) {
+    notes.push(`bpftrace: the calls threads were blocked in before the capture are unknown (${unreadable[0]}): up to one call per such thread is counted though made before it`);
+  }
   const { script, env } = bpftraceCommand(options, join(options.runDir, scriptFile), blocked);
   const proc = await startBpftrace(options.runDir, { scriptFile, output, script, env, readyLine: BPFTRACE_COUNT_READY_LINE });
   // The calls in flight are read right after the stop signal froze the maps (the program's @end), before bpftrace
   // prints them, and appended once after them, however often stop() is called (a failure's cleanup calls it again).
   let stopped: Promise<void> | undefined;
   const stopAndReadInFlight = async (): Promise<void> => {
+    const endedItself = proc.hasExited;
     // The processes are listed first (all of /proc): the threads' files are read at the signal itself.
-    const pids = await processTree(options.pid);
+    const pids = endedItself ? [...options.pids] : await processTree(options.pid);
     let inFlight: string[] | undefined;
     const readInFlight = async () => {
       inFlight = await inFlightLines(pids);
     };
     // Printing stack maps symbolises every frame, which takes a while on big maps.
-    await proc.stop({ graceMs: 30_000, afterFirstSignal: readInFlight });
-    // bpftrace had ended with the target (its main thread exited): nothing of it is left in flight.
+    const exit = await proc.stop({ graceMs: 30_000, afterFirstSignal: readInFlight });
+    if (exit.signal !== null) {
+      // Killed while printing: its maps may be cut short, and nothing says which calls were in flight.
+      notes.push(`bpftrace: stopped by ${exit.signal} before it had printed all its maps; counts may be missing`);
+      inFlight = [`${IN_FLIGHT_UNKNOWN} bpftrace was stopped by ${exit.signal}`];
+    } else if (endedItself) {
+      // bpftrace ended with the target's main thread: nothing of it is left in flight, unless a process it had
+      // forked before the capture still runs (whose calls cannot be read as of then).
+      let running: number | undefined;
+      for (const pid of options.pids) if (running === undefined && (await processAlive(pid))) running = pid;
+      if (running !== undefined) inFlight = [`${IN_FLIGHT_UNKNOWN} the target's main thread ended the capture while process ${running} still ran`];
+    }
+    // It exited between the check above and the signal: as when it ended itself.
     inFlight ??= await inFlightLines(pids);
     await appendFile(join(options.runDir, output), `${inFlight.join('\n')}\n`);
   };
@@ -68,7 +85,7 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
         output: { file: output, format: 'bpftrace' },
         stacks: options.syscallStacks,
         files: [scriptFile, output],
-        notes: loss.notes,
+        notes: [...notes, ...loss.notes],
       };
     },
   };
