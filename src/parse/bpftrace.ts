@@ -78,6 +78,8 @@ class Collected {
   readonly errnos = new Map<string, Map<string, number>>();
   readonly nanoseconds = new Map<string, number>();
   readonly threads = new Set<string>();
+  /** netprobe's @threads[tid] values (1: made a call; 2: exited; 1000 + nr: seeded as blocked, not returned since). */
+  readonly threadMarks = new Map<string, number>();
   /** Calls in flight at the end by syscall name (netprobe's @inflight: one entry per thread). */
   readonly inFlight = new Map<string, number>();
   /** The same by thread: tid -> syscall name. */
@@ -262,8 +264,7 @@ class BpftraceReader {
         add(d.perThreadCalls, this.syscall(scalars[1]!), value);
         return;
       case 'threads':
-        // The sys_exit script seeds threads blocked before the capture as 1000 + nr: 1 once they returned.
-        if (!d.callsAtReturn || value === 1) d.threads.add(scalars[0]!);
+        d.threadMarks.set(scalars[0]!, value);
         return;
       case 'in-flight':
         // Keyed by thread, valued by the syscall number it was inside.
@@ -324,6 +325,9 @@ class BpftraceReader {
     // bpftrace prints nothing for an empty map: an idle target under netprobe's script leaves no map at all.
     if (!this.sawMap && !this.netprobeScript) throw new ParseError(this.ctx.file, Math.max(lineNo, 1), 'bpftrace output with at least one map of counts');
     const d = this.data;
+    if (!this.netprobeScript && d.returned.size > 0) this.inferDialect(lineNo);
+    // The sys_exit script seeds threads blocked before the capture as 1000 + nr: 1 once they returned.
+    for (const [tid, mark] of d.threadMarks) if (!d.callsAtReturn || mark === 1) d.threads.add(tid);
     // With the sys_exit script, a thread that never returned from a call during the capture (an idle worker in
     // futex) was blocked in one entered before it: no call of the capture. A thread that returned since has
     // entered the one it is in during the capture.
@@ -355,6 +359,18 @@ class BpftraceReader {
     if (profile) result.profile = profile;
     if (d.threads.size > 0) result.meta = { threads: d.threads.size };
     return result;
+  }
+
+  // netprobe's @returns without its ready line (the first lines cut off): @calls holding only exit and exit_group
+  // means the sys_exit script (calls = returns + exits), else the two-probe one (in flight = calls - returns).
+  // Said, since the calls in flight are then unknown or guessed.
+  private inferDialect(lineNo: number): void {
+    const d = this.data;
+    const exitsOnly = [...d.calls.keys()].every((name) => name === 'exit' || name === 'exit_group');
+    if (exitsOnly) d.callsAtReturn = true;
+    else d.inFlightFromReturns = d.inFlightKnown = true;
+    const how = exitsOnly ? 'calls counted at return (netprobe\'s sys_exit script)' : 'calls counted at entry, @calls - @returns in flight';
+    this.warnOnce('dialect', 'no-ready-line', lineNo, `@returns without netprobe's ready line: read as ${how}`);
   }
 
   // Made and not returned. More returns than calls would mean a return paired with a call made before the

@@ -1,5 +1,6 @@
 // bpftrace output (text and -f json) from real captures on fixtures/bpftrace/src/ground-truth.c:
 // 3 threads x (1000 getppid, 50 openat -> ENOENT, 20 close -> EBADF).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { profileTotal, stackList } from '../../src/model/profile.js';
 import type { SyscallRow } from '../../src/model/syscalls.js';
@@ -193,6 +194,20 @@ describe('bpftrace parser', () => {
     const twice = await parse([header, '@inflight[7]: 0', header, '@inflight[7]: 0']);
     expect(twice.r.syscalls!.inFlight).toEqual({ read: 1 });
     expect(twice.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 5 }]);
+  });
+
+  it.each([
+    ['netprobe-script-at-return.txt', { read: 1, clone3: 3, exit: 3 }],
+    ['netprobe-script-returns.txt', { exit: 3 }],
+  ] as const)('reads netprobe\'s @returns the same without its first lines (the ready line cut off), and says so (%s)', async (name, expectedRows) => {
+    const whole = (await parseFixture(name)).result;
+    const text = readFileSync(fixture('bpftrace', name), 'utf8').split('\n');
+    const cut = await parseLines(text.slice(text.findIndex((l) => l.startsWith('netprobe: probes attached')) + 1));
+    for (const [syscall, calls] of Object.entries({ ...GROUND_TRUTH_CALLS, ...expectedRows })) expect(row(cut.r, syscall)?.calls).toBe(calls);
+    expect(cut.r.syscalls!.rows).toEqual(whole.syscalls!.rows);
+    expect(cut.r.syscalls!.inFlight).toEqual(whole.syscalls!.inFlight);
+    expect(cut.r.syscalls!.threads).toBe(whole.syscalls!.threads);
+    expect(cut.warnings.map((w) => w.kind)).toEqual(['no-ready-line']);
   });
 
   it('says when @returns holds more returns than calls instead of showing a negative count in flight', async () => {
