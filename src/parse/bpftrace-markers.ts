@@ -3,7 +3,9 @@
 
 /** Every netprobe program's ready line, printed from BEGIN once every probe is attached, starts so. */
 export const NETPROBE_READY_PREFIX = 'netprobe: probes attached';
-/** The two-probe counting program's ready line; the off-CPU and latency programs still print it. */
+/** The off-CPU and latency programs' ready line (their own parsers read their maps). */
+export const NETPROBE_READY_NO_COUNTS = `${NETPROBE_READY_PREFIX}; off-CPU or latency maps, no syscall counts`;
+/** The two-probe counting program's ready line (and, before NETPROBE_READY_NO_COUNTS, the off-CPU and latency ones'). */
 export const NETPROBE_READY_RETURNS = `${NETPROBE_READY_PREFIX}; calls in flight at the end = @calls - @returns`;
 /** The counting program's ready line since it counts at sys_exit alone. */
 export const NETPROBE_READY_AT_RETURN = `${NETPROBE_READY_PREFIX}; calls = @returns + @calls (exits) + @inflight`;

@@ -43,7 +43,7 @@ import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { SyscallTableBuilder } from '../model/syscalls.js';
 import { COUNT_EXPECTED } from './counts.js';
-import { IN_FLIGHT_HEADER, IN_FLIGHT_UNKNOWN, NETPROBE_READY_AT_RETURN, NETPROBE_READY_PREFIX, NETPROBE_READY_RETURNS } from './bpftrace-markers.js';
+import { IN_FLIGHT_HEADER, IN_FLIGHT_UNKNOWN, NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS, NETPROBE_READY_PREFIX, NETPROBE_READY_RETURNS } from './bpftrace-markers.js';
 import { BPFTRACE_ATTACHING as ATTACHING, detectBpftrace } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
@@ -58,7 +58,7 @@ const JSON_EVENT = /^\{"type": ?"/;
 const MEMLOCK_WARNING = /RLIMIT_MEMLOCK/;
 // netprobe's own programs print one of these from BEGIN (bpftrace-markers.ts; the older ones here).
 const NETPROBE_READY_INFLIGHT = `${NETPROBE_READY_PREFIX}; @inflight lists calls in flight at the end`;
-const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY_PREFIX, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS, NETPROBE_READY_AT_RETURN]);
+const NETPROBE_READY_LINES: ReadonlySet<string> = new Set([NETPROBE_READY_PREFIX, NETPROBE_READY_INFLIGHT, NETPROBE_READY_RETURNS, NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS]);
 const HIST_BUCKET = /^[[(].*\|/;
 const INTEGER = /^-?\d+$/;
 
@@ -161,7 +161,7 @@ class BpftraceReader {
   private sawReadyLine(text: string): void {
     this.netprobeScript = true;
     // Scripts before @returns always printed @ns: an empty capture of theirs still measured time (none).
-    if (text !== NETPROBE_READY_RETURNS && text !== NETPROBE_READY_AT_RETURN) this.data.hasTime = true;
+    if (text === NETPROBE_READY_PREFIX || text === NETPROBE_READY_INFLIGHT) this.data.hasTime = true;
     if (text === NETPROBE_READY_AT_RETURN) this.data.callsAtReturn = true;
     if (text === NETPROBE_READY_INFLIGHT) this.data.inFlightKnown = true;
     if (text === NETPROBE_READY_RETURNS) this.data.inFlightKnown = this.data.inFlightFromReturns = true;
