@@ -16,7 +16,7 @@
 //   	7f988f0332ec __libc_read+76 (/usr/lib/x86_64-linux-gnu/libc.so.6)
 //   , 0]: 1                           -> profile sample __libc_read;read (calls 1)
 //   {"type": "map", "data": {"@errors": {"3,9": 60}}}   -> close: 60 errors, EBADF 60
-//   @returns[0, 0]: 2 and @returns[0, 11]: 1, with @calls[0]: 4
+//   @returns[0, 0]: 2 and @returns[0, 11]: 1, with @calls[0]: 4   (the two-probe script: calls counted at entry)
 //                                     -> read: 1 error (EAGAIN 1), 1 call in flight at the end (4 made, 3 returned);
 //                                        @returns[-1, ...] are rt_sigreturn's returns (sys_exit's id is -1 then)
 //   @inflight[4711]: 0                -> read: 1 call in flight at the end (thread 4711 had not returned)
