@@ -40,7 +40,7 @@
 // Temporary maps (@track, @tracer, @end) are cleared in END so that they are not printed.
 // Reference: bpftrace 0.17 reference guide, https://github.com/bpftrace/bpftrace/blob/v0.17.0/docs/reference_guide.md
 import { normalizeArch, syscallNumber } from '../model/syscall-numbers.js';
-import { NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS, NETPROBE_READY_PREFIX } from '../parse/bpftrace-markers.js';
+import { NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS } from '../parse/bpftrace-markers.js';
 
 export interface BpftraceScriptOptions {
   /** Target process id (tgid); all of its threads are traced. */
@@ -67,8 +67,6 @@ const BLOCKED_SEED = 1000;
 export const BPFTRACE_READY_LINE = NETPROBE_READY_NO_COUNTS;
 /** What the counting program prints from BEGIN: the same start, then its format (parse/bpftrace.ts reads it). */
 export const BPFTRACE_COUNT_READY_LINE = NETPROBE_READY_AT_RETURN;
-/** Every netprobe program's ready line starts so. */
-export const BPFTRACE_READY_PREFIX = NETPROBE_READY_PREFIX;
 
 // The calls whose return in a new thread or child process (ret 0) is not a call of its own.
 const CLONE_CALLS = ['clone', 'clone3', 'fork', 'vfork'];

@@ -1,5 +1,5 @@
 // The JSON shape of a syscall table, shared by `summary --json`, `convert --format json` and run.json.
-import { stackList, type LabelValue, type Profile, type SampleType } from '../model/profile.js';
+import type { Frame, LabelValue, Profile, SampleType, StackTable } from '../model/profile.js';
 import { utf8Chunks } from './chunks.js';
 import type { SyscallRow, SyscallTable, SyscallTotals } from '../model/syscalls.js';
 
@@ -27,14 +27,26 @@ export interface ProfileJson {
   stacks: { frames: number[]; values: number[]; labels?: Record<string, LabelValue> }[];
 }
 
-// The compact JSON form of a stack profile documented in the command's help.
+/**
+ * The compact JSON form of a stack profile documented in the command's help, as one object: what
+ * jsonDocumentChunks writes piece by piece (the tests hold one against the other).
+ */
 export function profileJson(profile: Profile): ProfileJson {
   return {
     sampleTypes: profile.sampleTypes.map((t) => ({ ...t })),
     defaultSampleType: profile.defaultSampleType,
-    frames: profile.frames.map((f) => ({ name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) })),
-    stacks: stackList(profile).map((s) => ({ frames: s.frames, values: s.values, ...(s.labels ? { labels: { ...s.labels } } : {}) })),
+    frames: profile.frames.map(frameJson),
+    stacks: Array.from({ length: profile.stacks.count }, (_, i) => stackJson(profile.stacks, i)),
   };
+}
+
+function frameJson(f: Frame): ProfileJson['frames'][number] {
+  return { name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) };
+}
+
+function stackJson(stacks: StackTable, i: number): ProfileJson['stacks'][number] {
+  const labels = stacks.labels(i);
+  return { frames: Array.from(stacks.frames(i)), values: stacks.values(i), ...(labels ? { labels: { ...labels } } : {}) };
 }
 
 /**
@@ -57,16 +69,9 @@ function* jsonDocumentText(syscalls: SyscallsJson | undefined, profile: Profile 
   const sampleTypes = profile.sampleTypes.map((t) => ({ ...t }));
   yield `  "profile": {\n    "sampleTypes": ${indented(sampleTypes, '    ')},\n    "defaultSampleType": ${JSON.stringify(profile.defaultSampleType)},\n`;
   yield '    "frames": ';
-  yield* jsonArray(profile.frames.length, (i) => {
-    const f = profile.frames[i]!;
-    return { name: f.name, ...(f.module ? { module: f.module } : {}), ...(f.kind ? { kind: f.kind } : {}) };
-  });
+  yield* jsonArray(profile.frames.length, (i) => frameJson(profile.frames[i]!));
   yield ',\n    "stacks": ';
-  const stacks = profile.stacks;
-  yield* jsonArray(stacks.count, (i) => {
-    const labels = stacks.labels(i);
-    return { frames: Array.from(stacks.frames(i)), values: stacks.values(i), ...(labels ? { labels: { ...labels } } : {}) };
-  });
+  yield* jsonArray(profile.stacks.count, (i) => stackJson(profile.stacks, i));
   yield '\n  }\n}\n';
 }
 

@@ -60,10 +60,6 @@ export class StackTable {
     private readonly labelData?: readonly (Labels | undefined)[],
   ) {}
 
-  static empty(sampleTypeCount: number): StackTable {
-    return new StackTable(0, sampleTypeCount, new Int32Array(0), new Int32Array(1), new Float64Array(0));
-  }
-
   /** Index into frameIds of stack i's root frame. */
   start(i: number): number {
     return this.offsets[i]!;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BPFTRACE_COUNT_READY_LINE, BPFTRACE_READY_PREFIX, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
+import { BPFTRACE_COUNT_READY_LINE, bpftraceSyscallScript, type BpftraceScriptOptions } from '../../src/capture/bpftrace-script.js';
+import { NETPROBE_READY_PREFIX } from '../../src/parse/bpftrace-markers.js';
 import { blockedThreads, inFlightLines } from '../../src/capture/in-flight.js';
 import { stackList } from '../../src/model/profile.js';
 import { bpftraceParser } from '../../src/parse/bpftrace.js';
@@ -52,7 +53,7 @@ describe('bpftraceSyscallScript text', () => {
     expect(script).not.toMatch(/nsecs|@start|@ns\b|@inflight\[|delete\(@(start|inflight)/);
     // SIGINT or SIGTERM sent to bpftrace itself (its pid, taken in BEGIN) ends the capture.
     expect(script).toContain('tracepoint:signal:signal_generate /(args->sig == 2 || args->sig == 15) && (uint64)args->pid == @tracer/ { @end = 1; }');
-    expect(BPFTRACE_COUNT_READY_LINE.startsWith(BPFTRACE_READY_PREFIX)).toBe(true);
+    expect(BPFTRACE_COUNT_READY_LINE.startsWith(NETPROBE_READY_PREFIX)).toBe(true);
     // aarch64 has no fork or vfork.
     expect(bpftraceSyscallScript({ pid: 42, followChildren: false, stacks: false, arch: 'aarch64' })).toContain('(args->id == 220 || args->id == 435)');
   });

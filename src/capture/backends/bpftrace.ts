@@ -91,7 +91,7 @@ export async function attachBpftrace(options: AttachOptions): Promise<Tracer> {
   };
 }
 
-export interface BpftraceRun {
+interface BpftraceRun {
   /** Where the program goes, relative to the run directory (kept for the record). */
   scriptFile: string;
   /** Where bpftrace's stdout goes, untouched, relative to the run directory. */
@@ -107,7 +107,7 @@ export interface BpftraceRun {
  * Writes a bpftrace program into the run directory and runs it; resolves once every probe is attached (the
  * program's BEGIN printed its ready line), so nothing the target does from then on is missed.
  */
-export async function startBpftrace(runDir: string, run: BpftraceRun): Promise<ManagedProcess> {
+async function startBpftrace(runDir: string, run: BpftraceRun): Promise<ManagedProcess> {
   await writeFile(join(runDir, run.scriptFile), run.script);
   let ready!: () => void;
   const attached = new Promise<void>((resolve) => (ready = resolve));
@@ -128,7 +128,7 @@ export async function startBpftrace(runDir: string, run: BpftraceRun): Promise<M
 }
 
 /** What bpftrace said on stderr about events it lost (perf buffer drops) or maps that filled up (updates fail). */
-export function bpftraceLoss(proc: ManagedProcess): { lost: number; notes: string[] } {
+function bpftraceLoss(proc: ManagedProcess): { lost: number; notes: string[] } {
   const line = proc.stderrTail().find((l) => /lost \d+ events|map.*full/i.test(l));
   if (!line) return { lost: 0, notes: [] };
   return { lost: Number(/lost (\d+) events/i.exec(line)?.[1] ?? 1), notes: [`bpftrace: ${line.trim()}`] };
@@ -144,7 +144,7 @@ function bpftraceHint(stderr: string): string | undefined {
 }
 
 /** One of netprobe's bpftrace programs beside the syscall backend (off-CPU stacks, latency histograms). */
-export interface ExtraProgram {
+interface ExtraProgram {
   role: 'offcpu' | 'latency';
   scriptFile: string;
   output: string;
