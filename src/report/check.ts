@@ -400,8 +400,10 @@ function verdictOf(b: Normalised, c: Normalised, limit: Limit, minShare: number,
     // What appeared is the growth, so the growth itself must reach minAppearance: crossing minShare is not
     // enough, Go's sched_yield sits near 1% of calls and crossed it in 3 of 20 unchanged runs (0.06 -> 0.11
     // per request, 5.4 calls in all), and grew by 1.1% of all calls in CI (DEFAULT_MIN_APPEARANCE).
-    if (b.share < minShare) return c.value - b.value >= minAppearance * c.total ? 'fail' : 'pass';
-    return c.share < minShare && b.value - c.value >= minAppearance * b.total ? 'improved' : 'pass';
+    // Growth itself is needed: with --min-appearance 0% an unchanged check must still pass.
+    const grew = c.value - b.value;
+    if (b.share < minShare) return grew > 0 && grew >= minAppearance * c.total ? 'fail' : 'pass';
+    return c.share < minShare && -grew > 0 && -grew >= minAppearance * b.total ? 'improved' : 'pass';
   }
   const baseline = b.value;
   const current = c.value;
