@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toFolded } from '../../src/export/folded.js';
 import { NetprobeError } from '../../src/model/errors.js';
 import { readInput } from '../../src/run/input.js';
 import { fixture } from '../helpers.js';
@@ -58,5 +59,31 @@ describe('inputs that are JSON', () => {
 
   it('a missing path is an input error naming it', async () => {
     await expect(readInput(join(tmp, 'nope.json'))).rejects.toThrow(new NetprobeError('input', `${join(tmp, 'nope.json')}: no such file or directory`));
+  });
+});
+
+describe('large text inputs (read in 1 MiB chunks into one reused buffer, decoded in 64 KiB pieces)', () => {
+  // Plain ASCII for the first 1.5 MiB (the latin1 path), then names with 2- and 4-byte UTF-8 characters, padded so
+  // that characters straddle 64 KiB and 1 MiB boundaries somewhere: every stack must come out as it went in.
+  function lines(count: number, name: (i: number) => string): string[] {
+    return Array.from({ length: count }, (_, i) => `main;handler_${i};${name(i)} ${1 + (i % 7)}`);
+  }
+
+  it.each([
+    ['plain', false],
+    ['gzipped', true],
+  ] as const)('%s: every stack of a 2.8 MB folded file, non-ASCII from 1.5 MiB on, reads back exactly', async (_, gzip) => {
+    const ascii = lines(48_000, (i) => `leaf_${'x'.repeat(i % 13)}`);
+    const mixed = lines(30_000, (i) => `séance_${'y'.repeat(i % 11)}\u{1F600}${i % 2 ? 'é' : ''}`).map((l) => l.replace('main', 'mäin'));
+    const text = `${[...ascii, ...mixed].join('\n')}\n`;
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2_500_000);
+    expect(Buffer.byteLength(ascii.join('\n'))).toBeGreaterThan(1_500_000);
+    const file = join(tmp, gzip ? 'large.folded.gz' : 'large.folded');
+    writeFileSync(file, gzip ? gzipSync(text) : text);
+    const loaded = await readInput(file);
+    expect(loaded.format).toBe('folded');
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const got = toFolded(loaded.profile!).trimEnd().split('\n');
+    expect(got).toEqual([...ascii, ...mixed].sort(byBytes));
   });
 });
