@@ -39,6 +39,8 @@ export function toPprof(profile: Profile): Uint8Array {
   encoder.encode(sink);
   const out = new Writer(Buffer.alloc(sink.size));
   encoder.encode(out);
+  // A Buffer ignores writes past its end: a measure that disagreed with the writing would cut the profile short.
+  if (out.written !== sink.size) throw new Error(`pprof encoding wrote ${out.written} bytes of the ${sink.size} measured`);
   return out.buf;
 }
 
@@ -263,6 +265,11 @@ class Writer implements Sink {
   private pos = 0;
 
   constructor(readonly buf: Buffer) {}
+
+  /** Bytes written so far (more than buf holds if the measure was short). */
+  get written(): number {
+    return this.pos;
+  }
 
   varint(n: number): void {
     if (n < 0) {
