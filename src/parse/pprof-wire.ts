@@ -126,9 +126,9 @@ function walkBody(buf: Uint8Array, start: number, end: number, kind: MessageName
   return null;
 }
 
-// Runs once per input over its first read (up to 256 KiB), before the engine has compiled anything: a JavaScript
-// loop over the bytes cost 2-4 ms there (node --cpu-prof of `netprobe convert`); a regular expression over the
-// latin1 text of the same bytes runs as native code from the start.
+// Runs once per input over its sniffed head (64 KiB, run/input.ts SNIFF_BYTES), before the engine has compiled
+// anything: a JavaScript loop over the bytes cost 2-4 ms there (node --cpu-prof of `netprobe convert`); a regular
+// expression over the latin1 text of the same bytes runs as native code from the start.
 // eslint-disable-next-line no-control-regex -- control bytes are exactly what this looks for
 const CONTROL_BYTE = /[\x00-\x08\x0e-\x1f]/;
 
