@@ -59,25 +59,48 @@ export function kindCode(kind: FrameKind | undefined): KindCode {
   }
 }
 
-// Interns [name, kind] pairs so every tree of a graph (and both sides of a diff) share one table. Keyed by the
-// name itself (a name has one kind nearly always; others fall back to a composed key): no key string per frame.
-export class FrameTableBuilder {
-  readonly table: FrameTable = [];
-  private readonly byName = new Map<string, number>();
+// Ids of [name, kind] pairs, found by the name itself (a name has one kind nearly always; the others fall back
+// to a composed key): no key string per name. The caller chooses the id a new pair gets.
+class NameKindIds {
+  private readonly byName: StringKeyedIds;
   private readonly byKindName = new Map<string, number>();
 
-  id(name: string, kind: KindCode): number {
-    const first = this.byName.get(name);
-    if (first === undefined) return this.add(name, kind, (id) => this.byName.set(name, id));
-    if (this.table[first]![1] === kind) return first;
-    const key = `${kind}${name}`;
-    return this.byKindName.get(key) ?? this.add(name, kind, (id) => this.byKindName.set(key, id));
+  constructor(
+    nameOf: (id: number) => string,
+    private readonly kindOf: (id: number) => KindCode,
+  ) {
+    this.byName = new StringKeyedIds(nameOf);
   }
 
-  private add(name: string, kind: KindCode, remember: (id: number) => void): number {
-    const id = this.table.length;
-    this.table.push([name, kind]);
-    remember(id);
+  /** The id of [name, kind]; `id` itself, now recorded, when the pair is new. */
+  idOr(name: string, kind: KindCode, id: number): number {
+    const hash = stringHash(name);
+    const first = this.byName.get(name, hash);
+    if (first < 0) {
+      this.byName.add(id, hash);
+      return id;
+    }
+    if (this.kindOf(first) === kind) return first;
+    const kindName = `${kind}${name}`;
+    const known = this.byKindName.get(kindName);
+    if (known !== undefined) return known;
+    this.byKindName.set(kindName, id);
+    return id;
+  }
+}
+
+// Interns [name, kind] pairs so every tree of a graph (and both sides of a diff) share one table.
+export class FrameTableBuilder {
+  readonly table: FrameTable = [];
+  private readonly ids = new NameKindIds(
+    (id) => this.table[id]![0],
+    (id) => this.table[id]![1],
+  );
+
+  id(name: string, kind: KindCode): number {
+    const next = this.table.length;
+    const id = this.ids.idOr(name, kind, next);
+    if (id === next) this.table.push([name, kind]);
     return id;
   }
 }
@@ -261,20 +284,11 @@ export function flameTrees(profile: Profile, frames: FrameTableBuilder, options:
   // Profile frames equal in name and kind (all the page shows) get one key: the first such frame's id. Only the
   // frames a tree keeps enter the frame table (a million pruned leaves used to).
   const keys = new Int32Array(profile.frames.length);
-  const byName = new StringKeyedIds((id) => profile.frames[id]!.name);
-  const byKindName = new Map<string, number>();
-  profile.frames.forEach((fr, i) => {
-    const hash = stringHash(fr.name);
-    const first = byName.get(fr.name, hash);
-    if (first < 0) byName.add((keys[i] = i), hash);
-    else if (kindCode(profile.frames[first]!.kind) === kindCode(fr.kind)) keys[i] = first;
-    else {
-      const kindName = `${kindCode(fr.kind)}${fr.name}`;
-      const key = byKindName.get(kindName);
-      if (key === undefined) byKindName.set(kindName, (keys[i] = i));
-      else keys[i] = key;
-    }
-  });
+  const pairs = new NameKindIds(
+    (id) => profile.frames[id]!.name,
+    (id) => kindCode(profile.frames[id]!.kind),
+  );
+  profile.frames.forEach((fr, i) => (keys[i] = pairs.idOr(fr.name, kindCode(fr.kind), i)));
   const stacks = profile.stacks;
   const { frameIds, offsets } = stacks;
   const paths = cutDeep(
