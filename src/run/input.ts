@@ -177,11 +177,11 @@ async function parseStream(
   const { head, text } = await headLines(decodeUtf8(sniffed.chunks()), HEAD_LINES);
   const detected = options.format ? await parserFor(options.format) : await detectTextFormat(head)?.load();
   // Folded stacks' detector is the loosest: text opening with `{` is JSON (a run.json or baseline, maybe cut short).
-  const json = options.format === undefined && head.join('\n').trimStart().startsWith('{');
-  const parser = json && detected?.format === 'folded' ? null : detected;
+  const looksJson = options.format === undefined && head.join('\n').trimStart().startsWith('{');
+  const parser = looksJson && detected?.format === 'folded' ? null : detected;
   if (!parser) {
     // A run.json-shaped object under any name (baselines written by `check --update-baseline`); small, read whole.
-    if (options.format === undefined && head.join('\n').trimStart().startsWith('{')) {
+    if (looksJson) {
       let json = '';
       for await (const piece of text) json += piece;
       const { parseRunJson, runJsonResult } = await import('../parse/run-json.js');
