@@ -7,23 +7,15 @@
 // inputs and fixtures/perf captures) to ~50 MB per kind, 500 MB with --large (delete the folder to rebuild them).
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join } from 'node:path';
+import { DATA, flag, option, ROOT, timeV } from './common.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
 const FG = join(CONFORMANCE, 'flamegraph-perf');
 const INFERNO = join(CONFORMANCE, 'inferno-perf');
 const PERF_FIXTURES = join(ROOT, 'fixtures', 'perf');
-const DATA = join(tmpdir(), 'netprobe-bench');
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const large = args.includes('--large');
+const large = flag('--large');
 const targetMb = large ? 500 : 50;
 const RUNS = Number(option('--runs') ?? (large ? 1 : 3));
 
@@ -67,17 +59,9 @@ async function ensureInput({ kind, sources }) {
 
 // Runs a command under /usr/bin/time -v for CPU time and peak RSS; stdout goes to /dev/null.
 function timed(cmd, cmdArgs) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...cmdArgs], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const stderr = r.stderr.toString();
-  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}):\n${stderr.slice(-2000)}`);
-  const num = (re) => Number(re.exec(stderr)?.[1]);
-  return {
-    seconds,
-    cpuSeconds: num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/),
-    peakRssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
-  };
+  const r = timeV(cmd, cmdArgs);
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}):\n${r.stderrTail}`);
+  return r;
 }
 
 function median(values) {

@@ -14,21 +14,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { option, ROOT } from './common.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { buildExampleServers } = await import(join(ROOT, 'dist', 'capture', 'example-servers.js'));
 const { runTrace } = await import(join(ROOT, 'dist', 'run', 'trace.js'));
 const { probeBackends } = await import(join(ROOT, 'dist', 'capture', 'probes.js'));
 const { runHttpLoad } = await import(join(ROOT, 'dist', 'capture', 'load-http.js'));
 const { waitForPort } = await import(join(ROOT, 'dist', 'capture', 'ready.js'));
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const CONNECTIONS = 50;
 const SERVER = 'go-nethttp';
 const RUNS = Number(option('--runs') ?? process.env.OVERHEAD_BENCH_RUNS ?? 5);
