@@ -4,7 +4,7 @@
 // gets SIGINT or when the target's main thread exits.
 import { bpftraceLatencyScript } from '../bpftrace-latency-script.js';
 import type { AttachOptions, Tracer } from '../types.js';
-import { attachBpftraceProgram } from './bpftrace.js';
+import { attachBpftraceProgram, descendantsOf } from './bpftrace.js';
 
 export function attachBpftraceLatency(options: AttachOptions): Promise<Tracer> {
   return attachBpftraceProgram(options, {
@@ -12,6 +12,6 @@ export function attachBpftraceLatency(options: AttachOptions): Promise<Tracer> {
     scriptFile: 'raw/latency.bt',
     output: 'raw/latency-bpftrace.txt',
     format: 'bpftrace-latency',
-    script: bpftraceLatencyScript({ pid: options.pid, followChildren: true, descendants: options.pids.filter((p) => p !== options.pid) }),
+    script: bpftraceLatencyScript({ pid: options.pid, followChildren: true, descendants: descendantsOf(options) }),
   });
 }

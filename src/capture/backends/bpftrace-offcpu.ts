@@ -3,7 +3,7 @@
 // `bpftrace raw/offcpu.bt`, stdout untouched in raw/offcpu-bpftrace.txt.
 import { bpftraceOffcpuScript } from '../bpftrace-offcpu-script.js';
 import type { AttachOptions, Tracer } from '../types.js';
-import { attachBpftraceProgram } from './bpftrace.js';
+import { attachBpftraceProgram, descendantsOf } from './bpftrace.js';
 
 export function attachBpftraceOffcpu(options: AttachOptions): Promise<Tracer> {
   return attachBpftraceProgram(options, {
@@ -11,6 +11,6 @@ export function attachBpftraceOffcpu(options: AttachOptions): Promise<Tracer> {
     scriptFile: 'raw/offcpu.bt',
     output: 'raw/offcpu-bpftrace.txt',
     format: 'bpftrace-offcpu',
-    script: bpftraceOffcpuScript({ pid: options.pid, followChildren: true, descendants: options.pids.filter((p) => p !== options.pid) }),
+    script: bpftraceOffcpuScript({ pid: options.pid, followChildren: true, descendants: descendantsOf(options) }),
   });
 }

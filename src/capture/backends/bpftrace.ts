@@ -17,6 +17,11 @@ import type { AttachOptions, Tracer, TracerOutput } from '../types.js';
 // bpftrace prints "Attaching N probes..." before it loads and attaches them (the verifier may take a
 // while); BEGIN runs only after the last attach, and our script's BEGIN prints BPFTRACE_READY_LINE.
 
+/** The processes to trace besides the target (its pre-forked workers), as every netprobe program seeds them. */
+export function descendantsOf(options: Pick<AttachOptions, 'pid' | 'pids'>): number[] {
+  return options.pids.filter((pid) => pid !== options.pid);
+}
+
 /** The script netprobe writes to `scriptPath`, and bpftrace's argv and environment to run it, for these attach options. */
 export function bpftraceCommand(
   options: Pick<AttachOptions, 'pid' | 'pids' | 'syscallStacks'>,
@@ -26,7 +31,7 @@ export function bpftraceCommand(
   const script = bpftraceSyscallScript({
     pid: options.pid,
     followChildren: true,
-    descendants: options.pids.filter((pid) => pid !== options.pid),
+    descendants: descendantsOf(options),
     stacks: options.syscallStacks,
     blocked,
   });
