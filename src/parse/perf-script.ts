@@ -857,8 +857,10 @@ async function parse(lines: AsyncIterable<string>, ctx: ParseContext): Promise<P
 // every conversion: inlining the collapser's small methods into its loops made it compile much of the same code
 // several times (perf script -> folded, 50 MB, perf stat -e task-clock -r 15: Java 183 -> 163 ms, C++ 219 -> 187,
 // kernel 199 -> 175, Go unchanged), while the parse itself got no slower without it. So inlining is switched off
-// for the optimizations made while perf script text is parsed, and back on afterwards for the rest of the program.
+// for the optimizations made while perf script text is parsed, and back on afterwards for the rest of the program
+// (left alone when node was started with an inlining flag of its own).
 async function parseText(chunks: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
+  if (INLINING_SET_BY_USER) return collapseText(chunks, ctx);
   setFlagsFromString('--no-turbo-inlining');
   try {
     return await collapseText(chunks, ctx);
@@ -866,6 +868,9 @@ async function parseText(chunks: AsyncIterable<string>, ctx: ParseContext): Prom
     setFlagsFromString('--turbo-inlining');
   }
 }
+
+// (NODE_OPTIONS cannot carry V8 flags such as this one.)
+const INLINING_SET_BY_USER = process.execArgv.some((a) => /^--(no-)?turbo[-_]inlining$/.test(a));
 
 async function collapseText(chunks: AsyncIterable<string>, ctx: ParseContext): Promise<ParseResult> {
   const collapser = new PerfCollapser(ctx, ctx.options.collapse ?? {});
