@@ -40,7 +40,7 @@
 // Temporary maps (@track, @tracer, @end) are cleared in END so that they are not printed.
 // Reference: bpftrace 0.17 reference guide, https://github.com/bpftrace/bpftrace/blob/v0.17.0/docs/reference_guide.md
 import { normalizeArch, syscallNumber } from '../model/syscall-numbers.js';
-import { NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS } from '../parse/bpftrace-markers.js';
+import { BLOCKED_SEED, NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS } from '../parse/bpftrace-markers.js';
 
 export interface BpftraceScriptOptions {
   /** Target process id (tgid); all of its threads are traced. */
@@ -60,8 +60,6 @@ export interface BpftraceScriptOptions {
   blocked?: ReadonlyArray<readonly [number, number]>;
 }
 
-/** @threads holds BLOCKED_SEED + nr for a thread seeded as blocked in nr (never 1, never 1000 + -1 of rt_sigreturn). */
-const BLOCKED_SEED = 1000;
 
 /** What the off-CPU and latency programs print from BEGIN, once every probe is attached. */
 export const BPFTRACE_READY_LINE = NETPROBE_READY_NO_COUNTS;

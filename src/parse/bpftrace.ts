@@ -43,7 +43,7 @@ import { ProfileBuilder, SYSCALL_SAMPLE_TYPES, type Frame, type Profile } from '
 import { normalizeArch, syscallName, type SyscallArch } from '../model/syscall-numbers.js';
 import { SyscallTableBuilder } from '../model/syscalls.js';
 import { COUNT_EXPECTED } from './counts.js';
-import { IN_FLIGHT_HEADER, IN_FLIGHT_UNKNOWN, NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS, NETPROBE_READY_PREFIX, NETPROBE_READY_RETURNS } from './bpftrace-markers.js';
+import { BLOCKED_SEED, IN_FLIGHT_HEADER, IN_FLIGHT_UNKNOWN, NETPROBE_READY_AT_RETURN, NETPROBE_READY_NO_COUNTS, NETPROBE_READY_PREFIX, NETPROBE_READY_RETURNS } from './bpftrace-markers.js';
 import { BPFTRACE_ATTACHING as ATTACHING, detectBpftrace } from './detectors.js';
 import type { ParseContext, ParseResult, TextParser } from './types.js';
 
@@ -78,7 +78,7 @@ class Collected {
   readonly errnos = new Map<string, Map<string, number>>();
   readonly nanoseconds = new Map<string, number>();
   readonly threads = new Set<string>();
-  /** netprobe's @threads[tid] values (1: made a call; 2: exited; 1000 + nr: seeded as blocked, not returned since). */
+  /** netprobe's @threads[tid] values (1: made a call; 2: exited; BLOCKED_SEED + nr: seeded as blocked, not returned since). */
   readonly threadMarks = new Map<string, number>();
   /** Calls in flight at the end by syscall name (netprobe's @inflight: one entry per thread). */
   readonly inFlight = new Map<string, number>();
@@ -328,10 +328,16 @@ class BpftraceReader {
     if (!this.netprobeScript && d.returned.size > 0) this.inferDialect(lineNo);
     // The sys_exit script seeds threads blocked before the capture as 1000 + nr: 1 once they returned.
     for (const [tid, mark] of d.threadMarks) if (!d.callsAtReturn || mark === 1) d.threads.add(tid);
-    // With the sys_exit script, a thread that never returned from a call during the capture (an idle worker in
-    // futex) was blocked in one entered before it: no call of the capture. A thread that returned since has
-    // entered the one it is in during the capture.
-    for (const [tid, name] of d.inFlightThreads) if (!d.callsAtReturn || d.threads.has(tid)) add(d.inFlight, name, 1);
+    // With the sys_exit script, a thread seeded as blocked that never returned during the capture (an idle worker
+    // in futex, still 1000 + nr) is in the call it made before it: no call of the capture. Any other thread entered
+    // the call it is in during the capture: one that returned since, and one that was running when the probes
+    // attached (not seeded) and has been blocked ever since.
+    for (const [tid, name] of d.inFlightThreads) {
+      if (d.callsAtReturn && (d.threadMarks.get(tid) ?? 0) >= BLOCKED_SEED) continue;
+      add(d.inFlight, name, 1);
+      // It made that call: a thread that made a syscall, whether or not one returned.
+      d.threads.add(tid);
+    }
     // One source of call counts, the most direct one: a calls map, else per-thread maps, else syscall stacks;
     // netprobe's sys_exit script counts returns, exits and the calls in flight.
     const calls = d.callsAtReturn

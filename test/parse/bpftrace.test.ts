@@ -189,6 +189,11 @@ describe('bpftrace parser', () => {
     const known = await parse(['netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall', '@inflight[7]: 0']);
     expect(known.r.syscalls!.inFlight).toEqual({ read: 1 });
     expect(known.r.syscalls!.rows).toMatchObject([{ name: 'read', calls: 5 }]);
+    // Thread 8 was running when the probes attached (not seeded) and has been blocked in a call since: made during
+    // the capture, counted. Thread 9 was seeded as blocked in read (1000) and never returned: made before it.
+    const seeded = await parseLines([...base, '@threads[9]: 1000', 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall', '@inflight[8]: 202', '@inflight[9]: 0']);
+    expect(seeded.r.syscalls!.inFlight).toEqual({ futex: 1 });
+    expect(seeded.r.syscalls!.threads).toBe(2);
     // The same section twice (a file appended to again): each thread is inside one call.
     const header = 'netprobe: calls in flight at the end, from /proc/<pid>/task/<tid>/syscall';
     const twice = await parse([header, '@inflight[7]: 0', header, '@inflight[7]: 0']);
